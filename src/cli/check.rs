@@ -1,0 +1,66 @@
+//! `applinkd check`: validate the link files and report every error with its place.
+
+use std::process::ExitCode;
+
+use clap::Args;
+use serde_json::json;
+
+use super::{ConfigArgs, FAILURE, plural, print_diagnostics, print_json};
+use crate::diagnostic::{Diagnostic, Severity};
+
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    config: ConfigArgs,
+    /// Print one JSON document instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run(args: &CheckArgs) -> ExitCode {
+    let catalog = args.config.load();
+    let index = catalog.index();
+    let diagnostics: Vec<&Diagnostic> = catalog.diagnostics().chain(index.diagnostics()).collect();
+    let errors = diagnostics.iter().filter(|d| d.severity == Severity::Error).count();
+    let warnings = diagnostics.len() - errors;
+    if args.json {
+        let files: Vec<_> = catalog
+            .files()
+            .iter()
+            .map(|f| {
+                json!({
+                    "path": f.path.display().to_string(),
+                    "applied": f.good.is_some(),
+                    "errors": f.diagnostics.iter().filter(|d| d.is_error()).count(),
+                    "links": f.good.as_ref().map_or(0, |g| g.links.len()),
+                })
+            })
+            .collect();
+        print_json(&json!({
+            "ok": errors == 0,
+            "files": files,
+            "apps": index.apps().len(),
+            "records": index.records().len(),
+            "links": index.link_count(),
+            "errors": errors,
+            "warnings": warnings,
+            "diagnostics": diagnostics,
+        }));
+    } else {
+        print_diagnostics(diagnostics.iter().copied());
+        let problems = match (errors, warnings) {
+            (0, 0) => "ok".to_owned(),
+            (0, w) => plural(w, "warning"),
+            (e, 0) => plural(e, "error"),
+            (e, w) => format!("{}, {}", plural(e, "error"), plural(w, "warning")),
+        };
+        println!(
+            "{}: {}, {}, {}: {problems}",
+            plural(catalog.files().len(), "file"),
+            plural(index.apps().len(), "app"),
+            plural(index.records().len(), "record"),
+            plural(index.link_count(), "link"),
+        );
+    }
+    if errors == 0 { ExitCode::SUCCESS } else { ExitCode::from(FAILURE) }
+}

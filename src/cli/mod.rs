@@ -1,0 +1,89 @@
+//! The command line (SPEC §4): `check`, `resolve`, `list`.
+//!
+//! Arguments become a validated `Config` once; commands print results to stdout
+//! and errors to stderr, and return the exit code: 0 success, 1 not found or
+//! files with errors, 2 usage error.
+
+mod check;
+mod list;
+mod resolve;
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::catalog::Catalog;
+use crate::config_paths;
+use crate::diagnostic::Diagnostic;
+
+#[derive(Parser, Debug)]
+#[command(name = "applinkd", version, about = "Resolve App Links (app, id) to the record's URL in that application.")]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Validate link files, like `nginx -t`; exit 1 if any has errors.
+    Check(check::CheckArgs),
+    /// Print the URL of a record.
+    Resolve(resolve::ResolveArgs),
+    /// List records and their links.
+    List(list::ListArgs),
+}
+
+/// Where the link files are.
+#[derive(Args, Debug, Clone)]
+pub struct ConfigArgs {
+    /// A link file or a directory of them (repeatable). Default: $APPLINKD_CONFIG, else
+    /// the user's config directory ($XDG_CONFIG_HOME/applinkd on Linux).
+    #[arg(short = 'c', long = "config", value_name = "PATH")]
+    config: Vec<PathBuf>,
+}
+
+impl ConfigArgs {
+    fn paths(&self) -> Vec<PathBuf> {
+        config_paths::from_arguments(&self.config)
+    }
+
+    fn load(&self) -> Catalog {
+        Catalog::load(self.paths())
+    }
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Check(args) => check::run(&args),
+        Command::Resolve(args) => resolve::run(&args),
+        Command::List(args) => list::run(&args),
+    }
+}
+
+/// Exit code 1: not found, or files with errors.
+const FAILURE: u8 = 1;
+/// Exit code 2: the command line was wrong.
+const USAGE: u8 = 2;
+
+fn styled() -> bool {
+    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+}
+
+fn print_diagnostics<'a>(diagnostics: impl IntoIterator<Item = &'a Diagnostic>) {
+    let styled = styled();
+    let mut err = std::io::stderr().lock();
+    for d in diagnostics {
+        let _ = writeln!(err, "{}\n", d.render(styled));
+    }
+}
+
+fn print_json(value: &serde_json::Value) {
+    println!("{}", serde_json::to_string_pretty(value).expect("JSON values serialise"));
+}
+
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 { format!("{n} {word}") } else { format!("{n} {word}s") }
+}

@@ -1,0 +1,107 @@
+//! Config paths: which files the link files are (SPEC §2 and §4).
+//!
+//! Owns the order of files (it decides which definition wins a conflict) and
+//! the skipping of hidden files and editor droppings. Reads directories, never files.
+
+use std::path::{Path, PathBuf};
+
+use crate::diagnostic::{Diagnostic, Label, Location};
+
+/// The environment variable naming config paths, separated like `PATH`.
+pub const ENV: &str = "APPLINKD_CONFIG";
+
+/// Config paths from `-c` if given, else `$APPLINKD_CONFIG`, else the user's config directory.
+pub fn from_arguments(given: &[PathBuf]) -> Vec<PathBuf> {
+    if !given.is_empty() {
+        return given.to_vec();
+    }
+    if let Some(paths) = std::env::var_os(ENV).filter(|v| !v.is_empty()) {
+        return std::env::split_paths(&paths).collect();
+    }
+    vec![default_dir()]
+}
+
+/// `$XDG_CONFIG_HOME/applinkd` on Linux, and the platform's equivalent elsewhere.
+pub fn default_dir() -> PathBuf {
+    use etcetera::BaseStrategy;
+    match etcetera::choose_base_strategy() {
+        Ok(strategy) => strategy.config_dir().join("applinkd"),
+        Err(_) => PathBuf::from(".applinkd"),
+    }
+}
+
+/// The link files below `paths`, in order: paths as given, and inside a directory
+/// every `*.toml` below it in byte order of path. A file reached twice counts once.
+pub fn discover(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<Diagnostic>) {
+    let mut files: Vec<PathBuf> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    let mut diagnostics = Vec::new();
+    for path in paths {
+        let shown = path.display().to_string();
+        match std::fs::metadata(path) {
+            Err(e) => diagnostics.push(
+                Diagnostic::error(format!("cannot read config path: {e}"), Label::at(Location::file(shown), ""))
+                    .with_hint(Some("pass an existing file or directory with `-c`")),
+            ),
+            Ok(meta) if meta.is_dir() => {
+                let mut found = toml_files_below(path, &mut diagnostics);
+                found.sort_by(|a, b| a.as_os_str().as_encoded_bytes().cmp(b.as_os_str().as_encoded_bytes()));
+                if found.is_empty() {
+                    diagnostics.push(Diagnostic::warning("the directory holds no `*.toml` link files", Label::at(Location::file(shown), "")));
+                }
+                for file in found {
+                    if seen.insert(identity(&file)) {
+                        files.push(file);
+                    }
+                }
+            }
+            Ok(_) => {
+                if seen.insert(identity(path)) {
+                    files.push(path.clone());
+                }
+            }
+        }
+    }
+    (files, diagnostics)
+}
+
+/// Whether a file name below a config directory is a link file.
+pub fn is_link_file(name: &str) -> bool {
+    name.ends_with(".toml") && !name.starts_with('.') && !name.starts_with('#')
+}
+
+fn toml_files_below(dir: &Path, diagnostics: &mut Vec<Diagnostic>) -> Vec<PathBuf> {
+    let walk = walkdir::WalkDir::new(dir)
+        .follow_links(true)
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !e.file_name().as_encoded_bytes().starts_with(b"."));
+    let mut files = Vec::new();
+    for entry in walk {
+        match entry {
+            Ok(e) if e.file_type().is_file() && is_link_file(&e.file_name().to_string_lossy()) => files.push(e.into_path()),
+            Ok(_) => {}
+            Err(e) => {
+                let at = e.path().unwrap_or(dir).display().to_string();
+                diagnostics.push(Diagnostic::warning(format!("skipped: {e}"), Label::at(Location::file(at), "")));
+            }
+        }
+    }
+    files
+}
+
+fn identity(path: &Path) -> PathBuf {
+    std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn link_file_names() {
+        assert!(is_link_file("links.toml"));
+        for skipped in [".#links.toml", ".links.toml", "links.toml~", "links.toml.swp", "4913", "#links.toml#", "links.txt"] {
+            assert!(!is_link_file(skipped), "{skipped}");
+        }
+    }
+}

@@ -1,0 +1,519 @@
+//! `Index`: every link file combined into one immutable lookup structure.
+//!
+//! Owns the rules that need all files at once (SPEC §2): records that share a pair
+//! merge (transitively, across files), `formerly` aliases, and conflicts, where the
+//! earlier file wins and both places are reported. Built whole from parsed files and
+//! never mutated, so a reload builds a new one beside the old and swaps it in.
+//!
+//! Memory: the index borrows the strings of the parsed files; a pair costs one
+//! 16-byte entry plus a 4-byte slot in the hash table. Lookups do not allocate.
+
+use std::hash::BuildHasher;
+use std::sync::Arc;
+
+use hashbrown::{DefaultHashBuilder, HashMap, HashTable};
+
+use crate::app_id::AppId;
+use crate::diagnostic::{Diagnostic, Label, Location};
+use crate::parsed_file::{AppDef, Kind, LinkDef, ParsedFile, Pos, RecordDef};
+use crate::scheme::Schemes;
+use crate::template::UrlTemplate;
+
+pub struct Index {
+    files: Vec<Arc<ParsedFile>>,
+    apps: Vec<App>,
+    /// Every App ID and `formerly` alias → its app.
+    app_names: HashMap<Box<str>, u32>,
+    entries: Vec<Entry>,
+    /// Indexes into `entries`, hashed by (app, id).
+    pairs: HashTable<u32>,
+    records: Vec<Record>,
+    hasher: DefaultHashBuilder,
+    diagnostics: Vec<Diagnostic>,
+}
+
+/// An application, whether defined under `[apps]` or only named by links.
+pub struct App {
+    pub id: AppId,
+    /// This app's position in the index.
+    number: u32,
+    def: Option<(u32, u32)>,
+    /// A name given on a link, for apps that have no definition.
+    link_name: Option<(u32, u32)>,
+}
+
+/// One distinct (app, id) pair: the link that defines it and the record holding it.
+#[derive(Clone, Copy)]
+struct Entry {
+    file: u32,
+    link: u32,
+    app: u32,
+    record: u32,
+}
+
+/// Records merged because they share pairs.
+pub struct Record {
+    pub kind: Kind,
+    /// The record definitions that were merged, as (file, record) in file order.
+    defs: Vec<(u32, u32)>,
+    /// Entries of the record's distinct pairs, in file order.
+    entries: Vec<u32>,
+}
+
+/// One pair as seen through the index.
+#[derive(Clone, Copy)]
+pub struct LinkView<'a> {
+    pub app: &'a App,
+    pub def: &'a LinkDef,
+    pub file: &'a ParsedFile,
+    pub(crate) record: u32,
+}
+
+impl Index {
+    /// Combines parsed files, given in path order (earlier wins conflicts).
+    pub fn build(files: Vec<Arc<ParsedFile>>) -> Index {
+        let mut builder = Builder {
+            index: Index {
+                files,
+                apps: Vec::new(),
+                app_names: HashMap::new(),
+                entries: Vec::new(),
+                pairs: HashTable::new(),
+                records: Vec::new(),
+                hasher: DefaultHashBuilder::default(),
+                diagnostics: Vec::new(),
+            },
+            parent: Vec::new(),
+            kinds: Vec::new(),
+            record_base: Vec::new(),
+        };
+        builder.apps();
+        builder.aliases();
+        builder.links();
+        builder.finish()
+    }
+
+    pub fn files(&self) -> &[Arc<ParsedFile>] {
+        &self.files
+    }
+
+    /// Errors and warnings from combining the files (conflicts and the like).
+    pub fn diagnostics(&self) -> &[Diagnostic] {
+        &self.diagnostics
+    }
+
+    pub fn apps(&self) -> &[App] {
+        &self.apps
+    }
+
+    pub fn records(&self) -> &[Record] {
+        &self.records
+    }
+
+    pub fn link_count(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// The app named `name` (any case, or a `formerly` alias).
+    pub fn app(&self, name: &str) -> Option<&App> {
+        let mut buf = [0; crate::app_id::MAX_LEN];
+        let key = crate::app_id::lookup_key(name, &mut buf)?;
+        self.app_names.get(&*key).map(|&i| &self.apps[i as usize])
+    }
+
+    /// The link for (app, id), exactly, with `app` already an App ID of this index.
+    pub fn link(&self, app: &App, id: &str) -> Option<LinkView<'_>> {
+        let app_index = self.app_index(app);
+        let hash = self.hasher.hash_one((app_index, id));
+        let &entry = self.pairs.find(hash, |&e| {
+            let e = &self.entries[e as usize];
+            e.app == app_index && self.def(e).id.as_str() == id
+        })?;
+        Some(self.view(entry))
+    }
+
+    pub fn app_def(&self, app: &App) -> Option<&AppDef> {
+        app.def.map(|(file, def)| &self.files[file as usize].apps[def as usize])
+    }
+
+    pub fn template(&self, app: &App) -> Option<&UrlTemplate> {
+        self.app_def(app)?.template.as_ref()
+    }
+
+    /// The app's human name: from its definition, else from a link, else none.
+    pub fn app_name(&self, app: &App) -> Option<&str> {
+        self.app_def(app)
+            .and_then(|d| d.name.as_deref())
+            .or_else(|| app.link_name.and_then(|(f, l)| self.files[f as usize].links[l as usize].name.as_deref()))
+    }
+
+    pub fn schemes<'a>(&'a self, app: &'a App) -> &'a Schemes {
+        static DEFAULT: std::sync::OnceLock<Schemes> = std::sync::OnceLock::new();
+        self.app_def(app)
+            .map(|d| &d.schemes)
+            .unwrap_or_else(|| DEFAULT.get_or_init(Schemes::default))
+    }
+
+    /// The record a link belongs to.
+    pub fn record_of(&self, link: &LinkView<'_>) -> &Record {
+        &self.records[link.record as usize]
+    }
+
+    /// The links of a record, one per distinct pair, in file order.
+    pub fn record_links<'a>(&'a self, record: &'a Record) -> impl Iterator<Item = LinkView<'a>> + 'a {
+        record.entries.iter().map(|&e| self.view(e))
+    }
+
+    /// The definitions merged into a record, in file order, with their files.
+    pub fn record_defs<'a>(&'a self, record: &'a Record) -> impl Iterator<Item = (&'a ParsedFile, &'a RecordDef)> + 'a {
+        record.defs.iter().map(|&(f, r)| {
+            let file = &*self.files[f as usize];
+            (file, &file.records[r as usize])
+        })
+    }
+
+    /// The record's name: that of its first definition.
+    pub fn record_name<'a>(&'a self, record: &'a Record) -> &'a str {
+        let (file, def) = record.defs[0];
+        &self.files[file as usize].records[def as usize].name
+    }
+
+    fn app_index(&self, app: &App) -> u32 {
+        app.number
+    }
+
+    fn def(&self, e: &Entry) -> &LinkDef {
+        &self.files[e.file as usize].links[e.link as usize]
+    }
+
+    fn view(&self, entry: u32) -> LinkView<'_> {
+        let e = &self.entries[entry as usize];
+        let file = &*self.files[e.file as usize];
+        LinkView {
+            app: &self.apps[e.app as usize],
+            def: &file.links[e.link as usize],
+            file,
+            record: e.record,
+        }
+    }
+}
+
+struct Builder {
+    index: Index,
+    /// Union-find over all record definitions, numbered across files.
+    parent: Vec<u32>,
+    kinds: Vec<Kind>,
+    /// The number of the first record definition of each file.
+    record_base: Vec<u32>,
+}
+
+impl Builder {
+    fn apps(&mut self) {
+        let index = &mut self.index;
+        for (f, file) in index.files.iter().enumerate() {
+            for (a, def) in file.apps.iter().enumerate() {
+                match index.app_names.get(def.id.as_str()) {
+                    Some(&existing) => {
+                        let (ef, ea) = index.apps[existing as usize].def.expect("defined apps come first");
+                        let first = &index.files[ef as usize];
+                        let earlier = &first.apps[ea as usize];
+                        let same = earlier.template == def.template && earlier.name == def.name && earlier.schemes == def.schemes;
+                        if !same {
+                            index.diagnostics.push(
+                                conflict(format!("`{}` is defined twice, differently", def.id), file, def.at, "defined again here", first, earlier.at)
+                                    .with_hint(Some("the first definition is used; keep one")),
+                            );
+                        }
+                    }
+                    None => {
+                        index.app_names.insert(def.id.as_str().into(), index.apps.len() as u32);
+                        index.apps.push(App {
+                            number: index.apps.len() as u32,
+                            id: def.id.clone(),
+                            def: Some((f as u32, a as u32)),
+                            link_name: None,
+                        });
+                    }
+                }
+            }
+        }
+    }
+
+    fn aliases(&mut self) {
+        let index = &mut self.index;
+        let mut claimed: HashMap<&str, (u32, Pos)> = HashMap::new();
+        for (f, file) in index.files.iter().enumerate() {
+            for def in &file.apps {
+                let Some(&app) = index.app_names.get(def.id.as_str()) else { continue };
+                if index.apps[app as usize].def.map(|(df, _)| df) != Some(f as u32) {
+                    continue; // a later duplicate definition, already reported
+                }
+                for (alias, at) in &def.formerly {
+                    if let Some(&real) = index.app_names.get(alias.as_str()) {
+                        let real_app = &index.apps[real as usize];
+                        if real_app.id == *alias {
+                            let (rf, ra) = real_app.def.expect("only definitions exist yet");
+                            let other = &index.files[rf as usize];
+                            index.diagnostics.push(conflict(
+                                format!("`{alias}` is in `formerly` of `{}`, but it is an app of its own", def.id),
+                                file,
+                                *at,
+                                "named as a former App ID here",
+                                other,
+                                other.apps[ra as usize].at,
+                            ));
+                        }
+                        continue;
+                    }
+                    if let Some(&(other_file, other_at)) = claimed.get(alias.as_str()) {
+                        let other = &index.files[other_file as usize];
+                        index.diagnostics.push(
+                            conflict(format!("`{alias}` is in `formerly` of two apps"), file, *at, "claimed again here", other, other_at)
+                                .with_hint(Some("the first claim is used")),
+                        );
+                        continue;
+                    }
+                    claimed.insert(alias.as_str(), (f as u32, *at));
+                }
+            }
+        }
+        for (f, file) in index.files.iter().enumerate() {
+            for def in &file.apps {
+                for (alias, at) in &def.formerly {
+                    if claimed.get(alias.as_str()) == Some(&(f as u32, *at)) {
+                        let app = index.app_names[def.id.as_str()];
+                        index.app_names.insert(alias.as_str().into(), app);
+                    }
+                }
+            }
+        }
+    }
+
+    fn links(&mut self) {
+        let files = self.index.files.clone();
+        let total: usize = files.iter().map(|f| f.links.len()).sum();
+        self.index.entries.reserve(total);
+        self.index.pairs.reserve(total, |_| 0);
+        for (f, file) in files.iter().enumerate() {
+            self.record_base.push(self.parent.len() as u32);
+            for record in &file.records {
+                let global = self.parent.len() as u32;
+                self.parent.push(global);
+                self.kinds.push(record.kind);
+                for l in record.links.clone() {
+                    self.link(&files, f as u32, l, global);
+                }
+            }
+        }
+    }
+
+    fn link(&mut self, files: &[Arc<ParsedFile>], f: u32, l: u32, global: u32) {
+        let file = &*files[f as usize];
+        let def = &file.links[l as usize];
+        let app = self.app_for_link(f, l, def);
+        let (problem, applied) = self.check_link(file, def, app);
+        self.index.diagnostics.extend(problem);
+        if !applied {
+            return;
+        }
+        let hash = self.index.hasher.hash_one((app, def.id.as_str()));
+        let entries = &self.index.entries;
+        let found = self
+            .index
+            .pairs
+            .find(hash, |&e| {
+                let e = &entries[e as usize];
+                e.app == app && files[e.file as usize].links[e.link as usize].id == def.id
+            })
+            .copied();
+        let Some(existing) = found else {
+            let n = self.index.entries.len() as u32;
+            self.index.entries.push(Entry {
+                file: f,
+                link: l,
+                app,
+                record: global,
+            });
+            let (entries, hasher) = (&self.index.entries, &self.index.hasher);
+            self.index.pairs.insert_unique(hash, n, |&e| {
+                let e = &entries[e as usize];
+                hasher.hash_one((e.app, files[e.file as usize].links[e.link as usize].id.as_str()))
+            });
+            return;
+        };
+        let entry = self.index.entries[existing as usize];
+        let first_file = &*files[entry.file as usize];
+        let first = &first_file.links[entry.link as usize];
+        let first_root = self.find(entry.record);
+        let first_kind = self.kinds[first_root as usize];
+        let kind = self.kinds[global as usize];
+        let app_id = &self.index.apps[app as usize].id;
+        if first_kind != kind {
+            let d = conflict(
+                format!("`{app_id} {}` is on a {kind} here and on a {first_kind} before; the link is not applied", def.id),
+                file,
+                def.at,
+                format!("on a {kind}"),
+                first_file,
+                first.at,
+            )
+            .with_hint(Some("a pair names one record, so it cannot be both; remove one"));
+            self.index.diagnostics.push(d);
+            return;
+        }
+        match (&first.url, &def.url) {
+            (Some(a), Some(b)) if a != b => {
+                let d = conflict(
+                    format!("`{app_id} {}` has two different URLs; the first is used", def.id),
+                    file,
+                    def.at,
+                    format!("URL {b}"),
+                    first_file,
+                    first.at,
+                )
+                .with_hint(Some(format!("the first says {a}")));
+                self.index.diagnostics.push(d);
+            }
+            (None, Some(_)) => {
+                let e = &mut self.index.entries[existing as usize];
+                e.file = f;
+                e.link = l;
+            }
+            _ => {}
+        }
+        self.union(entry.record, global);
+    }
+
+    /// A link's URL must be allowed by its app, and a link without one needs a template.
+    /// Returns the problem, and whether the link is applied anyway.
+    fn check_link(&self, file: &ParsedFile, def: &LinkDef, app: u32) -> (Option<Diagnostic>, bool) {
+        let index = &self.index;
+        let app = &index.apps[app as usize];
+        match &def.url {
+            Some(url) => {
+                let schemes = index.schemes(app);
+                if schemes.allows(url.scheme()) {
+                    return (None, true);
+                }
+                let hint = match app.def {
+                    Some(_) => format!("add it to the app's `schemes` (now {})", schemes.describe()),
+                    None => format!("define `[apps.\"{}\"]` with `schemes = [\"{}\"]`", app.id, url.scheme()),
+                };
+                let d = Diagnostic::error(
+                    format!("`{}:` URLs are not allowed for `{}`; the link is not applied", url.scheme(), app.id),
+                    line_label(file, def.at, "this link"),
+                )
+                .with_hint(Some(hint));
+                (Some(d), false)
+            }
+            None if index.template(app).is_none() => {
+                let d = Diagnostic::error(
+                    format!("the link to `{}` has no `url`, and the app has no URL template", app.id),
+                    line_label(file, def.at, "this link cannot be resolved"),
+                )
+                .with_hint(Some(format!(
+                    "add `url = \"https://…\"` to the link, or a `url` template to `[apps.\"{}\"]`",
+                    app.id
+                )));
+                (Some(d), true)
+            }
+            None => (None, true),
+        }
+    }
+
+    /// The app a link names, mapping aliases, adding apps only links name.
+    fn app_for_link(&mut self, f: u32, l: u32, def: &LinkDef) -> u32 {
+        let index = &mut self.index;
+        match index.app_names.get(def.app.as_str()) {
+            Some(&app) => {
+                let app_ref = &mut index.apps[app as usize];
+                if app_ref.link_name.is_none() && def.name.is_some() {
+                    app_ref.link_name = Some((f, l));
+                }
+                app
+            }
+            None => {
+                let app = index.apps.len() as u32;
+                index.app_names.insert(def.app.as_str().into(), app);
+                index.apps.push(App {
+                    number: app,
+                    id: def.app.clone(),
+                    def: None,
+                    link_name: def.name.is_some().then_some((f, l)),
+                });
+                app
+            }
+        }
+    }
+
+    fn find(&mut self, mut x: u32) -> u32 {
+        while self.parent[x as usize] != x {
+            let grand = self.parent[self.parent[x as usize] as usize];
+            self.parent[x as usize] = grand;
+            x = grand;
+        }
+        x
+    }
+
+    fn union(&mut self, a: u32, b: u32) {
+        let (a, b) = (self.find(a), self.find(b));
+        // The earlier definition stays the root, so a merged record is named by its first.
+        let (root, child) = if a < b { (a, b) } else { (b, a) };
+        self.parent[child as usize] = root;
+    }
+
+    fn finish(mut self) -> Index {
+        let total = self.parent.len();
+        let mut merged = vec![u32::MAX; total];
+        let mut files_of = Vec::with_capacity(total);
+        for (f, &base) in self.record_base.iter().enumerate() {
+            let count = self.index.files[f].records.len() as u32;
+            files_of.extend((0..count).map(|r| (f as u32, r)));
+            debug_assert_eq!(files_of.len() as u32, base + count);
+        }
+        for g in 0..total as u32 {
+            let root = self.find(g);
+            if merged[root as usize] == u32::MAX {
+                merged[root as usize] = self.index.records.len() as u32;
+                self.index.records.push(Record {
+                    kind: self.kinds[root as usize],
+                    defs: Vec::new(),
+                    entries: Vec::new(),
+                });
+            }
+            let m = merged[root as usize];
+            merged[g as usize] = m;
+            self.index.records[m as usize].defs.push(files_of[g as usize]);
+        }
+        for (n, entry) in self.index.entries.iter_mut().enumerate() {
+            entry.record = merged[entry.record as usize];
+            self.index.records[entry.record as usize].entries.push(n as u32);
+        }
+        self.index
+    }
+}
+
+/// A label for a place found after parsing: the file is re-read for its line
+/// only if it still holds the version that was parsed.
+fn line_label(file: &ParsedFile, at: Pos, text: impl Into<String>) -> Label {
+    let location = Location {
+        file: file.path.clone(),
+        line: at.line,
+        column: at.column,
+    };
+    let mut label = Label::at(location, text);
+    if let Ok(bytes) = std::fs::read(&file.path) {
+        if crate::parsed_file::fingerprint(&bytes) == file.fingerprint {
+            let text = String::from_utf8_lossy(&bytes);
+            if let Some(line) = text.lines().nth(at.line as usize - 1) {
+                let start = line.char_indices().nth(at.column as usize - 1).map_or(line.len(), |(i, _)| i);
+                label.snippet = Some((line.to_owned(), start..line.len()));
+            }
+        }
+    }
+    label
+}
+
+fn conflict(message: String, file: &ParsedFile, at: Pos, text: impl Into<String>, first: &ParsedFile, first_at: Pos) -> Diagnostic {
+    Diagnostic::error(message, line_label(file, at, text)).with_label(line_label(first, first_at, "first defined here"))
+}

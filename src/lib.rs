@@ -1,0 +1,43 @@
+//! applinkd resolves App Links: a record's (App ID, Unique ID) pair → its URL in that
+//! application, from hand-edited TOML link files. See `README.md` and `SPEC.md`.
+//!
+//! The core is pure: files are parsed and validated into types that cannot hold bad
+//! values, combined into an immutable [`Index`], and [`Index::resolve`] needs no I/O.
+//! The command line is an edge that uses it.
+//!
+//! # Layout
+//! - `app_id`: `AppId`, the lower-case domain naming an application.
+//! - `unique_id`: `UniqueId`, a record's id inside its application.
+//! - `scheme`: allowed and never-allowed URL schemes.
+//! - `link_url`: `LinkUrl`, a checked absolute URL written on a link.
+//! - `template`: `UrlTemplate`, a checked RFC 6570 template and its safe expansion.
+//! - `diagnostic`: `Diagnostic`, a located error or warning, and its rendering.
+//! - `source_text`: byte spans → `line:column` and snippets.
+//! - `parsed_file`: `ParsedFile`, one file's validated apps, records and links.
+//! - `loader`: one file's bytes → `ParsedFile` or every error in it.
+//! - `config_paths`: which files, in which order; the default config directory.
+//! - `catalog`: `Catalog`, the files in force, each keeping its last good version.
+//! - `index`: `Index`, all files combined: merges, aliases, conflicts, lookups.
+//! - `resolve`: SPEC §3 resolution on the index, and `NotFound`.
+//! - `target`: `Target`, the `APP ID` / `applink://` / `http://` forms a user gives.
+//! - `cli`: the command line (`check`, `resolve`, `list`).
+
+pub mod app_id;
+pub mod catalog;
+pub mod cli;
+pub mod config_paths;
+pub mod diagnostic;
+pub mod index;
+pub mod link_url;
+pub mod loader;
+pub mod parsed_file;
+pub mod resolve;
+pub mod scheme;
+pub mod source_text;
+pub mod target;
+pub mod template;
+pub mod unique_id;
+
+pub use catalog::Catalog;
+pub use index::Index;
+pub use resolve::{NotFound, Resolution};

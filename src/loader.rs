@@ -1,0 +1,376 @@
+//! Loader: one file's bytes → a validated [`ParsedFile`], or every error in it.
+//!
+//! Owns the file format of SPEC §2 and every rule that one file can check alone.
+//! Rules that need all files (merges, conflicts, aliases) belong to the index.
+//! Never panics on any input.
+
+use std::borrow::Cow;
+use std::ops::Range;
+
+use serde::Deserialize;
+use toml::Spanned;
+use toml::de::{DeTable, DeValue, ValueDeserializer};
+
+use crate::app_id::AppId;
+use crate::diagnostic::Diagnostic;
+use crate::link_url::LinkUrl;
+use crate::parsed_file::{AppDef, Kind, LinkDef, ParsedFile, Pos, RecordDef, fingerprint};
+use crate::scheme::{self, Schemes};
+use crate::source_text::SourceText;
+use crate::template::UrlTemplate;
+use crate::unique_id::UniqueId;
+
+/// What parsing one file gave: the file if it had no errors, and every diagnostic.
+#[derive(Debug)]
+pub struct FileOutcome {
+    pub parsed: Option<ParsedFile>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+const TOP_LEVEL: [&str; 4] = ["apps", "person", "company", "project"];
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawApp {
+    name: Option<Spanned<String>>,
+    url: Option<Spanned<String>>,
+    formerly: Option<Vec<Spanned<String>>>,
+    schemes: Option<Vec<Spanned<String>>>,
+    open_with: Option<Spanned<Vec<String>>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRecord {
+    name: Spanned<String>,
+    #[serde(default)]
+    links: Vec<Spanned<RawLink>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLink {
+    app: Spanned<String>,
+    id: Spanned<RawId>,
+    name: Option<Spanned<String>>,
+    url: Option<Spanned<String>>,
+}
+
+/// Ids are strings, but `id = 48616032` is what people write for numeric ids.
+#[derive(Deserialize)]
+#[serde(untagged, expecting = "a string (or an integer)")]
+enum RawId {
+    Text(String),
+    Number(i64),
+}
+
+/// Parses and validates one file. `path` is how the file is named in messages.
+pub fn parse(path: &str, bytes: &[u8]) -> FileOutcome {
+    let text = match std::str::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(e) => {
+            let lossy = String::from_utf8_lossy(&bytes[..e.valid_up_to()]);
+            let src = SourceText::new(path, &lossy);
+            let diagnostic = Diagnostic::error(
+                "the file is not valid UTF-8",
+                src.label(e.valid_up_to()..e.valid_up_to(), "invalid byte here"),
+            )
+            .with_hint(Some("save the file as UTF-8"));
+            return FileOutcome {
+                parsed: None,
+                diagnostics: vec![diagnostic],
+            };
+        }
+    };
+    let mut file = FileParser {
+        src: SourceText::new(path, text),
+        diagnostics: Vec::new(),
+        parsed: ParsedFile {
+            path: path.to_owned(),
+            fingerprint: fingerprint(bytes),
+            apps: Vec::new(),
+            records: Vec::new(),
+            links: Vec::new(),
+        },
+    };
+    file.parse_document();
+    let has_errors = file.diagnostics.iter().any(Diagnostic::is_error);
+    FileOutcome {
+        parsed: (!has_errors).then_some(file.parsed),
+        diagnostics: file.diagnostics,
+    }
+}
+
+struct FileParser<'a> {
+    src: SourceText<'a>,
+    diagnostics: Vec<Diagnostic>,
+    parsed: ParsedFile,
+}
+
+impl<'a> FileParser<'a> {
+    fn parse_document(&mut self) {
+        let (root, errors) = DeTable::parse_recoverable(self.src.text);
+        if !errors.is_empty() {
+            for error in errors {
+                self.toml_error(&error, 0..0);
+            }
+            return;
+        }
+        // Tables come back sorted by key; keep the file's order, which decides conflicts.
+        let mut entries: Vec<_> = root.into_inner().into_iter().collect();
+        entries.sort_by_key(|(key, _)| key.span().start);
+        for (key, value) in entries {
+            let span = key.span();
+            match key.get_ref().as_ref() {
+                "apps" => self.apps(value),
+                name => match Kind::from_key(name) {
+                    Some(kind) => self.records(kind, value),
+                    None => {
+                        let hint = closest(name, TOP_LEVEL).map(|s| format!("did you mean `{s}`?"));
+                        self.error(
+                            span,
+                            format!("unknown key `{name}`"),
+                            "expected `apps`, `person`, `company` or `project`",
+                            hint,
+                        );
+                    }
+                },
+            }
+        }
+    }
+
+    fn apps(&mut self, value: Spanned<DeValue<'a>>) {
+        let span = value.span();
+        let DeValue::Table(apps) = value.into_inner() else {
+            return self.error(span, "`apps` must be a table", "", Some("write `[apps.\"example.com\"]`"));
+        };
+        let mut apps: Vec<_> = apps.into_iter().collect();
+        apps.sort_by_key(|(key, _)| key.span().start);
+        for (key, value) in apps {
+            let key_span = key.span();
+            let Some(id) = self.app_id(key.get_ref(), key_span.clone()) else {
+                continue;
+            };
+            let Some(raw) = self.deserialize::<RawApp>(value) else {
+                continue;
+            };
+            if let Some(app) = self.app(id, raw, key_span) {
+                self.parsed.apps.push(app);
+            }
+        }
+    }
+
+    fn app(&mut self, id: AppId, raw: RawApp, key_span: Range<usize>) -> Option<AppDef> {
+        let errors_before = self.error_count();
+        let schemes = match &raw.schemes {
+            None => Schemes::default(),
+            Some(list) => {
+                let mut checked = Vec::new();
+                for s in list {
+                    match scheme::check(s.get_ref()) {
+                        Ok(name) => checked.push(name),
+                        Err(e) => self.error(s.span(), e.to_string(), "", None::<String>),
+                    }
+                }
+                if list.is_empty() {
+                    self.error(key_span.clone(), "`schemes` is empty", "", Some("leave it out to allow http and https"));
+                }
+                Schemes::new(checked)
+            }
+        };
+        let template = raw.url.as_ref().and_then(|url| self.template(url, &schemes));
+        let mut formerly = Vec::new();
+        for old in raw.formerly.iter().flatten() {
+            if let Some(old_id) = self.app_id(old.get_ref(), old.span()) {
+                if old_id == id {
+                    self.error(old.span(), format!("`{id}` names itself in `formerly`"), "", None::<String>);
+                } else {
+                    formerly.push((old_id, self.pos(old.span())));
+                }
+            }
+        }
+        let open_with = raw.open_with.map(|spanned| {
+            let span = spanned.span();
+            let argv = spanned.into_inner();
+            if argv.first().is_none_or(|program| program.trim().is_empty()) {
+                self.error(span, "`open_with` must start with a program", "", Some("like `open_with = [\"firefox\", \"--new-window\"]`"));
+            }
+            argv
+        });
+        let name = raw.name.and_then(|name| self.name(name));
+        (self.error_count() == errors_before).then(|| AppDef {
+            at: self.pos(key_span),
+            id,
+            name,
+            template,
+            formerly,
+            schemes,
+            open_with,
+        })
+    }
+
+    fn template(&mut self, url: &Spanned<String>, schemes: &Schemes) -> Option<UrlTemplate> {
+        let span = url.span();
+        match UrlTemplate::parse(url.get_ref()) {
+            Ok(template) if !schemes.allows(template.scheme()) => {
+                let scheme = template.scheme();
+                self.error(
+                    span,
+                    format!("the URL template's scheme `{scheme}` is not allowed for this app"),
+                    format!("allowed: {}", schemes.describe()),
+                    Some(format!("add it: `schemes = [\"{scheme}\"]`")),
+                );
+                None
+            }
+            Ok(template) => Some(template),
+            Err(e) => {
+                let at = self.inside_string(&span, url.get_ref(), e.offset);
+                self.error(at, e.message, "", e.hint);
+                None
+            }
+        }
+    }
+
+    fn records(&mut self, kind: Kind, value: Spanned<DeValue<'a>>) {
+        let span = value.span();
+        let DeValue::Array(records) = value.into_inner() else {
+            let key = kind.key();
+            return self.error(span, format!("`{key}` must be an array of tables"), "", Some(format!("write each one under `[[{key}]]`")));
+        };
+        for value in records {
+            let span = value.span();
+            if let Some(raw) = self.deserialize::<RawRecord>(value) {
+                self.record(kind, raw, span);
+            }
+        }
+    }
+
+    fn record(&mut self, kind: Kind, raw: RawRecord, span: Range<usize>) {
+        let errors_before = self.error_count();
+        let first_link = self.parsed.links.len();
+        let name = self.name(raw.name);
+        for link in raw.links {
+            let at = link.span();
+            let link = link.into_inner();
+            let app = self.app_id(link.app.get_ref(), link.app.span());
+            let id = self.unique_id(link.id);
+            let url = link.url.and_then(|url| match LinkUrl::parse(url.get_ref()) {
+                Ok(checked) => Some(checked),
+                Err(e) => {
+                    self.error(url.span(), e.to_string(), "", url_hint(url.get_ref()));
+                    None
+                }
+            });
+            let name = link.name.and_then(|name| self.name(name));
+            if let (Some(app), Some(id)) = (app, id) {
+                self.parsed.links.push(LinkDef {
+                    app,
+                    id,
+                    name,
+                    url,
+                    at: self.pos(at),
+                });
+            }
+        }
+        if self.error_count() != errors_before {
+            self.parsed.links.truncate(first_link);
+            return;
+        }
+        let Some(name) = name else { return };
+        self.parsed.records.push(RecordDef {
+            kind,
+            name,
+            links: first_link as u32..self.parsed.links.len() as u32,
+            at: self.pos(span),
+        });
+    }
+
+    fn app_id(&mut self, text: &str, span: Range<usize>) -> Option<AppId> {
+        AppId::parse(text)
+            .map_err(|e| {
+                let hint = e.suggestion.as_ref().map(|s| format!("did you mean `{s}`?"));
+                self.error(span, e.to_string(), "", hint);
+            })
+            .ok()
+    }
+
+    fn unique_id(&mut self, raw: Spanned<RawId>) -> Option<UniqueId> {
+        let span = raw.span();
+        let text: Cow<str> = match raw.get_ref() {
+            RawId::Text(text) => Cow::Borrowed(text),
+            RawId::Number(n) => Cow::Owned(n.to_string()),
+        };
+        UniqueId::parse(&text)
+            .map_err(|e| self.error(span, e.to_string(), "", None::<String>))
+            .ok()
+    }
+
+    fn name(&mut self, name: Spanned<String>) -> Option<Box<str>> {
+        let span = name.span();
+        let name = name.into_inner();
+        if name.trim().is_empty() || name.chars().any(char::is_control) {
+            self.error(span, "a name must not be empty or hold control characters", "", None::<String>);
+            return None;
+        }
+        Some(name.into())
+    }
+
+    fn deserialize<T: for<'de> Deserialize<'de>>(&mut self, value: Spanned<DeValue<'a>>) -> Option<T> {
+        let span = value.span();
+        T::deserialize(ValueDeserializer::from(value))
+            .map_err(|e| self.toml_error(&e, span))
+            .ok()
+    }
+
+    /// Reports a `toml` error at its own span, else at `fallback`.
+    fn toml_error(&mut self, error: &toml::de::Error, fallback: Range<usize>) {
+        let span = error.span().unwrap_or(fallback);
+        let message = error.message().trim_end().to_owned();
+        let hint = message
+            .strip_prefix("unknown field `")
+            .and_then(|rest| rest.split('`').next())
+            .map(|field| format!("a misspelt key would drop what it holds, so `{field}` is refused"));
+        self.error(span, message, "", hint);
+    }
+
+    fn error(&mut self, span: Range<usize>, message: impl Into<String>, label: impl Into<String>, hint: Option<impl Into<String>>) {
+        let label = self.src.label(span, label);
+        self.diagnostics.push(Diagnostic::error(message, label).with_hint(hint));
+    }
+
+    fn error_count(&self) -> usize {
+        self.diagnostics.len()
+    }
+
+    fn pos(&self, span: Range<usize>) -> Pos {
+        let (line, column) = self.src.line_column(span.start);
+        Pos { line, column }
+    }
+
+    /// The span of byte `offset` of a string value, when the source spells it
+    /// without escapes (so source bytes and value bytes line up).
+    fn inside_string(&self, span: &Range<usize>, value: &str, offset: usize) -> Range<usize> {
+        let raw = self.src.text.get(span.clone()).unwrap_or("");
+        let quote = raw.chars().next().unwrap_or('"');
+        if raw.len() == value.len() + 2 && raw[1..raw.len() - 1] == *value && (quote == '\'' || !value.contains('\\')) {
+            let at = span.start + 1 + offset.min(value.len());
+            at..span.end - 1
+        } else {
+            span.clone()
+        }
+    }
+}
+
+fn url_hint(url: &str) -> Option<String> {
+    (scheme::of(url).is_none()).then(|| format!("write the full URL with its scheme, like `https://{}`", url.trim_start_matches('/')))
+}
+
+/// The candidate closest to `word`, if it is close enough to be a likely typo.
+pub fn closest<'c>(word: &str, candidates: impl IntoIterator<Item = &'c str>) -> Option<&'c str> {
+    candidates
+        .into_iter()
+        .map(|c| (strsim::damerau_levenshtein(word, c), c))
+        .filter(|&(distance, c)| distance <= 2.max(c.len() / 3) && distance < c.len())
+        .min()
+        .map(|(_, c)| c)
+}

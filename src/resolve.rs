@@ -1,0 +1,231 @@
+//! Resolution: (app, id) → URL, exactly as SPEC §3 says. Pure: no I/O, no async.
+//!
+//! An exact pair with an explicit URL is answered without allocating.
+
+use std::borrow::Cow;
+
+use serde::Serialize;
+
+use crate::index::{App, Index, LinkView};
+use crate::parsed_file::Kind;
+use crate::template::Refusal;
+use crate::unique_id::{self, UniqueIdError};
+
+/// A resolved link.
+#[derive(Debug, Clone, Serialize)]
+pub struct Resolution<'a> {
+    pub url: Cow<'a, str>,
+    pub app: &'a str,
+    pub id: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub app_name: Option<&'a str>,
+    /// `link` when a link wrote the URL, `template` when the app's template made it.
+    pub source: Source,
+    /// The record carrying the pair, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub record: Option<RecordSummary<'a>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Source {
+    Link,
+    Template,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RecordSummary<'a> {
+    pub kind: Kind,
+    pub name: &'a str,
+}
+
+/// Why nothing was resolved; each says what was looked up and what is close.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NotFound {
+    #[error("`{app}` is not an App ID any link file knows")]
+    UnknownApp {
+        app: String,
+        /// Known App IDs one or two edits away.
+        close: Vec<String>,
+        /// Apps where the same id exists.
+        same_id_in: Vec<String>,
+    },
+    #[error("no link for `{app} {id}`, and `{app}` has no URL template to build one")]
+    NoTemplate { app: String, id: String, same_id_in: Vec<String> },
+    #[error("`{id}` is not a valid Unique ID: {reason}")]
+    InvalidId { id: String, reason: UniqueIdError },
+    #[error("refused `{app} {id}`: {reason}")]
+    Refused { app: String, id: String, reason: Refusal },
+    #[error("no record carries `{app} {id}`, so there is no other application to go to")]
+    NoRecord { app: String, id: String },
+    #[error("the {kind} `{record}` has no link to `{to}`")]
+    NoLinkTo {
+        to: String,
+        kind: Kind,
+        record: String,
+        /// The apps the record does link to.
+        has: Vec<String>,
+    },
+}
+
+impl NotFound {
+    /// A stable machine name for `--json` and the API.
+    pub fn code(&self) -> &'static str {
+        match self {
+            NotFound::UnknownApp { .. } => "unknown_app",
+            NotFound::NoTemplate { .. } => "no_template",
+            NotFound::InvalidId { .. } => "invalid_id",
+            NotFound::Refused { .. } => "refused",
+            NotFound::NoRecord { .. } => "no_record",
+            NotFound::NoLinkTo { .. } => "no_link_to",
+        }
+    }
+
+    /// What is close to what was looked up, for people.
+    pub fn suggestions(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        match self {
+            NotFound::UnknownApp { close, same_id_in, .. } => {
+                out.extend(close.iter().map(|a| format!("did you mean `{a}`?")));
+                out.extend(same_id_in.iter().map(|a| format!("the same id exists in `{a}`")));
+            }
+            NotFound::NoTemplate { same_id_in, .. } => {
+                out.extend(same_id_in.iter().map(|a| format!("the same id exists in `{a}`")));
+            }
+            NotFound::NoLinkTo { has, .. } if !has.is_empty() => {
+                out.push(format!("it links to {}", has.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", ")));
+            }
+            _ => {}
+        }
+        out
+    }
+}
+
+impl Index {
+    /// SPEC §3: the URL of (app, id), optionally of the same record in `to`.
+    pub fn resolve<'a>(&'a self, app: &str, id: &'a str, to: Option<&str>) -> Result<Resolution<'a>, NotFound> {
+        unique_id::check(id).map_err(|reason| NotFound::InvalidId {
+            id: id.to_owned(),
+            reason,
+        })?;
+        let Some(known) = self.app(app) else {
+            return Err(self.unknown_app(app, id));
+        };
+        let Some(to) = to else {
+            return self.resolve_in(known, id);
+        };
+        let Some(link) = self.link(known, id) else {
+            return Err(NotFound::NoRecord {
+                app: known.id.to_string(),
+                id: id.to_owned(),
+            });
+        };
+        let record = self.record_of(&link);
+        let target_app = self.app(to);
+        let target = target_app.and_then(|t| self.record_links(record).find(|l| l.app.id == t.id));
+        match target {
+            Some(target) => self.resolve_link(target),
+            None => Err(NotFound::NoLinkTo {
+                to: target_app.map_or_else(|| to.to_ascii_lowercase(), |t| t.id.to_string()),
+                kind: record.kind,
+                record: self.record_name(record).to_owned(),
+                has: self
+                    .record_links(record)
+                    .map(|l| l.app.id.to_string())
+                    .filter(|a| *a != known.id.as_str())
+                    .collect(),
+            }),
+        }
+    }
+
+    fn resolve_in<'a>(&'a self, app: &'a App, id: &'a str) -> Result<Resolution<'a>, NotFound> {
+        if let Some(link) = self.link(app, id) {
+            return self.resolve_link(link);
+        }
+        match self.template(app) {
+            Some(template) => match template.expand(app.id.as_str(), id) {
+                Ok(url) => Ok(Resolution {
+                    url: Cow::Owned(url),
+                    app: app.id.as_str(),
+                    id,
+                    app_name: self.app_name(app),
+                    source: Source::Template,
+                    record: None,
+                }),
+                Err(reason) => Err(NotFound::Refused {
+                    app: app.id.to_string(),
+                    id: id.to_owned(),
+                    reason,
+                }),
+            },
+            None => Err(NotFound::NoTemplate {
+                app: app.id.to_string(),
+                id: id.to_owned(),
+                same_id_in: self.apps_with_id(id, Some(app)),
+            }),
+        }
+    }
+
+    fn resolve_link<'a>(&'a self, link: LinkView<'a>) -> Result<Resolution<'a>, NotFound> {
+        let record = self.record_of(&link);
+        let (url, source) = match &link.def.url {
+            Some(url) => (Cow::Borrowed(url.as_str()), Source::Link),
+            None => {
+                let id = link.def.id.as_str();
+                let refused = |reason| NotFound::Refused {
+                    app: link.app.id.to_string(),
+                    id: id.to_owned(),
+                    reason,
+                };
+                let Some(template) = self.template(link.app) else {
+                    return Err(NotFound::NoTemplate {
+                        app: link.app.id.to_string(),
+                        id: id.to_owned(),
+                        same_id_in: Vec::new(),
+                    });
+                };
+                (Cow::Owned(template.expand(link.app.id.as_str(), id).map_err(refused)?), Source::Template)
+            }
+        };
+        Ok(Resolution {
+            url,
+            app: link.app.id.as_str(),
+            id: link.def.id.as_str(),
+            app_name: link.def.name.as_deref().or_else(|| self.app_name(link.app)),
+            source,
+            record: Some(RecordSummary {
+                kind: record.kind,
+                name: self.record_name(record),
+            }),
+        })
+    }
+
+    fn unknown_app(&self, app: &str, id: &str) -> NotFound {
+        let lower = app.to_lowercase();
+        let close = self
+            .apps()
+            .iter()
+            .map(|a| (strsim::damerau_levenshtein(&lower, a.id.as_str()), a.id.as_str()))
+            .filter(|&(d, _)| d <= 2)
+            .min()
+            .map(|(_, a)| a.to_owned())
+            .into_iter()
+            .collect();
+        NotFound::UnknownApp {
+            app: app.to_owned(),
+            close,
+            same_id_in: self.apps_with_id(id, None),
+        }
+    }
+
+    /// Apps where a link with this exact id exists: one lookup per app, never a scan of links.
+    fn apps_with_id(&self, id: &str, except: Option<&App>) -> Vec<String> {
+        self.apps()
+            .iter()
+            .filter(|a| except.is_none_or(|e| e.id != a.id))
+            .filter(|a| self.link(a, id).is_some())
+            .take(5)
+            .map(|a| a.id.to_string())
+            .collect()
+    }
+}

@@ -1,0 +1,98 @@
+//! URL schemes: which an app allows, and which are never allowed (SPEC §2).
+
+/// Schemes that run code or read local data in a browser; refused even when listed.
+pub const DANGEROUS: [&str; 5] = ["javascript", "data", "file", "vbscript", "blob"];
+
+/// applinkd's own scheme: a link resolving to it would loop back into applinkd.
+pub const OWN: &str = "applink";
+
+/// The schemes an app's URLs may use. Lower-case, checked, never dangerous.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Schemes(Box<[Box<str>]>);
+
+impl Default for Schemes {
+    fn default() -> Self {
+        Schemes(Box::new(["http".into(), "https".into()]))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SchemeError {
+    #[error("`{0}` is not a URL scheme (a letter, then letters, digits, `+`, `-` or `.`)")]
+    Invalid(String),
+    #[error("`{0}:` URLs are never allowed: they can run code or read local files")]
+    Dangerous(String),
+    #[error("`{OWN}:` URLs would loop back into applinkd")]
+    Own,
+}
+
+/// Checks one scheme name as written in a file or a URL, returning it lower-cased.
+pub fn check(scheme: &str) -> Result<String, SchemeError> {
+    let mut bytes = scheme.bytes();
+    let valid = bytes.next().is_some_and(|b| b.is_ascii_alphabetic())
+        && bytes.all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'));
+    if !valid {
+        return Err(SchemeError::Invalid(scheme.to_owned()));
+    }
+    let lower = scheme.to_ascii_lowercase();
+    if DANGEROUS.contains(&lower.as_str()) {
+        return Err(SchemeError::Dangerous(lower));
+    }
+    if lower == OWN {
+        return Err(SchemeError::Own);
+    }
+    Ok(lower)
+}
+
+/// The scheme of an absolute URL or template (the text before the first `:`), if it has one.
+pub fn of(url: &str) -> Option<&str> {
+    let (scheme, _) = url.split_once(':')?;
+    let mut bytes = scheme.bytes();
+    let valid = bytes.next().is_some_and(|b| b.is_ascii_alphabetic())
+        && bytes.all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'));
+    valid.then_some(scheme)
+}
+
+impl Schemes {
+    /// Builds the set from already-checked, lower-case names.
+    pub fn new(schemes: Vec<String>) -> Schemes {
+        Schemes(schemes.into_iter().map(Into::into).collect())
+    }
+
+    pub fn allows(&self, scheme: &str) -> bool {
+        self.0.iter().any(|s| s.eq_ignore_ascii_case(scheme))
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &str> {
+        self.0.iter().map(|s| &**s)
+    }
+
+    /// `http, https` for messages.
+    pub fn describe(&self) -> String {
+        self.iter().collect::<Vec<_>>().join(", ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dangerous_schemes_are_refused_in_any_case() {
+        for s in ["javascript", "JavaScript", "data", "file", "vbscript", "blob"] {
+            assert!(matches!(check(s), Err(SchemeError::Dangerous(_))), "{s}");
+        }
+        assert_eq!(check("applink"), Err(SchemeError::Own));
+        assert_eq!(check("Slack").unwrap(), "slack");
+        assert!(check("1x").is_err());
+        assert!(check("").is_err());
+    }
+
+    #[test]
+    fn scheme_of_url() {
+        assert_eq!(of("https://x"), Some("https"));
+        assert_eq!(of("javascript:alert(1)"), Some("javascript"));
+        assert_eq!(of("/relative"), None);
+        assert_eq!(of("{id}:x"), None);
+    }
+}

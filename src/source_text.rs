@@ -1,0 +1,78 @@
+//! `SourceText`: a file's text with a line index, turning byte spans into
+//! `line:column` and labelled snippets.
+
+use std::ops::Range;
+
+use crate::diagnostic::{Label, Location};
+
+pub struct SourceText<'a> {
+    pub path: &'a str,
+    pub text: &'a str,
+    line_starts: Vec<usize>,
+}
+
+impl<'a> SourceText<'a> {
+    pub fn new(path: &'a str, text: &'a str) -> SourceText<'a> {
+        let line_starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        SourceText {
+            path,
+            text,
+            line_starts,
+        }
+    }
+
+    /// 1-based line and character column of a byte offset.
+    pub fn line_column(&self, offset: usize) -> (u32, u32) {
+        let offset = offset.min(self.text.len());
+        let line = self.line_starts.partition_point(|&start| start <= offset) - 1;
+        let start = self.line_starts[line];
+        let column = self.text.get(start..offset).map_or(offset - start, |s| s.chars().count());
+        (line as u32 + 1, column as u32 + 1)
+    }
+
+    pub fn location(&self, offset: usize) -> Location {
+        let (line, column) = self.line_column(offset);
+        Location {
+            file: self.path.to_owned(),
+            line,
+            column,
+        }
+    }
+
+    /// A label underlining `span` (clipped to its first line), with that line as snippet.
+    pub fn label(&self, span: Range<usize>, text: impl Into<String>) -> Label {
+        let start = span.start.min(self.text.len());
+        let location = self.location(start);
+        let line_start = self.line_starts[location.line as usize - 1];
+        let line_end = self.text[line_start..]
+            .find('\n')
+            .map_or(self.text.len(), |i| line_start + i);
+        let line = self.text[line_start..line_end].trim_end_matches('\r');
+        let from = start - line_start;
+        let to = span.end.clamp(start, line_start + line.len()) - line_start;
+        let to = if to == from { (from + 1).min(line.len().max(from)) } else { to };
+        Label {
+            location,
+            text: text.into(),
+            snippet: Some((line.to_owned(), from..to)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_and_columns() {
+        let src = SourceText::new("f.toml", "a = 1\nbé = \"x\"\n");
+        assert_eq!(src.line_column(0), (1, 1));
+        assert_eq!(src.line_column(6), (2, 1));
+        assert_eq!(src.line_column(10), (2, 4));
+        let label = src.label(6..9, "here");
+        assert_eq!(label.location.to_string(), "f.toml:2:1");
+        assert_eq!(label.snippet.unwrap(), ("bé = \"x\"".to_owned(), 0..3));
+    }
+}

@@ -1,0 +1,282 @@
+//! `UrlTemplate`: an app's checked RFC 6570 URI template, and its safe expansion.
+//!
+//! Parsing and expansion are `iri-string`'s; this module adds the project's rules:
+//! only the variables `id` and `app`, a literal scheme, and a scheme, host and port
+//! that no id can change (SPEC §2). It must not know about files or the index.
+
+use iri_string::spec::UriSpec;
+use iri_string::template::context::{Context, Visitor};
+use iri_string::template::UriTemplateStr;
+
+use crate::scheme::{self, SchemeError};
+
+/// A template whose literal text fixes the scheme (and, for `scheme://` URLs,
+/// the host and port) of every URL it expands to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UrlTemplate {
+    text: Box<str>,
+    origin: Origin,
+}
+
+/// What the template's literal text fixes, as the `url` crate reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Origin {
+    scheme: Box<str>,
+    host: Option<Box<str>>,
+    port: Option<u16>,
+}
+
+/// A template that cannot be used. `offset` is the byte in the template text at fault.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct TemplateError {
+    pub message: String,
+    pub offset: usize,
+    pub hint: Option<String>,
+}
+
+/// Why one expansion was refused though the template is valid.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    #[error("the expansion `{0}` is not a valid URL")]
+    Invalid(String),
+    #[error("the expansion `{0}` would leave the scheme, host or port the template fixes")]
+    Escapes(String),
+    #[error("the expansion `{0}` has a `.` or `..` path step, which would move it to another path")]
+    DotSegment(String),
+}
+
+const VARIABLES: [&str; 2] = ["id", "app"];
+
+impl UrlTemplate {
+    pub fn parse(text: &str) -> Result<UrlTemplate, TemplateError> {
+        let template = UriTemplateStr::new(text).map_err(|e| {
+            let shown = e.to_string();
+            TemplateError {
+                offset: byte_of(&shown).unwrap_or(0),
+                message: format!(
+                    "invalid URL template: {}",
+                    shown.trim_start_matches("invalid URI template: ").split(" (at ").next().unwrap_or("")
+                ),
+                hint: Some("templates follow RFC 6570: `https://host/path/{id}`".into()),
+            }
+        })?;
+        for var in template.variables() {
+            let name = var.as_str();
+            if !VARIABLES.contains(&name) {
+                return Err(TemplateError {
+                    offset: text.find(name).unwrap_or(0),
+                    message: format!("unknown variable `{name}` in URL template"),
+                    hint: Some("a template may use only `{id}` and `{app}`".into()),
+                });
+            }
+        }
+        let first_expr = text.find('{').unwrap_or(text.len());
+        let literal = &text[..first_expr];
+        let Some(scheme) = scheme::of(literal) else {
+            return Err(TemplateError {
+                offset: 0,
+                message: "the URL template does not start with a literal scheme".into(),
+                hint: Some("write the full URL, like `https://host/path/{id}`".into()),
+            });
+        };
+        scheme::check(scheme).map_err(|e: SchemeError| TemplateError {
+            offset: 0,
+            message: e.to_string(),
+            hint: None,
+        })?;
+        let rest = &literal[scheme.len() + 1..];
+        let fixed = if let Some(authority) = rest.strip_prefix("//") {
+            match authority.find(['/', '?', '#']) {
+                Some(end) => &literal[..scheme.len() + 3 + end],
+                None => {
+                    let op = text[first_expr..].chars().nth(1);
+                    if first_expr < text.len() && !matches!(op, Some('/' | '?' | '#')) {
+                        return Err(TemplateError {
+                            offset: first_expr,
+                            message: "the URL template puts an expression in its host".into(),
+                            hint: Some(
+                                "an id must never choose where a link goes: write the host literally and end it with `/`, as in `https://host/{id}`"
+                                    .into(),
+                            ),
+                        });
+                    }
+                    literal
+                }
+            }
+        } else {
+            &literal[..scheme.len() + 1]
+        };
+        let origin = if fixed.len() > scheme.len() + 1 {
+            let url = url::Url::parse(fixed).map_err(|e| TemplateError {
+                offset: 0,
+                message: format!("the URL template's `{fixed}` is not a valid URL start: {e}"),
+                hint: None,
+            })?;
+            Origin::of(&url)
+        } else {
+            Origin {
+                scheme: scheme.to_ascii_lowercase().into(),
+                host: None,
+                port: None,
+            }
+        };
+        Ok(UrlTemplate {
+            text: text.into(),
+            origin,
+        })
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// The lower-case scheme every expansion has.
+    pub fn scheme(&self) -> &str {
+        &self.origin.scheme
+    }
+
+    /// Expands the template for one record, refusing any result whose scheme,
+    /// host or port differ from the template's, or whose path a `..` would move.
+    pub fn expand(&self, app: &str, id: &str) -> Result<String, Refusal> {
+        let template = UriTemplateStr::new(&self.text).expect("checked when the template was parsed");
+        let expanded = template
+            .expand::<UriSpec, _>(&Vars { app, id })
+            .map(|e| e.to_string())
+            .map_err(|_| Refusal::Invalid(String::new()))?;
+        let url = match url::Url::parse(&expanded) {
+            Ok(url) => url,
+            Err(_) => return Err(Refusal::Invalid(expanded)),
+        };
+        if Origin::of(&url) != self.origin {
+            return Err(Refusal::Escapes(expanded));
+        }
+        if has_dot_segment(&expanded) {
+            return Err(Refusal::DotSegment(expanded));
+        }
+        Ok(url.into())
+    }
+}
+
+impl Origin {
+    fn of(url: &url::Url) -> Origin {
+        Origin {
+            scheme: url.scheme().into(),
+            host: url.host_str().map(Into::into),
+            port: url.port_or_known_default(),
+        }
+    }
+}
+
+/// Path steps that URL parsers, and browsers, would resolve away.
+fn has_dot_segment(url: &str) -> bool {
+    let after_scheme = url.split_once(':').map_or(url, |(_, rest)| rest);
+    let path_and_more = match after_scheme.strip_prefix("//") {
+        Some(authority) => authority.find('/').map_or("", |at| &authority[at..]),
+        None => after_scheme,
+    };
+    let path = path_and_more.split(['?', '#']).next().unwrap_or("");
+    path.split(['/', '\\']).any(|segment| {
+        let s = segment.to_ascii_lowercase();
+        matches!(s.as_str(), "." | ".." | "%2e" | "%2e%2e" | ".%2e" | "%2e.")
+    })
+}
+
+/// iri-string reports where a template is broken only in its message.
+fn byte_of(message: &str) -> Option<usize> {
+    let at = message.rfind("(at ")?;
+    message[at + 4..].split('-').next()?.parse().ok()
+}
+
+struct Vars<'a> {
+    app: &'a str,
+    id: &'a str,
+}
+
+impl Context for Vars<'_> {
+    fn visit<V: Visitor>(&self, visitor: V) -> V::Result {
+        match visitor.var_name().as_str() {
+            "id" => visitor.visit_string(self.id),
+            "app" => visitor.visit_string(self.app),
+            _ => visitor.visit_undefined(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn expand(template: &str, id: &str) -> Result<String, Refusal> {
+        UrlTemplate::parse(template).unwrap().expand("example.com", id)
+    }
+
+    #[test]
+    fn id_stays_in_its_segment() {
+        let t = "https://acme.zendesk.com/agent/users/{id}";
+        assert_eq!(expand(t, "991").unwrap(), "https://acme.zendesk.com/agent/users/991");
+        assert_eq!(
+            expand(t, "a/../b?x#y").unwrap(),
+            "https://acme.zendesk.com/agent/users/a%2F..%2Fb%3Fx%23y"
+        );
+        assert_eq!(expand(t, "%2F").unwrap(), "https://acme.zendesk.com/agent/users/%252F");
+        assert_eq!(expand(t, "zoë").unwrap(), "https://acme.zendesk.com/agent/users/zo%C3%AB");
+        assert!(matches!(expand(t, ".."), Err(Refusal::DotSegment(_))));
+        assert!(matches!(expand(t, "."), Err(Refusal::DotSegment(_))));
+    }
+
+    #[test]
+    fn query_and_app_variable() {
+        let t = "https://us1.admin.mailchimp.com/lists/members/view?id={id}&app={app}";
+        assert_eq!(
+            expand(t, "48 6&x=1").unwrap(),
+            "https://us1.admin.mailchimp.com/lists/members/view?id=48%206%26x%3D1&app=example.com"
+        );
+        assert_eq!(expand(t, "..").unwrap(), "https://us1.admin.mailchimp.com/lists/members/view?id=..&app=example.com");
+    }
+
+    #[test]
+    fn reserved_expansion_cannot_escape_the_host() {
+        let t = UrlTemplate::parse("https://host.example/{+id}").unwrap();
+        assert_eq!(t.expand("a", "x/y").unwrap(), "https://host.example/x/y");
+        assert!(matches!(t.expand("a", "../../x"), Err(Refusal::DotSegment(_))));
+        let t = UrlTemplate::parse("https://host.example{/id}").unwrap();
+        assert_eq!(t.expand("a", "x").unwrap(), "https://host.example/x");
+        let t = UrlTemplate::parse("https://host.example{?id}").unwrap();
+        assert_eq!(t.expand("a", "@evil.example").unwrap(), "https://host.example/?id=%40evil.example");
+    }
+
+    #[test]
+    fn template_errors() {
+        for (text, message) in [
+            ("https://x.example/{id", "invalid URL template"),
+            ("https://x.example/{!id}", "invalid URL template"),
+            ("https://x.example/{=id}", "invalid URL template"),
+            ("https://x.example/{user}", "unknown variable `user`"),
+            ("{id}", "does not start with a literal scheme"),
+            ("/users/{id}", "does not start with a literal scheme"),
+            ("https://{id}.example.com/", "expression in its host"),
+            ("https://host.example{+id}", "expression in its host"),
+            ("https://host.example{.id}", "expression in its host"),
+            ("https://host.example:{id}/", "expression in its host"),
+            ("javascript:alert({id})", "never allowed"),
+            ("data:text/html,{id}", "never allowed"),
+        ] {
+            let err = UrlTemplate::parse(text).unwrap_err();
+            assert!(err.message.contains(message), "{text}: {}", err.message);
+        }
+    }
+
+    #[test]
+    fn error_offset_points_into_the_template() {
+        let err = UrlTemplate::parse("https://{id}.example.com/").unwrap_err();
+        assert_eq!(err.offset, 8);
+    }
+
+    #[test]
+    fn opaque_schemes_fix_only_the_scheme() {
+        let t = UrlTemplate::parse("mailto:{id}").unwrap();
+        assert_eq!(t.scheme(), "mailto");
+        assert_eq!(t.expand("a", "ada@example.com").unwrap(), "mailto:ada%40example.com");
+    }
+}
