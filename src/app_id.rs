@@ -73,7 +73,9 @@ fn check(input: &str) -> Result<(), &'static str> {
         return Err("App IDs are lower-case");
     }
     if !input.contains('.') {
-        return Err("it is not a domain name; an App ID is the application's domain, like `github.com`");
+        return Err(
+            "it is not a domain name; an App ID is the application's domain, like `github.com`",
+        );
     }
     let mut last = "";
     for label in input.split('.') {
@@ -112,7 +114,10 @@ fn suggest(input: &str) -> Option<String> {
 
 /// Maps an App ID as a user typed it (any case) to the form stored in the index,
 /// without allocating in the common case. Returns `None` when it cannot be an App ID.
-pub fn lookup_key<'a>(input: &'a str, buf: &'a mut [u8; MAX_LEN]) -> Option<std::borrow::Cow<'a, str>> {
+pub fn lookup_key<'a>(
+    input: &'a str,
+    buf: &'a mut [u8; MAX_LEN],
+) -> Option<std::borrow::Cow<'a, str>> {
     use std::borrow::Cow;
     if input.len() <= MAX_LEN && input.is_ascii() {
         if !input.bytes().any(|b| b.is_ascii_uppercase()) {
@@ -135,7 +140,12 @@ mod tests {
 
     #[test]
     fn accepts_domains() {
-        for ok in ["mailchimp.com", "us1.admin.mailchimp.com", "xn--bcher-kva.de", "a-b.c0"] {
+        for ok in [
+            "mailchimp.com",
+            "us1.admin.mailchimp.com",
+            "xn--bcher-kva.de",
+            "a-b.c0",
+        ] {
             assert_eq!(AppId::parse(ok).unwrap().as_str(), ok);
         }
     }
@@ -155,7 +165,10 @@ mod tests {
 
     #[test]
     fn refuses_non_domains() {
-        for bad in ["", "github", "a..b", ".a.b", "a.b.", "-a.b", "a_b.com", "1.2.3.4", "a b.com", "a/b.com"] {
+        for bad in [
+            "", "github", "a..b", ".a.b", "a.b.", "-a.b", "a_b.com", "1.2.3.4", "a b.com",
+            "a/b.com",
+        ] {
             assert!(AppId::parse(bad).is_err(), "{bad:?} should be refused");
         }
         assert!(AppId::parse(&format!("{}.com", "a".repeat(64))).is_err());

@@ -68,7 +68,9 @@ impl Catalog {
 
     /// Errors and warnings of finding and reading the files (not of combining them: see the index).
     pub fn diagnostics(&self) -> impl Iterator<Item = &Diagnostic> {
-        self.discovery.iter().chain(self.files.iter().flat_map(|f| &f.diagnostics))
+        self.discovery
+            .iter()
+            .chain(self.files.iter().flat_map(|f| &f.diagnostics))
     }
 }
 
@@ -86,7 +88,10 @@ fn read(path: PathBuf, last_good: Option<Arc<ParsedFile>>) -> FileState {
         Err(e) => FileState {
             path,
             good: last_good,
-            diagnostics: vec![Diagnostic::error(format!("cannot read the file: {e}"), Label::at(Location::file(shown), ""))],
+            diagnostics: vec![Diagnostic::error(
+                format!("cannot read the file: {e}"),
+                Label::at(Location::file(shown), ""),
+            )],
         },
     }
 }

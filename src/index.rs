@@ -133,7 +133,8 @@ impl Index {
     }
 
     pub fn app_def(&self, app: &App) -> Option<&AppDef> {
-        app.def.map(|(file, def)| &self.files[file as usize].apps[def as usize])
+        app.def
+            .map(|(file, def)| &self.files[file as usize].apps[def as usize])
     }
 
     pub fn template(&self, app: &App) -> Option<&UrlTemplate> {
@@ -144,7 +145,10 @@ impl Index {
     pub fn app_name(&self, app: &App) -> Option<&str> {
         self.app_def(app)
             .and_then(|d| d.name.as_deref())
-            .or_else(|| app.link_name.and_then(|(f, l)| self.files[f as usize].links[l as usize].name.as_deref()))
+            .or_else(|| {
+                app.link_name
+                    .and_then(|(f, l)| self.files[f as usize].links[l as usize].name.as_deref())
+            })
     }
 
     pub fn schemes<'a>(&'a self, app: &'a App) -> &'a Schemes {
@@ -160,12 +164,18 @@ impl Index {
     }
 
     /// The links of a record, one per distinct pair, in file order.
-    pub fn record_links<'a>(&'a self, record: &'a Record) -> impl Iterator<Item = LinkView<'a>> + 'a {
+    pub fn record_links<'a>(
+        &'a self,
+        record: &'a Record,
+    ) -> impl Iterator<Item = LinkView<'a>> + 'a {
         record.entries.iter().map(|&e| self.view(e))
     }
 
     /// The definitions merged into a record, in file order, with their files.
-    pub fn record_defs<'a>(&'a self, record: &'a Record) -> impl Iterator<Item = (&'a ParsedFile, &'a RecordDef)> + 'a {
+    pub fn record_defs<'a>(
+        &'a self,
+        record: &'a Record,
+    ) -> impl Iterator<Item = (&'a ParsedFile, &'a RecordDef)> + 'a {
         record.defs.iter().map(|&(f, r)| {
             let file = &*self.files[f as usize];
             (file, &file.records[r as usize])
@@ -214,19 +224,32 @@ impl Builder {
             for (a, def) in file.apps.iter().enumerate() {
                 match index.app_names.get(def.id.as_str()) {
                     Some(&existing) => {
-                        let (ef, ea) = index.apps[existing as usize].def.expect("defined apps come first");
+                        let (ef, ea) = index.apps[existing as usize]
+                            .def
+                            .expect("defined apps come first");
                         let first = &index.files[ef as usize];
                         let earlier = &first.apps[ea as usize];
-                        let same = earlier.template == def.template && earlier.name == def.name && earlier.schemes == def.schemes;
+                        let same = earlier.template == def.template
+                            && earlier.name == def.name
+                            && earlier.schemes == def.schemes;
                         if !same {
                             index.diagnostics.push(
-                                conflict(format!("`{}` is defined twice, differently", def.id), file, def.at, "defined again here", first, earlier.at)
-                                    .with_hint(Some("the first definition is used; keep one")),
+                                conflict(
+                                    format!("`{}` is defined twice, differently", def.id),
+                                    file,
+                                    def.at,
+                                    "defined again here",
+                                    first,
+                                    earlier.at,
+                                )
+                                .with_hint(Some("the first definition is used; keep one")),
                             );
                         }
                     }
                     None => {
-                        index.app_names.insert(def.id.as_str().into(), index.apps.len() as u32);
+                        index
+                            .app_names
+                            .insert(def.id.as_str().into(), index.apps.len() as u32);
                         index.apps.push(App {
                             number: index.apps.len() as u32,
                             id: def.id.clone(),
@@ -244,7 +267,9 @@ impl Builder {
         let mut claimed: HashMap<&str, (u32, Pos)> = HashMap::new();
         for (f, file) in index.files.iter().enumerate() {
             for def in &file.apps {
-                let Some(&app) = index.app_names.get(def.id.as_str()) else { continue };
+                let Some(&app) = index.app_names.get(def.id.as_str()) else {
+                    continue;
+                };
                 if index.apps[app as usize].def.map(|(df, _)| df) != Some(f as u32) {
                     continue; // a later duplicate definition, already reported
                 }
@@ -268,8 +293,15 @@ impl Builder {
                     if let Some(&(other_file, other_at)) = claimed.get(alias.as_str()) {
                         let other = &index.files[other_file as usize];
                         index.diagnostics.push(
-                            conflict(format!("`{alias}` is in `formerly` of two apps"), file, *at, "claimed again here", other, other_at)
-                                .with_hint(Some("the first claim is used")),
+                            conflict(
+                                format!("`{alias}` is in `formerly` of two apps"),
+                                file,
+                                *at,
+                                "claimed again here",
+                                other,
+                                other_at,
+                            )
+                            .with_hint(Some("the first claim is used")),
                         );
                         continue;
                     }
@@ -337,7 +369,10 @@ impl Builder {
             let (entries, hasher) = (&self.index.entries, &self.index.hasher);
             self.index.pairs.insert_unique(hash, n, |&e| {
                 let e = &entries[e as usize];
-                hasher.hash_one((e.app, files[e.file as usize].links[e.link as usize].id.as_str()))
+                hasher.hash_one((
+                    e.app,
+                    files[e.file as usize].links[e.link as usize].id.as_str(),
+                ))
             });
             return;
         };
@@ -364,7 +399,10 @@ impl Builder {
         match (&first.url, &def.url) {
             (Some(a), Some(b)) if a != b => {
                 let d = conflict(
-                    format!("`{app_id} {}` has two different URLs; the first is used", def.id),
+                    format!(
+                        "`{app_id} {}` has two different URLs; the first is used",
+                        def.id
+                    ),
                     file,
                     def.at,
                     format!("URL {b}"),
@@ -396,11 +434,21 @@ impl Builder {
                     return (None, true);
                 }
                 let hint = match app.def {
-                    Some(_) => format!("add it to the app's `schemes` (now {})", schemes.describe()),
-                    None => format!("define `[apps.\"{}\"]` with `schemes = [\"{}\"]`", app.id, url.scheme()),
+                    Some(_) => {
+                        format!("add it to the app's `schemes` (now {})", schemes.describe())
+                    }
+                    None => format!(
+                        "define `[apps.\"{}\"]` with `schemes = [\"{}\"]`",
+                        app.id,
+                        url.scheme()
+                    ),
                 };
                 let d = Diagnostic::error(
-                    format!("`{}:` URLs are not allowed for `{}`; the link is not applied", url.scheme(), app.id),
+                    format!(
+                        "`{}:` URLs are not allowed for `{}`; the link is not applied",
+                        url.scheme(),
+                        app.id
+                    ),
                     line_label(file, def.at, "this link"),
                 )
                 .with_hint(Some(hint));
@@ -408,7 +456,10 @@ impl Builder {
             }
             None if index.template(app).is_none() => {
                 let d = Diagnostic::error(
-                    format!("the link to `{}` has no `url`, and the app has no URL template", app.id),
+                    format!(
+                        "the link to `{}` has no `url`, and the app has no URL template",
+                        app.id
+                    ),
                     line_label(file, def.at, "this link cannot be resolved"),
                 )
                 .with_hint(Some(format!(
@@ -483,11 +534,15 @@ impl Builder {
             }
             let m = merged[root as usize];
             merged[g as usize] = m;
-            self.index.records[m as usize].defs.push(files_of[g as usize]);
+            self.index.records[m as usize]
+                .defs
+                .push(files_of[g as usize]);
         }
         for (n, entry) in self.index.entries.iter_mut().enumerate() {
             entry.record = merged[entry.record as usize];
-            self.index.records[entry.record as usize].entries.push(n as u32);
+            self.index.records[entry.record as usize]
+                .entries
+                .push(n as u32);
         }
         self.index
     }
@@ -502,18 +557,32 @@ fn line_label(file: &ParsedFile, at: Pos, text: impl Into<String>) -> Label {
         column: at.column,
     };
     let mut label = Label::at(location, text);
-    if let Ok(bytes) = std::fs::read(&file.path) {
-        if crate::parsed_file::fingerprint(&bytes) == file.fingerprint {
-            let text = String::from_utf8_lossy(&bytes);
-            if let Some(line) = text.lines().nth(at.line as usize - 1) {
-                let start = line.char_indices().nth(at.column as usize - 1).map_or(line.len(), |(i, _)| i);
-                label.snippet = Some((line.to_owned(), start..line.len()));
-            }
+    if let Ok(bytes) = std::fs::read(&file.path)
+        && crate::parsed_file::fingerprint(&bytes) == file.fingerprint
+    {
+        let text = String::from_utf8_lossy(&bytes);
+        if let Some(line) = text.lines().nth(at.line as usize - 1) {
+            let start = line
+                .char_indices()
+                .nth(at.column as usize - 1)
+                .map_or(line.len(), |(i, _)| i);
+            label.snippet = Some((line.to_owned(), start..line.len()));
         }
     }
     label
 }
 
-fn conflict(message: String, file: &ParsedFile, at: Pos, text: impl Into<String>, first: &ParsedFile, first_at: Pos) -> Diagnostic {
-    Diagnostic::error(message, line_label(file, at, text)).with_label(line_label(first, first_at, "first defined here"))
+fn conflict(
+    message: String,
+    file: &ParsedFile,
+    at: Pos,
+    text: impl Into<String>,
+    first: &ParsedFile,
+    first_at: Pos,
+) -> Diagnostic {
+    Diagnostic::error(message, line_label(file, at, text)).with_label(line_label(
+        first,
+        first_at,
+        "first defined here",
+    ))
 }

@@ -41,14 +41,6 @@ struct RawApp {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawRecord {
-    name: Spanned<String>,
-    #[serde(default)]
-    links: Vec<Spanned<RawLink>>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 struct RawLink {
     app: Spanned<String>,
     id: Spanned<RawId>,
@@ -57,11 +49,28 @@ struct RawLink {
 }
 
 /// Ids are strings, but `id = 48616032` is what people write for numeric ids.
-#[derive(Deserialize)]
-#[serde(untagged, expecting = "a string (or an integer)")]
 enum RawId {
     Text(String),
     Number(i64),
+}
+
+impl<'de> Deserialize<'de> for RawId {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<RawId, D::Error> {
+        struct IdVisitor;
+        impl serde::de::Visitor<'_> for IdVisitor {
+            type Value = RawId;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an id: a string or an integer")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<RawId, E> {
+                Ok(RawId::Text(v.to_owned()))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<RawId, E> {
+                Ok(RawId::Number(v))
+            }
+        }
+        deserializer.deserialize_any(IdVisitor)
+    }
 }
 
 /// Parses and validates one file. `path` is how the file is named in messages.
@@ -142,7 +151,12 @@ impl<'a> FileParser<'a> {
     fn apps(&mut self, value: Spanned<DeValue<'a>>) {
         let span = value.span();
         let DeValue::Table(apps) = value.into_inner() else {
-            return self.error(span, "`apps` must be a table", "", Some("write `[apps.\"example.com\"]`"));
+            return self.error(
+                span,
+                "`apps` must be a table",
+                "",
+                Some("write `[apps.\"example.com\"]`"),
+            );
         };
         let mut apps: Vec<_> = apps.into_iter().collect();
         apps.sort_by_key(|(key, _)| key.span().start);
@@ -173,17 +187,30 @@ impl<'a> FileParser<'a> {
                     }
                 }
                 if list.is_empty() {
-                    self.error(key_span.clone(), "`schemes` is empty", "", Some("leave it out to allow http and https"));
+                    self.error(
+                        key_span.clone(),
+                        "`schemes` is empty",
+                        "",
+                        Some("leave it out to allow http and https"),
+                    );
                 }
                 Schemes::new(checked)
             }
         };
-        let template = raw.url.as_ref().and_then(|url| self.template(url, &schemes));
+        let template = raw
+            .url
+            .as_ref()
+            .and_then(|url| self.template(url, &schemes));
         let mut formerly = Vec::new();
         for old in raw.formerly.iter().flatten() {
             if let Some(old_id) = self.app_id(old.get_ref(), old.span()) {
                 if old_id == id {
-                    self.error(old.span(), format!("`{id}` names itself in `formerly`"), "", None::<String>);
+                    self.error(
+                        old.span(),
+                        format!("`{id}` names itself in `formerly`"),
+                        "",
+                        None::<String>,
+                    );
                 } else {
                     formerly.push((old_id, self.pos(old.span())));
                 }
@@ -193,7 +220,12 @@ impl<'a> FileParser<'a> {
             let span = spanned.span();
             let argv = spanned.into_inner();
             if argv.first().is_none_or(|program| program.trim().is_empty()) {
-                self.error(span, "`open_with` must start with a program", "", Some("like `open_with = [\"firefox\", \"--new-window\"]`"));
+                self.error(
+                    span,
+                    "`open_with` must start with a program",
+                    "",
+                    Some("like `open_with = [\"firefox\", \"--new-window\"]`"),
+                );
             }
             argv
         });
@@ -235,42 +267,84 @@ impl<'a> FileParser<'a> {
         let span = value.span();
         let DeValue::Array(records) = value.into_inner() else {
             let key = kind.key();
-            return self.error(span, format!("`{key}` must be an array of tables"), "", Some(format!("write each one under `[[{key}]]`")));
+            return self.error(
+                span,
+                format!("`{key}` must be an array of tables"),
+                "",
+                Some(format!("write each one under `[[{key}]]`")),
+            );
         };
         for value in records {
             let span = value.span();
-            if let Some(raw) = self.deserialize::<RawRecord>(value) {
-                self.record(kind, raw, span);
-            }
+            let DeValue::Table(table) = value.into_inner() else {
+                let key = kind.key();
+                self.error(
+                    span,
+                    format!("each `{key}` must be a table"),
+                    "",
+                    Some(format!("write it under `[[{key}]]`")),
+                );
+                continue;
+            };
+            self.record(kind, table, span);
         }
     }
 
-    fn record(&mut self, kind: Kind, raw: RawRecord, span: Range<usize>) {
+    /// A record is walked by hand so that each link is checked on its own and
+    /// every bad link is reported, not just the first.
+    fn record(&mut self, kind: Kind, table: DeTable<'a>, span: Range<usize>) {
         let errors_before = self.error_count();
         let first_link = self.parsed.links.len();
-        let name = self.name(raw.name);
-        for link in raw.links {
-            let at = link.span();
-            let link = link.into_inner();
-            let app = self.app_id(link.app.get_ref(), link.app.span());
-            let id = self.unique_id(link.id);
-            let url = link.url.and_then(|url| match LinkUrl::parse(url.get_ref()) {
-                Ok(checked) => Some(checked),
-                Err(e) => {
-                    self.error(url.span(), e.to_string(), "", url_hint(url.get_ref()));
-                    None
+        let mut name = None;
+        let mut has_name = false;
+        let mut fields: Vec<_> = table.into_iter().collect();
+        fields.sort_by_key(|(key, _)| key.span().start);
+        for (key, value) in fields {
+            match key.get_ref().as_ref() {
+                "name" => {
+                    has_name = true;
+                    name = self
+                        .deserialize::<Spanned<String>>(value)
+                        .and_then(|n| self.name(n));
                 }
-            });
-            let name = link.name.and_then(|name| self.name(name));
-            if let (Some(app), Some(id)) = (app, id) {
-                self.parsed.links.push(LinkDef {
-                    app,
-                    id,
-                    name,
-                    url,
-                    at: self.pos(at),
-                });
+                "links" => {
+                    let links_span = value.span();
+                    let DeValue::Array(links) = value.into_inner() else {
+                        self.error(
+                            links_span,
+                            "`links` must be an array",
+                            "",
+                            Some("like `links = [{ app = \"github.com\", id = \"ada\" }]`"),
+                        );
+                        continue;
+                    };
+                    for link in links {
+                        let at = link.span();
+                        if let Some(link) = self.deserialize::<RawLink>(link) {
+                            self.link(link, at);
+                        }
+                    }
+                }
+                other => {
+                    let hint = closest(other, ["name", "links"])
+                        .map(|s| format!("did you mean `{s}`?"))
+                        .unwrap_or_else(|| "a record has `name` and `links`".into());
+                    self.error(
+                        key.span(),
+                        format!("unknown key `{other}` in a {kind}"),
+                        "",
+                        Some(hint),
+                    );
+                }
             }
+        }
+        if !has_name {
+            self.error(
+                span.start..span.start,
+                format!("this {kind} has no `name`"),
+                "",
+                Some("add `name = \"…\"`"),
+            );
         }
         if self.error_count() != errors_before {
             self.parsed.links.truncate(first_link);
@@ -285,10 +359,37 @@ impl<'a> FileParser<'a> {
         });
     }
 
+    fn link(&mut self, link: RawLink, at: Range<usize>) {
+        let app = self.app_id(link.app.get_ref(), link.app.span());
+        let id = self.unique_id(link.id);
+        let url = link
+            .url
+            .and_then(|url| match LinkUrl::parse(url.get_ref()) {
+                Ok(checked) => Some(checked),
+                Err(e) => {
+                    self.error(url.span(), e.to_string(), "", url_hint(url.get_ref()));
+                    None
+                }
+            });
+        let name = link.name.and_then(|name| self.name(name));
+        if let (Some(app), Some(id)) = (app, id) {
+            self.parsed.links.push(LinkDef {
+                app,
+                id,
+                name,
+                url,
+                at: self.pos(at),
+            });
+        }
+    }
+
     fn app_id(&mut self, text: &str, span: Range<usize>) -> Option<AppId> {
         AppId::parse(text)
             .map_err(|e| {
-                let hint = e.suggestion.as_ref().map(|s| format!("did you mean `{s}`?"));
+                let hint = e
+                    .suggestion
+                    .as_ref()
+                    .map(|s| format!("did you mean `{s}`?"));
                 self.error(span, e.to_string(), "", hint);
             })
             .ok()
@@ -309,13 +410,21 @@ impl<'a> FileParser<'a> {
         let span = name.span();
         let name = name.into_inner();
         if name.trim().is_empty() || name.chars().any(char::is_control) {
-            self.error(span, "a name must not be empty or hold control characters", "", None::<String>);
+            self.error(
+                span,
+                "a name must not be empty or hold control characters",
+                "",
+                None::<String>,
+            );
             return None;
         }
         Some(name.into())
     }
 
-    fn deserialize<T: for<'de> Deserialize<'de>>(&mut self, value: Spanned<DeValue<'a>>) -> Option<T> {
+    fn deserialize<T: for<'de> Deserialize<'de>>(
+        &mut self,
+        value: Spanned<DeValue<'a>>,
+    ) -> Option<T> {
         let span = value.span();
         T::deserialize(ValueDeserializer::from(value))
             .map_err(|e| self.toml_error(&e, span))
@@ -329,13 +438,22 @@ impl<'a> FileParser<'a> {
         let hint = message
             .strip_prefix("unknown field `")
             .and_then(|rest| rest.split('`').next())
-            .map(|field| format!("a misspelt key would drop what it holds, so `{field}` is refused"));
+            .map(|field| {
+                format!("a misspelt key would drop what it holds, so `{field}` is refused")
+            });
         self.error(span, message, "", hint);
     }
 
-    fn error(&mut self, span: Range<usize>, message: impl Into<String>, label: impl Into<String>, hint: Option<impl Into<String>>) {
+    fn error(
+        &mut self,
+        span: Range<usize>,
+        message: impl Into<String>,
+        label: impl Into<String>,
+        hint: Option<impl Into<String>>,
+    ) {
         let label = self.src.label(span, label);
-        self.diagnostics.push(Diagnostic::error(message, label).with_hint(hint));
+        self.diagnostics
+            .push(Diagnostic::error(message, label).with_hint(hint));
     }
 
     fn error_count(&self) -> usize {
@@ -352,7 +470,10 @@ impl<'a> FileParser<'a> {
     fn inside_string(&self, span: &Range<usize>, value: &str, offset: usize) -> Range<usize> {
         let raw = self.src.text.get(span.clone()).unwrap_or("");
         let quote = raw.chars().next().unwrap_or('"');
-        if raw.len() == value.len() + 2 && raw[1..raw.len() - 1] == *value && (quote == '\'' || !value.contains('\\')) {
+        if raw.len() == value.len() + 2
+            && raw[1..raw.len() - 1] == *value
+            && (quote == '\'' || !value.contains('\\'))
+        {
             let at = span.start + 1 + offset.min(value.len());
             at..span.end - 1
         } else {
@@ -362,7 +483,13 @@ impl<'a> FileParser<'a> {
 }
 
 fn url_hint(url: &str) -> Option<String> {
-    (scheme::of(url).is_none()).then(|| format!("write the full URL with its scheme, like `https://{}`", url.trim_start_matches('/')))
+    let example = match url.strip_prefix('/') {
+        Some(path) => format!("https://example.com/{path}"),
+        None => format!("https://{url}"),
+    };
+    scheme::of(url)
+        .is_none()
+        .then(|| format!("write the full URL with its scheme, like `{example}`"))
 }
 
 /// The candidate closest to `word`, if it is close enough to be a likely typo.

@@ -51,11 +51,19 @@ pub enum NotFound {
         same_id_in: Vec<String>,
     },
     #[error("no link for `{app} {id}`, and `{app}` has no URL template to build one")]
-    NoTemplate { app: String, id: String, same_id_in: Vec<String> },
+    NoTemplate {
+        app: String,
+        id: String,
+        same_id_in: Vec<String>,
+    },
     #[error("`{id}` is not a valid Unique ID: {reason}")]
     InvalidId { id: String, reason: UniqueIdError },
     #[error("refused `{app} {id}`: {reason}")]
-    Refused { app: String, id: String, reason: Refusal },
+    Refused {
+        app: String,
+        id: String,
+        reason: Refusal,
+    },
     #[error("no record carries `{app} {id}`, so there is no other application to go to")]
     NoRecord { app: String, id: String },
     #[error("the {kind} `{record}` has no link to `{to}`")]
@@ -85,15 +93,31 @@ impl NotFound {
     pub fn suggestions(&self) -> Vec<String> {
         let mut out = Vec::new();
         match self {
-            NotFound::UnknownApp { close, same_id_in, .. } => {
+            NotFound::UnknownApp {
+                close, same_id_in, ..
+            } => {
                 out.extend(close.iter().map(|a| format!("did you mean `{a}`?")));
-                out.extend(same_id_in.iter().map(|a| format!("the same id exists in `{a}`")));
+                out.extend(
+                    same_id_in
+                        .iter()
+                        .map(|a| format!("the same id exists in `{a}`")),
+                );
             }
             NotFound::NoTemplate { same_id_in, .. } => {
-                out.extend(same_id_in.iter().map(|a| format!("the same id exists in `{a}`")));
+                out.extend(
+                    same_id_in
+                        .iter()
+                        .map(|a| format!("the same id exists in `{a}`")),
+                );
             }
             NotFound::NoLinkTo { has, .. } if !has.is_empty() => {
-                out.push(format!("it links to {}", has.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", ")));
+                out.push(format!(
+                    "it links to {}",
+                    has.iter()
+                        .map(|a| format!("`{a}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
             }
             _ => {}
         }
@@ -103,7 +127,12 @@ impl NotFound {
 
 impl Index {
     /// SPEC §3: the URL of (app, id), optionally of the same record in `to`.
-    pub fn resolve<'a>(&'a self, app: &str, id: &'a str, to: Option<&str>) -> Result<Resolution<'a>, NotFound> {
+    pub fn resolve<'a>(
+        &'a self,
+        app: &str,
+        id: &'a str,
+        to: Option<&str>,
+    ) -> Result<Resolution<'a>, NotFound> {
         unique_id::check(id).map_err(|reason| NotFound::InvalidId {
             id: id.to_owned(),
             reason,
@@ -184,7 +213,10 @@ impl Index {
                         same_id_in: Vec::new(),
                     });
                 };
-                (Cow::Owned(template.expand(link.app.id.as_str(), id).map_err(refused)?), Source::Template)
+                (
+                    Cow::Owned(template.expand(link.app.id.as_str(), id).map_err(refused)?),
+                    Source::Template,
+                )
             }
         };
         Ok(Resolution {
@@ -205,7 +237,12 @@ impl Index {
         let close = self
             .apps()
             .iter()
-            .map(|a| (strsim::damerau_levenshtein(&lower, a.id.as_str()), a.id.as_str()))
+            .map(|a| {
+                (
+                    strsim::damerau_levenshtein(&lower, a.id.as_str()),
+                    a.id.as_str(),
+                )
+            })
             .filter(|&(d, _)| d <= 2)
             .min()
             .map(|(_, a)| a.to_owned())

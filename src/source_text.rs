@@ -28,7 +28,10 @@ impl<'a> SourceText<'a> {
         let offset = offset.min(self.text.len());
         let line = self.line_starts.partition_point(|&start| start <= offset) - 1;
         let start = self.line_starts[line];
-        let column = self.text.get(start..offset).map_or(offset - start, |s| s.chars().count());
+        let column = self
+            .text
+            .get(start..offset)
+            .map_or(offset - start, |s| s.chars().count());
         (line as u32 + 1, column as u32 + 1)
     }
 
@@ -52,7 +55,11 @@ impl<'a> SourceText<'a> {
         let line = self.text[line_start..line_end].trim_end_matches('\r');
         let from = start - line_start;
         let to = span.end.clamp(start, line_start + line.len()) - line_start;
-        let to = if to == from { (from + 1).min(line.len().max(from)) } else { to };
+        let to = if to == from {
+            (from + 1).min(line.len().max(from))
+        } else {
+            to
+        };
         Label {
             location,
             text: text.into(),

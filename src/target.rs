@@ -13,7 +13,9 @@ pub struct Target {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TargetError {
-    #[error("`{0}` is not a target: give `APP ID`, `applink://APP/ID` or `http://127.0.0.1:7133/APP/ID`")]
+    #[error(
+        "`{0}` is not a target: give `APP ID`, `applink://APP/ID` or `http://127.0.0.1:7133/APP/ID`"
+    )]
     Form(String),
     #[error("`{0}` has no id after the App ID")]
     NoId(String),
@@ -43,14 +45,18 @@ impl Target {
             rest.strip_prefix("//").unwrap_or(rest)
         } else if lower.starts_with("http://") || lower.starts_with("https://") {
             let rest = &url[url.find("//").expect("checked above") + 2..];
-            let slash = rest.find('/').ok_or_else(|| TargetError::NoId(url.to_owned()))?;
+            let slash = rest
+                .find('/')
+                .ok_or_else(|| TargetError::NoId(url.to_owned()))?;
             &rest[slash + 1..]
         } else {
             return Err(TargetError::Form(url.to_owned()));
         };
         let path = path.split('#').next().unwrap_or("");
         let (path, query) = path.split_once('?').unwrap_or((path, ""));
-        let (app, id) = path.split_once('/').ok_or_else(|| TargetError::NoId(url.to_owned()))?;
+        let (app, id) = path
+            .split_once('/')
+            .ok_or_else(|| TargetError::NoId(url.to_owned()))?;
         let id = decode(id)?;
         if id.is_empty() {
             return Err(TargetError::NoId(url.to_owned()));
@@ -102,10 +108,22 @@ mod tests {
 
     #[test]
     fn three_forms() {
-        assert_eq!(parse(&["mailchimp.com", "48616032"]).unwrap(), pair("mailchimp.com", "48616032"));
-        assert_eq!(parse(&["applink://mailchimp.com/48616032"]).unwrap(), pair("mailchimp.com", "48616032"));
-        assert_eq!(parse(&["APPLINK:mailchimp.com/4"]).unwrap(), pair("mailchimp.com", "4"));
-        assert_eq!(parse(&["http://127.0.0.1:7133/mailchimp.com/48616032"]).unwrap(), pair("mailchimp.com", "48616032"));
+        assert_eq!(
+            parse(&["mailchimp.com", "48616032"]).unwrap(),
+            pair("mailchimp.com", "48616032")
+        );
+        assert_eq!(
+            parse(&["applink://mailchimp.com/48616032"]).unwrap(),
+            pair("mailchimp.com", "48616032")
+        );
+        assert_eq!(
+            parse(&["APPLINK:mailchimp.com/4"]).unwrap(),
+            pair("mailchimp.com", "4")
+        );
+        assert_eq!(
+            parse(&["http://127.0.0.1:7133/mailchimp.com/48616032"]).unwrap(),
+            pair("mailchimp.com", "48616032")
+        );
     }
 
     #[test]
@@ -126,11 +144,26 @@ mod tests {
 
     #[test]
     fn bad_targets() {
-        assert!(matches!(parse(&["mailchimp.com"]), Err(TargetError::Form(_))));
-        assert!(matches!(parse(&["applink://a.com"]), Err(TargetError::NoId(_))));
-        assert!(matches!(parse(&["applink://a.com/"]), Err(TargetError::NoId(_))));
-        assert!(matches!(parse(&["applink://a.com/%zz"]), Err(TargetError::BadPercent(_))));
-        assert!(matches!(parse(&["applink://a.com/%ff"]), Err(TargetError::NotUtf8(_))));
+        assert!(matches!(
+            parse(&["mailchimp.com"]),
+            Err(TargetError::Form(_))
+        ));
+        assert!(matches!(
+            parse(&["applink://a.com"]),
+            Err(TargetError::NoId(_))
+        ));
+        assert!(matches!(
+            parse(&["applink://a.com/"]),
+            Err(TargetError::NoId(_))
+        ));
+        assert!(matches!(
+            parse(&["applink://a.com/%zz"]),
+            Err(TargetError::BadPercent(_))
+        ));
+        assert!(matches!(
+            parse(&["applink://a.com/%ff"]),
+            Err(TargetError::NotUtf8(_))
+        ));
         assert!(matches!(parse(&["a", "b", "c"]), Err(TargetError::Form(_))));
     }
 }

@@ -5,8 +5,8 @@
 //! that no id can change (SPEC §2). It must not know about files or the index.
 
 use iri_string::spec::UriSpec;
-use iri_string::template::context::{Context, Visitor};
 use iri_string::template::UriTemplateStr;
+use iri_string::template::context::{Context, Visitor};
 
 use crate::scheme::{self, SchemeError};
 
@@ -56,7 +56,11 @@ impl UrlTemplate {
                 offset: byte_of(&shown).unwrap_or(0),
                 message: format!(
                     "invalid URL template: {}",
-                    shown.trim_start_matches("invalid URI template: ").split(" (at ").next().unwrap_or("")
+                    shown
+                        .trim_start_matches("invalid URI template: ")
+                        .split(" (at ")
+                        .next()
+                        .unwrap_or("")
                 ),
                 hint: Some("templates follow RFC 6570: `https://host/path/{id}`".into()),
             }
@@ -71,6 +75,7 @@ impl UrlTemplate {
                 });
             }
         }
+        check_prefixes(text)?;
         let first_expr = text.find('{').unwrap_or(text.len());
         let literal = &text[..first_expr];
         let Some(scheme) = scheme::of(literal) else {
@@ -139,7 +144,8 @@ impl UrlTemplate {
     /// Expands the template for one record, refusing any result whose scheme,
     /// host or port differ from the template's, or whose path a `..` would move.
     pub fn expand(&self, app: &str, id: &str) -> Result<String, Refusal> {
-        let template = UriTemplateStr::new(&self.text).expect("checked when the template was parsed");
+        let template =
+            UriTemplateStr::new(&self.text).expect("checked when the template was parsed");
         let expanded = template
             .expand::<UriSpec, _>(&Vars { app, id })
             .map(|e| e.to_string())
@@ -166,6 +172,32 @@ impl Origin {
             port: url.port_or_known_default(),
         }
     }
+}
+
+/// RFC 6570 §2.4.1: a prefix length is 1 to 9999 without leading zeros
+/// (iri-string accepts `{id:0}` and `{id:10000}`).
+fn check_prefixes(text: &str) -> Result<(), TemplateError> {
+    let mut at = 0;
+    while let Some(open) = text[at..].find('{').map(|i| at + i) {
+        let close = text[open..].find('}').map_or(text.len(), |i| open + i);
+        for spec in text[open + 1..close].split(',') {
+            if let Some((_, digits)) = spec.split_once(':') {
+                let valid = !digits.starts_with('0')
+                    && digits.parse::<u16>().is_ok_and(|n| (1..=9999).contains(&n));
+                if !valid {
+                    return Err(TemplateError {
+                        offset: open,
+                        message: format!(
+                            "invalid URL template: prefix length `{digits}` must be 1 to 9999"
+                        ),
+                        hint: None,
+                    });
+                }
+            }
+        }
+        at = close;
+    }
+    Ok(())
 }
 
 /// Path steps that URL parsers, and browsers, would resolve away.
@@ -208,19 +240,30 @@ mod tests {
     use super::*;
 
     fn expand(template: &str, id: &str) -> Result<String, Refusal> {
-        UrlTemplate::parse(template).unwrap().expand("example.com", id)
+        UrlTemplate::parse(template)
+            .unwrap()
+            .expand("example.com", id)
     }
 
     #[test]
     fn id_stays_in_its_segment() {
         let t = "https://acme.zendesk.com/agent/users/{id}";
-        assert_eq!(expand(t, "991").unwrap(), "https://acme.zendesk.com/agent/users/991");
+        assert_eq!(
+            expand(t, "991").unwrap(),
+            "https://acme.zendesk.com/agent/users/991"
+        );
         assert_eq!(
             expand(t, "a/../b?x#y").unwrap(),
             "https://acme.zendesk.com/agent/users/a%2F..%2Fb%3Fx%23y"
         );
-        assert_eq!(expand(t, "%2F").unwrap(), "https://acme.zendesk.com/agent/users/%252F");
-        assert_eq!(expand(t, "zoë").unwrap(), "https://acme.zendesk.com/agent/users/zo%C3%AB");
+        assert_eq!(
+            expand(t, "%2F").unwrap(),
+            "https://acme.zendesk.com/agent/users/%252F"
+        );
+        assert_eq!(
+            expand(t, "zoë").unwrap(),
+            "https://acme.zendesk.com/agent/users/zo%C3%AB"
+        );
         assert!(matches!(expand(t, ".."), Err(Refusal::DotSegment(_))));
         assert!(matches!(expand(t, "."), Err(Refusal::DotSegment(_))));
     }
@@ -232,18 +275,27 @@ mod tests {
             expand(t, "48 6&x=1").unwrap(),
             "https://us1.admin.mailchimp.com/lists/members/view?id=48%206%26x%3D1&app=example.com"
         );
-        assert_eq!(expand(t, "..").unwrap(), "https://us1.admin.mailchimp.com/lists/members/view?id=..&app=example.com");
+        assert_eq!(
+            expand(t, "..").unwrap(),
+            "https://us1.admin.mailchimp.com/lists/members/view?id=..&app=example.com"
+        );
     }
 
     #[test]
     fn reserved_expansion_cannot_escape_the_host() {
         let t = UrlTemplate::parse("https://host.example/{+id}").unwrap();
         assert_eq!(t.expand("a", "x/y").unwrap(), "https://host.example/x/y");
-        assert!(matches!(t.expand("a", "../../x"), Err(Refusal::DotSegment(_))));
+        assert!(matches!(
+            t.expand("a", "../../x"),
+            Err(Refusal::DotSegment(_))
+        ));
         let t = UrlTemplate::parse("https://host.example{/id}").unwrap();
         assert_eq!(t.expand("a", "x").unwrap(), "https://host.example/x");
         let t = UrlTemplate::parse("https://host.example{?id}").unwrap();
-        assert_eq!(t.expand("a", "@evil.example").unwrap(), "https://host.example/?id=%40evil.example");
+        assert_eq!(
+            t.expand("a", "@evil.example").unwrap(),
+            "https://host.example/?id=%40evil.example"
+        );
     }
 
     #[test]
@@ -253,6 +305,9 @@ mod tests {
             ("https://x.example/{!id}", "invalid URL template"),
             ("https://x.example/{=id}", "invalid URL template"),
             ("https://x.example/{user}", "unknown variable `user`"),
+            ("https://x.example/{id:0}", "prefix length"),
+            ("https://x.example/{id:01}", "prefix length"),
+            ("https://x.example/{id:10000}", "prefix length"),
             ("{id}", "does not start with a literal scheme"),
             ("/users/{id}", "does not start with a literal scheme"),
             ("https://{id}.example.com/", "expression in its host"),
@@ -268,6 +323,12 @@ mod tests {
     }
 
     #[test]
+    fn prefix_modifier() {
+        let t = UrlTemplate::parse("https://x.example/{id:3}").unwrap();
+        assert_eq!(t.expand("a", "abcdef").unwrap(), "https://x.example/abc");
+    }
+
+    #[test]
     fn error_offset_points_into_the_template() {
         let err = UrlTemplate::parse("https://{id}.example.com/").unwrap_err();
         assert_eq!(err.offset, 8);
@@ -277,6 +338,9 @@ mod tests {
     fn opaque_schemes_fix_only_the_scheme() {
         let t = UrlTemplate::parse("mailto:{id}").unwrap();
         assert_eq!(t.scheme(), "mailto");
-        assert_eq!(t.expand("a", "ada@example.com").unwrap(), "mailto:ada%40example.com");
+        assert_eq!(
+            t.expand("a", "ada@example.com").unwrap(),
+            "mailto:ada%40example.com"
+        );
     }
 }

@@ -74,7 +74,12 @@ pub fn run(args: &ListArgs) -> ExitCode {
             }
             out.push('\n');
             for link in index.record_links(record) {
-                out.push_str(&format!("  {} {}  {}\n", link.app.id, link.def.id, url_or_error(&index, &link)));
+                out.push_str(&format!(
+                    "  {} {}  {}\n",
+                    link.app.id,
+                    link.def.id,
+                    url_or_error(&index, &link)
+                ));
             }
         }
         print!("{out}");

@@ -19,7 +19,11 @@ use crate::config_paths;
 use crate::diagnostic::Diagnostic;
 
 #[derive(Parser, Debug)]
-#[command(name = "applinkd", version, about = "Resolve App Links (app, id) to the record's URL in that application.")]
+#[command(
+    name = "applinkd",
+    version,
+    about = "Resolve App Links (app, id) to the record's URL in that application."
+)]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -81,9 +85,16 @@ fn print_diagnostics<'a>(diagnostics: impl IntoIterator<Item = &'a Diagnostic>) 
 }
 
 fn print_json(value: &serde_json::Value) {
-    println!("{}", serde_json::to_string_pretty(value).expect("JSON values serialise"));
+    println!(
+        "{}",
+        serde_json::to_string_pretty(value).expect("JSON values serialise")
+    );
 }
 
 fn plural(n: usize, word: &str) -> String {
-    if n == 1 { format!("{n} {word}") } else { format!("{n} {word}s") }
+    if n == 1 {
+        format!("{n} {word}")
+    } else {
+        format!("{n} {word}s")
+    }
 }

@@ -32,8 +32,15 @@ pub fn run(args: &ResolveArgs) -> ExitCode {
         }
     };
     let catalog = args.config.load();
-    let broken = catalog.files().iter().filter(|f| f.diagnostics.iter().any(|d| d.is_error())).count();
-    let missing = catalog.diagnostics().filter(|d| d.is_error() && d.location().line == 0).count();
+    let broken = catalog
+        .files()
+        .iter()
+        .filter(|f| f.diagnostics.iter().any(|d| d.is_error()))
+        .count();
+    let missing = catalog
+        .diagnostics()
+        .filter(|d| d.is_error() && d.location().line == 0)
+        .count();
     if broken + missing > 0 {
         eprintln!(
             "warning: {} with errors not applied; run `applinkd check` to see them",

@@ -1,0 +1,10 @@
+//! Integration tests: the real `applinkd` binary against files in temp directories.
+//! One test binary (modules below), so it links once.
+
+mod test;
+
+mod check;
+mod config_paths;
+mod list;
+mod resolve;
+mod uritemplate;
