@@ -11,7 +11,7 @@ use crate::config_paths;
 use crate::diagnostic::{Diagnostic, Label, Location};
 use crate::index::Index;
 use crate::loader;
-use crate::parsed_file::ParsedFile;
+use crate::parsed_file::{ParsedFile, fingerprint};
 
 #[derive(Debug, Default)]
 pub struct Catalog {
@@ -23,6 +23,10 @@ pub struct Catalog {
 #[derive(Debug)]
 pub struct FileState {
     pub path: PathBuf,
+    /// What the file looked like on disk when last read; a refresh re-reads it only if this changed.
+    stamp: Option<Stamp>,
+    /// Hash of the bytes last read, so that a rewrite with the same text changes nothing.
+    read_fingerprint: Option<u64>,
     /// The last version of the file that had no errors; it stays in force until fixed.
     pub good: Option<Arc<ParsedFile>>,
     /// The errors and warnings of the file's current text.
@@ -44,17 +48,47 @@ impl Catalog {
     pub fn reload(&mut self) {
         let (found, discovery) = config_paths::discover(&self.paths);
         self.discovery = discovery;
-        let mut previous = std::mem::take(&mut self.files);
-        self.files = found
-            .into_iter()
-            .map(|path| {
-                let last_good = previous
-                    .iter_mut()
-                    .find(|f| f.path == path)
-                    .and_then(|f| f.good.take());
-                read(path, last_good)
-            })
-            .collect();
+        self.files = parse_all(found);
+    }
+
+    /// Finds the files again and re-reads only those that are new, look changed on
+    /// disk (size, modification time, inode), or are named in `touched`. Files that
+    /// are gone take their links with them. Returns what changed.
+    pub fn refresh(&mut self, touched: &[PathBuf]) -> Refresh {
+        let (found, discovery) = config_paths::discover(&self.paths);
+        self.discovery = discovery;
+        let mut previous: std::collections::HashMap<PathBuf, FileState> =
+            std::mem::take(&mut self.files)
+                .into_iter()
+                .map(|f| (f.path.clone(), f))
+                .collect();
+        let mut refresh = Refresh::default();
+        for path in found {
+            let file = match previous.remove(&path) {
+                Some(old)
+                    if old.stamp.is_some()
+                        && old.stamp == Stamp::of(&path)
+                        && !touched.contains(&path) =>
+                {
+                    old
+                }
+                Some(old) => {
+                    let new = read_if_changed(path.clone(), old);
+                    if new.1 {
+                        refresh.changed.push(path);
+                    }
+                    new.0
+                }
+                None => {
+                    refresh.added.push(path.clone());
+                    read(path, None)
+                }
+            };
+            self.files.push(file);
+        }
+        refresh.removed = previous.into_keys().collect();
+        refresh.removed.sort();
+        refresh
     }
 
     pub fn files(&self) -> &[FileState] {
@@ -74,19 +108,97 @@ impl Catalog {
     }
 }
 
+/// Which files a refresh re-read.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Refresh {
+    pub changed: Vec<PathBuf>,
+    pub added: Vec<PathBuf>,
+    pub removed: Vec<PathBuf>,
+}
+
+impl Refresh {
+    pub fn is_empty(&self) -> bool {
+        self.changed.is_empty() && self.added.is_empty() && self.removed.is_empty()
+    }
+
+    /// How many files were read again.
+    pub fn reparsed(&self) -> usize {
+        self.changed.len() + self.added.len()
+    }
+}
+
+/// A file's identity and version on disk, following symlinks (so a Kubernetes
+/// ConfigMap's `..data` swap shows as a change of the files behind it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Stamp {
+    len: u64,
+    modified: Option<std::time::SystemTime>,
+    #[cfg(unix)]
+    inode: (u64, u64),
+}
+
+impl Stamp {
+    fn of(path: &std::path::Path) -> Option<Stamp> {
+        let meta = std::fs::metadata(path).ok()?;
+        Some(Stamp {
+            len: meta.len(),
+            modified: meta.modified().ok(),
+            #[cfg(unix)]
+            inode: {
+                use std::os::unix::fs::MetadataExt;
+                (meta.dev(), meta.ino())
+            },
+        })
+    }
+}
+
+/// Reads and parses files on all cores; the order of the result is the order given.
+fn parse_all(paths: Vec<PathBuf>) -> Vec<FileState> {
+    use rayon::prelude::*;
+    paths.into_par_iter().map(|path| read(path, None)).collect()
+}
+
 fn read(path: PathBuf, last_good: Option<Arc<ParsedFile>>) -> FileState {
+    // Stamp before reading: a write racing the read shows as a change next time.
+    let stamp = Stamp::of(&path);
+    let bytes = std::fs::read(&path);
+    parse(path, stamp, bytes, last_good)
+}
+
+/// Re-reads a file; returns the new state and whether its text changed.
+fn read_if_changed(path: PathBuf, old: FileState) -> (FileState, bool) {
+    let stamp = Stamp::of(&path);
+    let bytes = std::fs::read(&path);
+    if let Ok(bytes) = &bytes
+        && old.read_fingerprint == Some(fingerprint(bytes))
+    {
+        return (FileState { stamp, ..old }, false);
+    }
+    (parse(path, stamp, bytes, old.good), true)
+}
+
+fn parse(
+    path: PathBuf,
+    stamp: Option<Stamp>,
+    bytes: std::io::Result<Vec<u8>>,
+    last_good: Option<Arc<ParsedFile>>,
+) -> FileState {
     let shown = path.display().to_string();
-    match std::fs::read(&path) {
+    match bytes {
         Ok(bytes) => {
             let outcome = loader::parse(&shown, &bytes);
             FileState {
                 path,
+                stamp,
+                read_fingerprint: Some(fingerprint(&bytes)),
                 good: outcome.parsed.map(Arc::new).or(last_good),
                 diagnostics: outcome.diagnostics,
             }
         }
         Err(e) => FileState {
             path,
+            stamp: None,
+            read_fingerprint: None,
             good: last_good,
             diagnostics: vec![Diagnostic::error(
                 format!("cannot read the file: {e}"),

@@ -182,6 +182,22 @@ impl Index {
         })
     }
 
+    /// Records whose names, App IDs or ids contain `query` (case-insensitive), in order.
+    /// A scan: meant for people searching, not for the redirect path.
+    pub fn search<'a>(&'a self, query: &str) -> impl Iterator<Item = &'a Record> + 'a {
+        let needle = query.trim().to_lowercase();
+        self.records.iter().filter(move |r| {
+            needle.is_empty()
+                || self
+                    .record_defs(r)
+                    .any(|(_, d)| d.name.to_lowercase().contains(&needle))
+                || self.record_links(r).any(|l| {
+                    l.app.id.as_str().contains(&needle)
+                        || l.def.id.as_str().to_lowercase().contains(&needle)
+                })
+        })
+    }
+
     /// The record's name: that of its first definition.
     pub fn record_name<'a>(&'a self, record: &'a Record) -> &'a str {
         let (file, def) = record.defs[0];

@@ -20,7 +20,11 @@
 //! - `index`: `Index`, all files combined: merges, aliases, conflicts, lookups.
 //! - `resolve`: SPEC §3 resolution on the index, and `NotFound`.
 //! - `target`: `Target`, the `APP ID` / `applink://` / `http://` forms a user gives.
-//! - `cli`: the command line (`check`, `resolve`, `list`).
+//! - `report`: JSON shapes of records, apps and not-found answers, for CLI and API.
+//! - `live`: `Live`, the snapshot in force, swapped whole on reload (arc-swap).
+//! - `watcher`: file system events (notify) → reloads of the changed files.
+//! - `server`: the HTTP daemon (hyper): routes, Host guard, pages, JSON API.
+//! - `cli`: the command line (`check`, `resolve`, `list`, `serve`).
 
 pub mod app_id;
 pub mod catalog;
@@ -29,14 +33,18 @@ pub mod config_paths;
 pub mod diagnostic;
 pub mod index;
 pub mod link_url;
+pub mod live;
 pub mod loader;
 pub mod parsed_file;
+pub mod report;
 pub mod resolve;
 pub mod scheme;
+pub mod server;
 pub mod source_text;
 pub mod target;
 pub mod template;
 pub mod unique_id;
+pub mod watcher;
 
 pub use catalog::Catalog;
 pub use index::Index;

@@ -62,7 +62,10 @@ pub fn run(args: &ListArgs) -> ExitCode {
         .filter(|r| app.is_none_or(|a| index.record_links(r).any(|l| l.app.id == *a)))
         .collect();
     if args.json {
-        let records: Vec<_> = records.iter().map(|r| record_json(&index, r)).collect();
+        let records: Vec<_> = records
+            .iter()
+            .map(|r| crate::report::record(&index, r))
+            .collect();
         print_json(&json!({ "records": records }));
     } else {
         let mut out = String::new();
@@ -92,32 +95,4 @@ fn url_or_error(index: &Index, link: &LinkView<'_>) -> String {
         Ok(r) => r.url.into_owned(),
         Err(e) => format!("({e})"),
     }
-}
-
-fn record_json(index: &Index, record: &Record) -> serde_json::Value {
-    let defs: Vec<_> = index
-        .record_defs(record)
-        .map(|(file, def)| json!({"name": &*def.name, "file": file.path, "line": def.at.line}))
-        .collect();
-    let links: Vec<_> = index
-        .record_links(record)
-        .map(|link| {
-            let resolved = index.resolve(link.app.id.as_str(), link.def.id.as_str(), None);
-            json!({
-                "app": link.app.id.as_str(),
-                "id": link.def.id.as_str(),
-                "app_name": link.def.name.as_deref().or_else(|| index.app_name(link.app)),
-                "url": resolved.as_ref().ok().map(|r| r.url.as_ref()),
-                "error": resolved.as_ref().err().map(ToString::to_string),
-                "file": link.file.path,
-                "line": link.def.at.line,
-            })
-        })
-        .collect();
-    json!({
-        "kind": record.kind,
-        "name": index.record_name(record),
-        "definitions": defs,
-        "links": links,
-    })
 }

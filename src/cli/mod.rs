@@ -7,6 +7,7 @@
 mod check;
 mod list;
 mod resolve;
+mod serve;
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -37,6 +38,8 @@ enum Command {
     Resolve(resolve::ResolveArgs),
     /// List records and their links.
     List(list::ListArgs),
+    /// Run the daemon: redirect http://127.0.0.1:7133/APP/ID, reload files as they change.
+    Serve(serve::ServeArgs),
 }
 
 /// Where the link files are.
@@ -53,6 +56,10 @@ impl ConfigArgs {
         config_paths::from_arguments(&self.config)
     }
 
+    fn paths_given(&self) -> Vec<PathBuf> {
+        self.config.clone()
+    }
+
     fn load(&self) -> Catalog {
         Catalog::load(self.paths())
     }
@@ -64,6 +71,7 @@ pub fn main() -> ExitCode {
         Command::Check(args) => check::run(&args),
         Command::Resolve(args) => resolve::run(&args),
         Command::List(args) => list::run(&args),
+        Command::Serve(args) => serve::run(&args),
     }
 }
 
@@ -71,6 +79,17 @@ pub fn main() -> ExitCode {
 const FAILURE: u8 = 1;
 /// Exit code 2: the command line was wrong.
 const USAGE: u8 = 2;
+
+/// Logs to stderr; `RUST_LOG` sets the level (default `info`).
+fn init_logging() {
+    let filter =
+        tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(styled())
+        .init();
+}
 
 fn styled() -> bool {
     std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()

@@ -3,7 +3,6 @@
 use std::process::ExitCode;
 
 use clap::Args;
-use serde_json::json;
 
 use super::{ConfigArgs, FAILURE, USAGE, plural, print_json};
 use crate::target::Target;
@@ -64,15 +63,11 @@ pub fn run(args: &ResolveArgs) -> ExitCode {
                 eprintln!("  = help: {suggestion}");
             }
             if args.json {
-                print_json(&json!({
-                    "error": {
-                        "code": not_found.code(),
-                        "message": not_found.to_string(),
-                        "app": target.app,
-                        "id": target.id,
-                        "suggestions": not_found.suggestions(),
-                    }
-                }));
+                print_json(&crate::report::not_found(
+                    &not_found,
+                    &target.app,
+                    &target.id,
+                ));
             }
             ExitCode::from(FAILURE)
         }

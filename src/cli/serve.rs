@@ -1,0 +1,142 @@
+//! `applinkd serve`: load the link files, watch them, and answer HTTP.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Args;
+
+use super::{ConfigArgs, FAILURE};
+use crate::config_paths;
+use crate::live::Reloader;
+use crate::server;
+
+/// The default listen address (SPEC §1).
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:7133";
+
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    config: ConfigArgs,
+    /// Address to listen on. Anything but loopback is reachable from other machines.
+    #[arg(long, value_name = "ADDR", default_value = DEFAULT_LISTEN)]
+    listen: SocketAddr,
+    /// Also answer requests whose Host is NAME (or NAME:PORT), e.g. behind a proxy (repeatable).
+    #[arg(long = "allow-host", value_name = "NAME")]
+    allow_host: Vec<String>,
+}
+
+pub fn run(args: &ServeArgs) -> ExitCode {
+    super::init_logging();
+    let paths = match first_run(&args.config.paths_given()) {
+        Ok(paths) => paths,
+        Err(e) => {
+            tracing::error!("{e}");
+            return ExitCode::from(FAILURE);
+        }
+    };
+    let paths: Vec<PathBuf> = paths
+        .into_iter()
+        .map(|p| std::path::absolute(&p).unwrap_or(p))
+        .collect();
+    let reloader = Reloader::start(paths.clone());
+    let live = reloader.live();
+    {
+        let snapshot = live.load();
+        for d in &snapshot.diagnostics {
+            tracing::warn!("{d}");
+        }
+        tracing::info!(
+            files = snapshot.files.len(),
+            links = snapshot.index.link_count(),
+            records = snapshot.index.records().len(),
+            apps = snapshot.index.apps().len(),
+            ms = format!("{:.1}", snapshot.reload.duration_ms),
+            "loaded"
+        );
+    }
+    let _watcher = match crate::watcher::spawn(paths, reloader) {
+        Ok(w) => Some(w),
+        Err(e) => {
+            tracing::warn!("cannot watch the link files, so edits need a restart: {e}");
+            None
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            tracing::error!("cannot start: {e}");
+            return ExitCode::from(FAILURE);
+        }
+    };
+    runtime.block_on(async {
+        let listener = match tokio::net::TcpListener::bind(args.listen).await {
+            Ok(listener) => listener,
+            Err(e) => {
+                let hint = if e.kind() == std::io::ErrorKind::AddrInUse { " (is applinkd already running?)" } else { "" };
+                tracing::error!("cannot listen on {}: {e}{hint}", args.listen);
+                return ExitCode::from(FAILURE);
+            }
+        };
+        if !args.listen.ip().is_loopback() {
+            tracing::warn!("listening on {}, which other machines can reach; only Host names allowed are answered", args.listen);
+        }
+        let address = listener.local_addr().map_or(args.listen, |a| a);
+        tracing::info!("serving on http://{address}/ (try http://applink.localhost:{}/)", address.port());
+        let options = server::Options {
+            allowed_hosts: args.allow_host.clone(),
+            ..server::Options::default()
+        };
+        match server::run(listener, live, options, shutdown_signal()).await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                tracing::error!("{e}");
+                ExitCode::from(FAILURE)
+            }
+        }
+    })
+}
+
+/// With no config path given anywhere and no user config directory yet, make the
+/// directory with a commented starter file, and say where it is.
+fn first_run(given: &[PathBuf]) -> std::io::Result<Vec<PathBuf>> {
+    let paths = config_paths::from_arguments(given);
+    let default = config_paths::default_dir();
+    if paths == [default.clone()] && !default.exists() {
+        std::fs::create_dir_all(&default)?;
+        let starter = default.join("links.toml");
+        std::fs::write(&starter, include_str!("../starter.toml"))?;
+        tracing::info!(
+            "created {} with a commented example; add your links there",
+            starter.display()
+        );
+        eprintln!(
+            "applinkd: created {}; add your links there",
+            starter.display()
+        );
+    }
+    Ok(paths)
+}
+
+/// Completes on SIGINT (Ctrl-C) or SIGTERM (systemd, launchd, kill).
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut terminate =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(signal) => signal,
+                Err(_) => return std::future::pending().await,
+            };
+        tokio::select! {
+            _ = interrupt => {}
+            _ = terminate.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = interrupt.await;
+    tracing::info!("shutting down");
+}

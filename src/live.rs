@@ -1,0 +1,185 @@
+//! `Live`: the index in force, swapped whole on every reload, read without locks.
+//!
+//! A `Reloader` owns the catalog; each reload re-reads only the changed files,
+//! builds a new `Snapshot` beside the old one and swaps it in with `arc-swap`.
+//! Requests `load()` a snapshot and never wait, and never see a half-built index.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use arc_swap::ArcSwap;
+
+use crate::catalog::{Catalog, Refresh};
+use crate::diagnostic::Diagnostic;
+use crate::index::Index;
+
+/// Everything a request may look at, consistent with itself.
+pub struct Snapshot {
+    pub index: Index,
+    pub files: Vec<FileReport>,
+    /// Current errors and warnings: finding files, each file's text, combining them.
+    pub diagnostics: Vec<Diagnostic>,
+    pub reload: ReloadReport,
+}
+
+/// One link file as the daemon sees it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct FileReport {
+    pub path: String,
+    /// Whether some version of the file is in force (the current one, or its last good one).
+    pub applied: bool,
+    /// Whether the text on disk now has errors (then the last good version, if any, is in force).
+    pub has_errors: bool,
+    pub links: usize,
+}
+
+/// What the latest reload did.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ReloadReport {
+    /// 0 for the first load, then one more for every reload.
+    pub generation: u64,
+    #[serde(serialize_with = "rfc3339")]
+    pub at: SystemTime,
+    pub duration_ms: f64,
+    pub changed: Vec<String>,
+    pub added: Vec<String>,
+    pub removed: Vec<String>,
+}
+
+pub struct Live {
+    current: ArcSwap<Snapshot>,
+}
+
+impl Live {
+    pub fn load(&self) -> arc_swap::Guard<Arc<Snapshot>> {
+        self.current.load()
+    }
+}
+
+/// Owns the catalog; the only writer of `Live`.
+pub struct Reloader {
+    catalog: Catalog,
+    live: Arc<Live>,
+    generation: u64,
+}
+
+impl Reloader {
+    /// Loads every file once and makes the first snapshot.
+    pub fn start(paths: Vec<PathBuf>) -> Reloader {
+        let started = Instant::now();
+        let catalog = Catalog::load(paths);
+        let snapshot = snapshot(&catalog, 0, started.elapsed(), Refresh::default());
+        let live = Arc::new(Live {
+            current: ArcSwap::from_pointee(snapshot),
+        });
+        Reloader {
+            catalog,
+            live,
+            generation: 0,
+        }
+    }
+
+    pub fn live(&self) -> Arc<Live> {
+        self.live.clone()
+    }
+
+    /// Re-reads what changed and swaps in a new snapshot. `None` if nothing changed.
+    pub fn reload(&mut self, touched: &[PathBuf]) -> Option<ReloadReport> {
+        let started = Instant::now();
+        let refresh = self.catalog.refresh(touched);
+        if refresh.is_empty() {
+            return None;
+        }
+        self.generation += 1;
+        let snapshot = snapshot(&self.catalog, self.generation, started.elapsed(), refresh);
+        let report = snapshot.reload.clone();
+        let links = snapshot.index.link_count();
+        let errors = snapshot.diagnostics.iter().filter(|d| d.is_error()).count();
+        let before: std::collections::HashSet<String> = self
+            .live
+            .load()
+            .diagnostics
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        let new: Vec<String> = snapshot
+            .diagnostics
+            .iter()
+            .map(ToString::to_string)
+            .filter(|d| !before.contains(d))
+            .collect();
+        self.live.current.store(Arc::new(snapshot));
+        tracing::info!(
+            generation = report.generation,
+            reparsed = report.changed.len() + report.added.len(),
+            removed = report.removed.len(),
+            links,
+            errors,
+            ms = format!("{:.1}", started.elapsed().as_secs_f64() * 1000.0),
+            "reloaded: {}",
+            describe(&report)
+        );
+        for d in new {
+            tracing::warn!("{d}");
+        }
+        Some(report)
+    }
+}
+
+fn snapshot(
+    catalog: &Catalog,
+    generation: u64,
+    parse_time: Duration,
+    refresh: Refresh,
+) -> Snapshot {
+    let started = Instant::now();
+    let index = catalog.index();
+    let diagnostics: Vec<Diagnostic> = catalog
+        .diagnostics()
+        .chain(index.diagnostics())
+        .cloned()
+        .collect();
+    let files = catalog
+        .files()
+        .iter()
+        .map(|f| FileReport {
+            path: f.path.display().to_string(),
+            applied: f.good.is_some(),
+            has_errors: f.diagnostics.iter().any(Diagnostic::is_error),
+            links: f.good.as_ref().map_or(0, |g| g.links.len()),
+        })
+        .collect();
+    let shown = |paths: Vec<PathBuf>| paths.into_iter().map(|p| p.display().to_string()).collect();
+    Snapshot {
+        index,
+        files,
+        diagnostics,
+        reload: ReloadReport {
+            generation,
+            at: SystemTime::now(),
+            duration_ms: (parse_time + started.elapsed()).as_secs_f64() * 1000.0,
+            changed: shown(refresh.changed),
+            added: shown(refresh.added),
+            removed: shown(refresh.removed),
+        },
+    }
+}
+
+fn describe(report: &ReloadReport) -> String {
+    let mut parts = Vec::new();
+    for (word, list) in [
+        ("changed", &report.changed),
+        ("added", &report.added),
+        ("removed", &report.removed),
+    ] {
+        if !list.is_empty() {
+            parts.push(format!("{word} {}", list.join(", ")));
+        }
+    }
+    parts.join("; ")
+}
+
+fn rfc3339<S: serde::Serializer>(at: &SystemTime, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(&humantime::format_rfc3339_millis(*at))
+}

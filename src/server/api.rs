@@ -1,0 +1,111 @@
+//! The JSON API under `/api/v1/`: resolve, status, apps, records.
+
+use hyper::{Response, StatusCode};
+use serde_json::json;
+
+use super::response::{self, Body};
+use super::routes::{PairError, param, split_pair, status_of};
+use crate::live::Snapshot;
+use crate::report;
+
+/// Records in one `/api/v1/records` answer unless `?limit=` says otherwise.
+const DEFAULT_LIMIT: usize = 100;
+const MAX_LIMIT: usize = 10_000;
+
+pub fn route(snapshot: &Snapshot, path: &str, query: Option<&str>) -> Response<Body> {
+    match path {
+        "/v1/status" => response::json(StatusCode::OK, &status(snapshot)),
+        "/v1/apps" => {
+            let apps: Vec<_> = snapshot
+                .index
+                .apps()
+                .iter()
+                .map(|a| report::app(&snapshot.index, a))
+                .collect();
+            response::json(StatusCode::OK, &json!({ "apps": apps }))
+        }
+        "/v1/records" => records(snapshot, query),
+        _ => match path.strip_prefix("/v1/resolve") {
+            Some(pair) => resolve(snapshot, pair, query),
+            None => error(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                "no such API; see /api/v1/status, /api/v1/resolve/APP/ID, /api/v1/apps, /api/v1/records",
+            ),
+        },
+    }
+}
+
+fn resolve(snapshot: &Snapshot, path: &str, query: Option<&str>) -> Response<Body> {
+    let pair = match split_pair(path) {
+        Ok(pair) => pair,
+        Err(PairError::NoId) => {
+            return error(
+                StatusCode::NOT_FOUND,
+                "no_id",
+                "give /api/v1/resolve/APP/ID",
+            );
+        }
+        Err(PairError::Bad(e)) => {
+            return error(StatusCode::BAD_REQUEST, "bad_request", &e.to_string());
+        }
+    };
+    match snapshot
+        .index
+        .resolve(&pair.app, &pair.id, param(query, "to").as_deref())
+    {
+        Ok(resolution) => response::json(
+            StatusCode::OK,
+            &serde_json::to_value(&resolution).expect("resolutions serialise"),
+        ),
+        Err(not_found) => response::json(
+            status_of(&not_found),
+            &report::not_found(&not_found, &pair.app, &pair.id),
+        ),
+    }
+}
+
+fn records(snapshot: &Snapshot, query: Option<&str>) -> Response<Body> {
+    let index = &snapshot.index;
+    let limit = param(query, "limit")
+        .and_then(|l| l.parse().ok())
+        .unwrap_or(DEFAULT_LIMIT)
+        .min(MAX_LIMIT);
+    let app = param(query, "app").and_then(|a| index.app(&a).map(|a| a.id.clone()));
+    let q = param(query, "q").unwrap_or_default();
+    let matching = index.search(&q).filter(|r| {
+        app.as_ref()
+            .is_none_or(|a| index.record_links(r).any(|l| l.app.id == *a))
+    });
+    let mut total = 0;
+    let mut shown = Vec::new();
+    for record in matching {
+        total += 1;
+        if shown.len() < limit {
+            shown.push(report::record(index, record));
+        }
+    }
+    response::json(StatusCode::OK, &json!({ "total": total, "records": shown }))
+}
+
+fn status(snapshot: &Snapshot) -> serde_json::Value {
+    let errors = snapshot.diagnostics.iter().filter(|d| d.is_error()).count();
+    json!({
+        "ok": errors == 0,
+        "files": snapshot.files,
+        "apps": snapshot.index.apps().len(),
+        "records": snapshot.index.records().len(),
+        "links": snapshot.index.link_count(),
+        "errors": errors,
+        "warnings": snapshot.diagnostics.len() - errors,
+        "diagnostics": snapshot.diagnostics,
+        "last_reload": snapshot.reload,
+    })
+}
+
+fn error(status: StatusCode, code: &str, message: &str) -> Response<Body> {
+    response::json(
+        status,
+        &json!({ "error": { "code": code, "message": message } }),
+    )
+}

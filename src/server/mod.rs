@@ -1,0 +1,118 @@
+//! The HTTP daemon (SPEC §5): hyper 1 on tokio, HTTP/1 only, no framework.
+//!
+//! [`run`] takes an already-bound listener and any future as its shutdown signal,
+//! so tests bind `127.0.0.1:0` and talk to the real thing. Handlers are
+//! synchronous: a request only reads the current snapshot, which never blocks.
+
+mod api;
+mod host_guard;
+mod pages;
+mod response;
+mod routes;
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+
+use crate::live::Live;
+pub use host_guard::HostGuard;
+pub use pages::link_path;
+
+/// How the server behaves; the defaults suit a personal daemon.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Extra `Host` names to answer (`--allow-host`), besides loopback ones.
+    pub allowed_hosts: Vec<String>,
+    /// Connections served at once; more wait in the kernel's backlog.
+    pub max_connections: usize,
+    /// A client must send its request head within this time.
+    pub header_read_timeout: Duration,
+    /// How long shutdown waits for open requests.
+    pub shutdown_grace: Duration,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            allowed_hosts: Vec::new(),
+            max_connections: 1024,
+            header_read_timeout: Duration::from_secs(10),
+            shutdown_grace: Duration::from_secs(5),
+        }
+    }
+}
+
+/// Longest request head (request line and headers) read, in bytes; longer gets `431`.
+const MAX_HEAD: usize = 16 * 1024;
+
+/// Serves until `shutdown` completes, then finishes open requests (within the grace time).
+pub async fn run(
+    listener: TcpListener,
+    live: Arc<Live>,
+    options: Options,
+    shutdown: impl Future,
+) -> std::io::Result<()> {
+    let port = listener.local_addr()?.port();
+    let router = Arc::new(routes::Router::new(
+        live,
+        HostGuard::new(port, &options.allowed_hosts),
+    ));
+    let connections = Arc::new(Semaphore::new(options.max_connections));
+    let graceful = GracefulShutdown::new();
+    let mut http = http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(options.header_read_timeout)
+        .max_buf_size(MAX_HEAD)
+        .keep_alive(true);
+    tokio::pin!(shutdown);
+    let mut backoff = Duration::from_millis(5);
+    loop {
+        let permit = tokio::select! {
+            permit = connections.clone().acquire_owned() => permit.expect("the semaphore is never closed"),
+            _ = &mut shutdown => break,
+        };
+        let (stream, _) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => {
+                    backoff = Duration::from_millis(5);
+                    accepted
+                }
+                Err(e) => {
+                    // EMFILE and friends: wait for descriptors to free up, keep serving.
+                    tracing::warn!("accept failed: {e}; retrying in {backoff:?}");
+                    tokio::time::sleep(backoff).await;
+                    backoff = (backoff * 2).min(Duration::from_secs(1));
+                    continue;
+                }
+            },
+            _ = &mut shutdown => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let router = router.clone();
+        let service = service_fn(move |request| {
+            let response = router.handle(&request);
+            async move { Ok::<_, Infallible>(response) }
+        });
+        let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
+        tokio::spawn(async move {
+            if let Err(e) = connection.await {
+                tracing::debug!("connection ended: {e}");
+            }
+            drop(permit);
+        });
+    }
+    drop(listener);
+    tokio::select! {
+        _ = graceful.shutdown() => tracing::info!("stopped"),
+        _ = tokio::time::sleep(options.shutdown_grace) => tracing::warn!("stopped with requests still open"),
+    }
+    Ok(())
+}

@@ -1,0 +1,304 @@
+//! HTML pages: the index (apps, records, search, file errors) and "not found".
+//!
+//! Plain server-rendered HTML with inline CSS: no scripts, no external assets,
+//! readable on a phone. Every text from a link file or a request is escaped.
+
+use std::fmt::Write;
+
+use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
+
+use crate::diagnostic::Severity;
+use crate::index::Record;
+use crate::live::Snapshot;
+use crate::resolve::NotFound;
+
+/// Records shown on one page; a search narrows the rest.
+const PAGE_RECORDS: usize = 300;
+
+/// Characters a path segment of a local link must encode (the id is decoded once).
+const SEGMENT: &AsciiSet = &CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'%')
+    .add(b'/')
+    .add(b'<')
+    .add(b'>')
+    .add(b'?')
+    .add(b'`')
+    .add(b'{')
+    .add(b'}')
+    .add(b'\\')
+    .add(b'^')
+    .add(b'|');
+
+/// The local redirect path for a pair: `/mailchimp.com/48616032`.
+pub fn link_path(app: &str, id: &str) -> String {
+    format!(
+        "/{}/{}",
+        utf8_percent_encode(app, SEGMENT),
+        utf8_percent_encode(id, SEGMENT)
+    )
+}
+
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+const STYLE: &str = r#"
+body{font:16px/1.5 system-ui,sans-serif;margin:0 auto;max-width:60rem;padding:1rem;color:#222;background:#fff}
+h1{font-size:1.4rem;margin:.2rem 0}h2{font-size:1.1rem;margin-top:1.5rem;border-bottom:1px solid #ddd}
+.meta{color:#666;font-size:.9rem}
+form{display:flex;gap:.5rem;margin:1rem 0}input{flex:1;font-size:1rem;padding:.4rem;min-width:0}
+button{font-size:1rem;padding:.4rem .8rem}
+.errors{background:#fff0f0;border:1px solid #e99;border-radius:6px;padding:.5rem 1rem;margin:1rem 0}
+.errors li{margin:.3rem 0}.errors code{white-space:pre-wrap;word-break:break-word}
+.warning{color:#8a5a00}.error{color:#a00}
+ul.records{list-style:none;padding:0}ul.records>li{border-bottom:1px solid #eee;padding:.5rem 0}
+.kind{display:inline-block;font-size:.75rem;text-transform:uppercase;background:#eef;border-radius:4px;padding:0 .4rem;margin-right:.4rem}
+.links{margin:.2rem 0 0 1rem;padding:0;list-style:none}.links li{word-break:break-all}
+table{border-collapse:collapse;width:100%}td,th{text-align:left;padding:.2rem .5rem .2rem 0;vertical-align:top;word-break:break-all}
+.also{color:#666}
+@media (prefers-color-scheme:dark){body{background:#111;color:#ddd}.errors{background:#311;border-color:#733}.kind{background:#224}a{color:#8af}}
+"#;
+
+fn page(title: &str, body: &str) -> String {
+    format!(
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>{}</title><style>{STYLE}</style></head><body>\n{body}</body></html>\n",
+        escape(title)
+    )
+}
+
+/// The index page: file errors first, then the search, apps and records.
+pub fn index(snapshot: &Snapshot, query: Option<&str>) -> String {
+    let index = &snapshot.index;
+    let mut body = String::new();
+    let _ = write!(
+        body,
+        "<h1>applinkd</h1><p class=\"meta\">{} links, {} records, {} apps from {} files; reloaded {}</p>",
+        index.link_count(),
+        index.records().len(),
+        index.apps().len(),
+        snapshot.files.len(),
+        escape(&humantime::format_rfc3339_seconds(snapshot.reload.at).to_string()),
+    );
+    diagnostics_banner(&mut body, snapshot);
+    let q = query.unwrap_or("").trim();
+    let _ = write!(
+        body,
+        "<form method=\"get\" action=\"/\" role=\"search\"><input type=\"search\" name=\"q\" value=\"{}\" \
+         placeholder=\"Search names, apps and ids\" aria-label=\"Search\"><button type=\"submit\">Search</button></form>",
+        escape(q)
+    );
+    if q.is_empty() {
+        apps_table(&mut body, snapshot);
+    }
+    let matching = index.search(q);
+    let mut shown = 0;
+    let mut total = 0;
+    let mut list = String::new();
+    for record in matching {
+        total += 1;
+        if shown < PAGE_RECORDS {
+            shown += 1;
+            record_item(&mut list, snapshot, record);
+        }
+    }
+    let heading = if q.is_empty() {
+        "Records".to_owned()
+    } else {
+        format!("Records matching “{}”", escape(q))
+    };
+    let _ = write!(body, "<h2>{heading}</h2>");
+    if total == 0 {
+        body.push_str("<p>No records.</p>");
+    } else {
+        let _ = write!(body, "<ul class=\"records\">{list}</ul>");
+        if total > shown {
+            let _ = write!(
+                body,
+                "<p class=\"meta\">Showing {shown} of {total}; search to narrow.</p>"
+            );
+        }
+    }
+    page("applinkd", &body)
+}
+
+fn diagnostics_banner(body: &mut String, snapshot: &Snapshot) {
+    if snapshot.diagnostics.is_empty() {
+        return;
+    }
+    let errors = snapshot.diagnostics.iter().filter(|d| d.is_error()).count();
+    let _ = write!(
+        body,
+        "<section class=\"errors\" role=\"alert\"><strong>{errors} error(s), {} warning(s) in the link files.</strong> \
+         A file with errors is not applied; its last good version stays in force.<ul>",
+        snapshot.diagnostics.len() - errors
+    );
+    for d in &snapshot.diagnostics {
+        let class = match d.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        let _ = write!(
+            body,
+            "<li class=\"{class}\"><code>{}</code></li>",
+            escape(&d.to_string())
+        );
+    }
+    body.push_str("</ul></section>");
+}
+
+fn apps_table(body: &mut String, snapshot: &Snapshot) {
+    let index = &snapshot.index;
+    body.push_str("<h2>Apps</h2><table><tr><th>App ID</th><th>Name</th><th>URL template</th></tr>");
+    for app in index.apps() {
+        let _ = write!(
+            body,
+            "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+            escape(app.id.as_str()),
+            escape(index.app_name(app).unwrap_or("")),
+            escape(index.template(app).map_or("", |t| t.as_str())),
+        );
+    }
+    body.push_str("</table>");
+}
+
+fn record_item(out: &mut String, snapshot: &Snapshot, record: &Record) {
+    let index = &snapshot.index;
+    let mut names = index.record_defs(record).map(|(_, d)| &*d.name);
+    let first = names.next().unwrap_or("");
+    let also: Vec<&str> = names.filter(|n| *n != first).collect();
+    let _ = write!(
+        out,
+        "<li><span class=\"kind\">{}</span><strong>{}</strong>",
+        record.kind,
+        escape(first)
+    );
+    if !also.is_empty() {
+        let _ = write!(
+            out,
+            " <span class=\"also\">(also {})</span>",
+            escape(&also.join(", "))
+        );
+    }
+    out.push_str("<ul class=\"links\">");
+    for link in index.record_links(record) {
+        let app = link.app.id.as_str();
+        let id = link.def.id.as_str();
+        let name = link
+            .def
+            .name
+            .as_deref()
+            .or_else(|| index.app_name(link.app))
+            .unwrap_or(app);
+        let _ = write!(
+            out,
+            "<li><a href=\"{}\">{} <code>{}</code></a></li>",
+            escape(&link_path(app, id)),
+            escape(name),
+            escape(id)
+        );
+    }
+    out.push_str("</ul></li>");
+}
+
+/// The 404 page: what was looked up, why nothing was found, and what is close.
+pub fn not_found(not_found: &NotFound, app: &str, id: &str) -> String {
+    let mut body = format!(
+        "<h1>Not found</h1><p>Looked up <code>{}</code> <code>{}</code>.</p><p>{}.</p>",
+        escape(app),
+        escape(id),
+        escape(&not_found.to_string())
+    );
+    let mut close: Vec<String> = Vec::new();
+    match not_found {
+        NotFound::UnknownApp {
+            close: apps,
+            same_id_in,
+            ..
+        } => {
+            for other in apps {
+                close.push(format!(
+                    "<a href=\"{}\">{} <code>{}</code></a>",
+                    escape(&link_path(other, id)),
+                    escape(other),
+                    escape(id)
+                ));
+            }
+            for other in same_id_in {
+                close.push(format!(
+                    "the same id in <a href=\"{}\">{}</a>",
+                    escape(&link_path(other, id)),
+                    escape(other)
+                ));
+            }
+        }
+        NotFound::NoTemplate { same_id_in, .. } => {
+            for other in same_id_in {
+                close.push(format!(
+                    "the same id in <a href=\"{}\">{}</a>",
+                    escape(&link_path(other, id)),
+                    escape(other)
+                ));
+            }
+        }
+        other => close.extend(other.suggestions().iter().map(|s| escape(s))),
+    }
+    if !close.is_empty() {
+        body.push_str("<h2>Did you mean</h2><ul>");
+        for item in close {
+            let _ = write!(body, "<li>{item}</li>");
+        }
+        body.push_str("</ul>");
+    }
+    body.push_str("<p><a href=\"/\">All links</a></p>");
+    page("Not found · applinkd", &body)
+}
+
+/// A plain page for a request that cannot be answered (bad encoding and the like).
+pub fn problem(title: &str, message: &str) -> String {
+    page(
+        title,
+        &format!(
+            "<h1>{}</h1><p>{}</p><p><a href=\"/\">All links</a></p>",
+            escape(title),
+            escape(message)
+        ),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn local_paths_encode_what_would_be_misread() {
+        assert_eq!(
+            link_path("a.com", "a/b?c#d%e f"),
+            "/a.com/a%2Fb%3Fc%23d%25e%20f"
+        );
+        assert_eq!(link_path("a.com", "zoë"), "/a.com/zo%C3%AB");
+    }
+
+    #[test]
+    fn escaping() {
+        assert_eq!(
+            escape("<a href=\"x\">'&'</a>"),
+            "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
+        );
+    }
+}

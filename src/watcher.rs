@@ -1,0 +1,144 @@
+//! Watcher: file system events → `Reloader::reload`, on a thread of its own.
+//!
+//! Watches each config directory recursively, and the parent directory of each
+//! config file (editors replace files by rename, so the file's own watch would
+//! die with it). Events are only hints: the catalog decides what changed by
+//! looking at the files, which also covers symlink swaps such as a Kubernetes
+//! ConfigMap's `..data`. Never touches the index itself.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use notify::RecursiveMode;
+use notify_debouncer_full::{DebounceEventResult, new_debouncer};
+
+use crate::live::Reloader;
+
+/// Quiet time after the last event before a reload: short enough to feel instant,
+/// long enough to fold an editor's rename-and-write into one reload.
+pub const DEBOUNCE: Duration = Duration::from_millis(30);
+
+/// How long to wait for the rest of a write when a file was just truncated to nothing.
+const EMPTY_GRACE: Duration = Duration::from_millis(250);
+
+/// Stops watching when dropped.
+pub struct Watcher {
+    stop: Option<mpsc::Sender<DebounceEventResult>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for Watcher {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            // An empty error list is the stop signal: notify never sends one.
+            let _ = stop.send(Err(Vec::new()));
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// Starts watching `paths` and reloading through `reloader`.
+pub fn spawn(paths: Vec<PathBuf>, mut reloader: Reloader) -> std::io::Result<Watcher> {
+    let (tx, rx) = mpsc::channel::<DebounceEventResult>();
+    let stop = tx.clone();
+    let mut debouncer = new_debouncer(DEBOUNCE, None, tx).map_err(std::io::Error::other)?;
+    let roots = roots(&paths);
+    let mut watching = HashSet::new();
+    watch_missing(&mut debouncer, &roots, &mut watching);
+    let thread = std::thread::Builder::new()
+        .name("applinkd-watcher".into())
+        .spawn(move || {
+            while let Ok(result) = rx.recv() {
+                let mut touched = match result {
+                    Ok(events) => changed_paths(events),
+                    Err(errors) if errors.is_empty() => break, // the stop signal
+                    Err(errors) => {
+                        for e in errors {
+                            tracing::warn!("watching the link files: {e}");
+                        }
+                        Vec::new()
+                    }
+                };
+                // A truncate-then-write save can be seen half done: wait a moment for the rest.
+                if touched
+                    .iter()
+                    .any(|p| std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.len() == 0))
+                {
+                    while let Ok(Ok(more)) = rx.recv_timeout(EMPTY_GRACE) {
+                        touched.extend(changed_paths(more));
+                    }
+                }
+                touched.sort();
+                touched.dedup();
+                reloader.reload(&touched);
+                watch_missing(&mut debouncer, &roots, &mut watching);
+            }
+            debouncer.stop();
+        })?;
+    Ok(Watcher {
+        stop: Some(stop),
+        thread: Some(thread),
+    })
+}
+
+/// Paths that events say were written, made, removed or renamed. Reads are
+/// events too (inotify reports opening and closing), and reading files is what
+/// a reload does: counting them would make every reload cause the next.
+fn changed_paths(events: Vec<notify_debouncer_full::DebouncedEvent>) -> Vec<PathBuf> {
+    events
+        .into_iter()
+        .filter(|e| !matches!(e.event.kind, notify::EventKind::Access(_)))
+        .flat_map(|e| e.event.paths)
+        .collect()
+}
+
+/// What to watch for each config path: a directory recursively, and its parent
+/// (so that a directory deleted and made again is noticed); for a file, or a path
+/// not there yet, its parent directory.
+fn roots(paths: &[PathBuf]) -> Vec<(PathBuf, RecursiveMode)> {
+    let parent = |p: &Path| {
+        p.parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."))
+            .to_path_buf()
+    };
+    let mut roots = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            roots.push((path.clone(), RecursiveMode::Recursive));
+        }
+        roots.push((parent(path), RecursiveMode::NonRecursive));
+    }
+    roots.dedup();
+    roots
+}
+
+/// (Re)starts watches on roots that exist now but are not watched: a config
+/// directory deleted and created again gets its watch back.
+fn watch_missing(
+    debouncer: &mut notify_debouncer_full::Debouncer<
+        notify::RecommendedWatcher,
+        notify_debouncer_full::RecommendedCache,
+    >,
+    roots: &[(PathBuf, RecursiveMode)],
+    watching: &mut HashSet<PathBuf>,
+) {
+    for (root, mode) in roots {
+        let exists = root.is_dir();
+        if exists && !watching.contains(root) {
+            match debouncer.watch(root, *mode) {
+                Ok(()) => {
+                    watching.insert(root.clone());
+                }
+                Err(e) => tracing::warn!("cannot watch {}: {e}", root.display()),
+            }
+        } else if !exists && watching.remove(root) {
+            let _ = debouncer.unwatch(root);
+            tracing::warn!("{} is gone; watching for it to come back", root.display());
+        }
+    }
+}
