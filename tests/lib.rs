@@ -1,10 +1,13 @@
 //! Integration tests: the real `applinkd` binary against files in temp directories.
 //! One test binary (modules below), so it links once.
 
+mod daemon;
 mod test;
 
 mod check;
 mod config_paths;
 mod list;
+mod reload;
 mod resolve;
+mod serve;
 mod uritemplate;

@@ -125,10 +125,13 @@ pub fn split_pair(path: &str) -> Result<Pair, PairError> {
     })
 }
 
-/// Not found is `404`; an id that can never be valid is the request's fault: `400`.
+/// Not found is `404`; an id that can never be valid, or whose expansion is
+/// refused, is the request's fault: `400`.
 pub fn status_of(not_found: &crate::resolve::NotFound) -> StatusCode {
     match not_found {
-        crate::resolve::NotFound::InvalidId { .. } => StatusCode::BAD_REQUEST,
+        crate::resolve::NotFound::InvalidId { .. } | crate::resolve::NotFound::Refused { .. } => {
+            StatusCode::BAD_REQUEST
+        }
         _ => StatusCode::NOT_FOUND,
     }
 }

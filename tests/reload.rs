@@ -1,0 +1,317 @@
+//! Hot reload: every way editors and tools save, seen through the real daemon.
+//! Waits are deadline-bounded polls of the redirect or of /api/v1/status.
+
+use std::io::{Seek, SeekFrom, Write};
+use std::os::unix::fs::symlink;
+use std::process::Command;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+use crate::daemon::{Daemon, one_link, write};
+
+const PATH: &str = "/a.example/1";
+
+fn url(n: usize) -> String {
+    format!("https://a.example/v{n}")
+}
+
+fn version(n: usize) -> String {
+    one_link("a.example", "1", &url(n))
+}
+
+/// A daemon on `links/` whose `links/a.toml` links `a.example 1` to version 1.
+fn daemon() -> Daemon {
+    let d = Daemon::start(&[("links/a.toml", &version(1))]);
+    assert_eq!(d.location(PATH), Ok(url(1)));
+    d
+}
+
+#[test]
+fn in_place_write() {
+    let d = daemon();
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .open(d.path("links/a.toml"))
+        .unwrap();
+    file.write_all(version(2).as_bytes()).unwrap(); // same length: overwrite without truncating
+    file.sync_all().unwrap();
+    d.wait_location(PATH, &url(2));
+}
+
+#[test]
+fn truncate_then_write() {
+    let d = daemon();
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .truncate(true)
+        .open(d.path("links/a.toml"))
+        .unwrap();
+    file.sync_all().unwrap();
+    file.seek(SeekFrom::Start(0)).unwrap();
+    file.write_all(version(2).as_bytes()).unwrap();
+    drop(file);
+    d.wait_location(PATH, &url(2));
+}
+
+#[test]
+fn write_temp_then_rename() {
+    let d = daemon();
+    // VS Code, JetBrains (`___jb_tmp___`), and most "atomic save" libraries.
+    write(&d.path("links/a.toml___jb_tmp___"), &version(2));
+    std::fs::rename(d.path("links/a.toml___jb_tmp___"), d.path("links/a.toml")).unwrap();
+    d.wait_location(PATH, &url(2));
+}
+
+#[test]
+fn vim_backup_rename_then_write() {
+    let d = daemon();
+    // vim with `backupcopy=no`: probe file 4913, move the original to a~, write anew, drop a~.
+    write(&d.path("links/4913"), "");
+    std::fs::remove_file(d.path("links/4913")).unwrap();
+    std::fs::rename(d.path("links/a.toml"), d.path("links/a.toml~")).unwrap();
+    write(&d.path("links/a.toml"), &version(2));
+    std::fs::remove_file(d.path("links/a.toml~")).unwrap();
+    d.wait_location(PATH, &url(2));
+    assert_eq!(d.status_json()["errors"], 0);
+}
+
+#[test]
+fn delete_then_create() {
+    let d = daemon();
+    std::fs::remove_file(d.path("links/a.toml")).unwrap();
+    d.wait_status(PATH, 404);
+    write(&d.path("links/a.toml"), &version(2));
+    d.wait_location(PATH, &url(2));
+}
+
+#[test]
+fn new_file_adds_and_deleted_file_removes() {
+    let d = daemon();
+    write(
+        &d.path("links/b.toml"),
+        &one_link("b.example", "2", "https://b.example/2"),
+    );
+    d.wait_location("/b.example/2", "https://b.example/2");
+    std::fs::remove_file(d.path("links/b.toml")).unwrap();
+    d.wait_status("/b.example/2", 404);
+    assert_eq!(d.location(PATH), Ok(url(1)));
+}
+
+#[test]
+fn directory_created_and_removed() {
+    let d = daemon();
+    write(
+        &d.path("links/team/sub/b.toml"),
+        &one_link("b.example", "2", "https://b.example/2"),
+    );
+    d.wait_location("/b.example/2", "https://b.example/2");
+    // A file written into the new directory afterwards is seen too.
+    write(
+        &d.path("links/team/sub/c.toml"),
+        &one_link("c.example", "3", "https://c.example/3"),
+    );
+    d.wait_location("/c.example/3", "https://c.example/3");
+    std::fs::remove_dir_all(d.path("links/team")).unwrap();
+    d.wait_status("/b.example/2", 404);
+    d.wait_status("/c.example/3", 404);
+}
+
+#[test]
+fn config_directory_removed_and_made_again() {
+    let d = daemon();
+    std::fs::remove_dir_all(d.path("links")).unwrap();
+    d.wait_status(PATH, 404);
+    write(&d.path("links/a.toml"), &version(2));
+    d.wait_location(PATH, &url(2));
+}
+
+#[test]
+fn burst_of_saves_ends_on_the_last() {
+    let d = daemon();
+    for n in 2..=60 {
+        write(&d.path("links/a.toml"), &version(n));
+    }
+    d.wait_location(PATH, &url(60));
+}
+
+#[test]
+fn broken_save_keeps_the_last_good_version_until_fixed() {
+    let d = daemon();
+    write(
+        &d.path("links/a.toml"),
+        &format!("{}\nbroken = [\n", version(2)),
+    );
+    d.wait_for("the error to show", |d| d.status_json()["errors"] == 1);
+    assert_eq!(
+        d.location(PATH),
+        Ok(url(1)),
+        "the last good version stays in force"
+    );
+    let status = d.status_json();
+    let label = &status["diagnostics"][0]["labels"][0];
+    assert!(label["file"].as_str().unwrap().ends_with("links/a.toml"));
+    assert_eq!(label["line"], 5);
+    assert!(
+        d.get("/").body.contains("a.toml:5:"),
+        "the index page shows the error"
+    );
+    write(&d.path("links/a.toml"), &version(3));
+    d.wait_location(PATH, &url(3));
+    assert_eq!(d.status_json()["errors"], 0);
+}
+
+#[test]
+fn only_the_changed_file_is_reparsed() {
+    let d = Daemon::start(&[
+        ("links/a.toml", &version(1)),
+        (
+            "links/b.toml",
+            &one_link("b.example", "2", "https://b.example/2"),
+        ),
+        (
+            "links/c.toml",
+            &one_link("c.example", "3", "https://c.example/3"),
+        ),
+    ]);
+    write(
+        &d.path("links/b.toml"),
+        &one_link("b.example", "2", "https://b.example/new"),
+    );
+    d.wait_location("/b.example/2", "https://b.example/new");
+    let last = &d.status_json()["last_reload"];
+    let changed: Vec<&str> = last["changed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap())
+        .collect();
+    assert_eq!(changed.len(), 1, "{last}");
+    assert!(changed[0].ends_with("links/b.toml"));
+    assert!(d.log().contains("reparsed=1"), "{}", d.log());
+}
+
+#[test]
+fn single_file_config_survives_rename_saves() {
+    let dir = tempfile::tempdir().unwrap();
+    write(&dir.path().join("links.toml"), &version(1));
+    let d = Daemon::start_in(dir, &["-c", "links.toml"], &[]);
+    assert_eq!(d.location(PATH), Ok(url(1)));
+    for n in 2..=4 {
+        write(&d.path("links.toml.tmp"), &version(n));
+        std::fs::rename(d.path("links.toml.tmp"), d.path("links.toml")).unwrap();
+        d.wait_location(PATH, &url(n));
+    }
+}
+
+#[test]
+fn git_checkout_of_another_branch() {
+    let d = daemon();
+    let git = |args: &[&str]| {
+        let out = Command::new("git")
+            .args([
+                "-c",
+                "user.name=t",
+                "-c",
+                "user.email=t@t",
+                "-c",
+                "init.defaultBranch=main",
+            ])
+            .args(args)
+            .current_dir(d.path("links"))
+            .output()
+            .expect("git");
+        assert!(
+            out.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    git(&["init", "-q"]);
+    git(&["add", "."]);
+    git(&["commit", "-qm", "one"]);
+    git(&["checkout", "-qb", "other"]);
+    write(&d.path("links/a.toml"), &version(2));
+    write(
+        &d.path("links/b.toml"),
+        &one_link("b.example", "2", "https://b.example/2"),
+    );
+    git(&["add", "."]);
+    git(&["commit", "-qm", "two"]);
+    d.wait_location("/b.example/2", "https://b.example/2");
+    git(&["checkout", "-q", "main"]);
+    d.wait_location(PATH, &url(1));
+    d.wait_status("/b.example/2", 404);
+    git(&["checkout", "-q", "other"]);
+    d.wait_location(PATH, &url(2));
+    d.wait_location("/b.example/2", "https://b.example/2");
+}
+
+#[test]
+fn kubernetes_configmap_symlink_swap() {
+    // What the kubelet does: files are symlinks through `..data`, itself a symlink
+    // to a timestamped directory; an update makes a new directory and renames a
+    // new `..data` over the old one in one step.
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("links");
+    write(&root.join("..2026_11_29_01/a.toml"), &version(1));
+    symlink("..2026_11_29_01", root.join("..data")).unwrap();
+    symlink("..data/a.toml", root.join("a.toml")).unwrap();
+    let d = Daemon::start_in(dir, &["-c", "links"], &[]);
+    assert_eq!(d.location(PATH), Ok(url(1)));
+    for (n, stamp) in [(2, "..2026_11_29_02"), (3, "..2026_11_29_03")] {
+        write(&root.join(stamp).join("a.toml"), &version(n));
+        symlink(stamp, root.join("..data_tmp")).unwrap();
+        std::fs::rename(root.join("..data_tmp"), root.join("..data")).unwrap();
+        d.wait_location(PATH, &url(n));
+    }
+    assert_eq!(
+        d.status_json()["files"].as_array().unwrap().len(),
+        1,
+        "hidden directories are not read twice"
+    );
+}
+
+#[test]
+fn requests_during_a_burst_of_reloads_never_fail() {
+    let d = Arc::new(daemon());
+    let stop = Arc::new(AtomicBool::new(false));
+    let served = Arc::new(AtomicUsize::new(0));
+    let clients: Vec<_> = (0..4)
+        .map(|_| {
+            let (d, stop, served) = (d.clone(), stop.clone(), served.clone());
+            std::thread::spawn(move || {
+                let mut seen = Vec::new();
+                while !stop.load(Ordering::Relaxed) {
+                    let answer = d.location(PATH);
+                    let ok = matches!(&answer, Ok(u) if *u == url(1) || *u == url(2));
+                    assert!(ok, "a request during reloads got {answer:?}");
+                    served.fetch_add(1, Ordering::Relaxed);
+                    seen.push(answer.unwrap());
+                }
+                seen
+            })
+        })
+        .collect();
+    for n in 0..40 {
+        write(&d.path("links/a.toml"), &version(1 + n % 2));
+        let before = served.load(Ordering::Relaxed);
+        d.wait_for("requests between saves", |_| {
+            served.load(Ordering::Relaxed) > before + 4
+        });
+    }
+    write(&d.path("links/a.toml"), &version(2));
+    d.wait_location(PATH, &url(2));
+    stop.store(true, Ordering::Relaxed);
+    let seen: Vec<String> = clients
+        .into_iter()
+        .flat_map(|c| c.join().expect("no client failed"))
+        .collect();
+    assert!(
+        seen.contains(&url(1)) && seen.contains(&url(2)),
+        "both versions were served"
+    );
+    let generation = d.status_json()["last_reload"]["generation"]
+        .as_u64()
+        .unwrap();
+    assert!(generation >= 2, "reloads happened: {generation}");
+}
