@@ -4,6 +4,7 @@
 mod daemon;
 mod test;
 
+mod browser;
 mod check;
 mod config_paths;
 mod list;

@@ -68,7 +68,8 @@ button{font-size:1rem;padding:.4rem .8rem}
 ul.records{list-style:none;padding:0}ul.records>li{border-bottom:1px solid #eee;padding:.5rem 0}
 .kind{display:inline-block;font-size:.75rem;text-transform:uppercase;background:#eef;border-radius:4px;padding:0 .4rem;margin-right:.4rem}
 .links{margin:.2rem 0 0 1rem;padding:0;list-style:none}.links li{word-break:break-all}
-table{border-collapse:collapse;width:100%}td,th{text-align:left;padding:.2rem .5rem .2rem 0;vertical-align:top;word-break:break-all}
+table{border-collapse:collapse;width:100%}td,th{text-align:left;padding:.2rem .5rem .2rem 0;vertical-align:top}
+td.template{word-break:break-all;font-family:ui-monospace,monospace;font-size:.85rem}
 .also{color:#666}
 @media (prefers-color-scheme:dark){body{background:#111;color:#ddd}.errors{background:#311;border-color:#733}.kind{background:#224}a{color:#8af}}
 "#;
@@ -168,7 +169,7 @@ fn apps_table(body: &mut String, snapshot: &Snapshot) {
     for app in index.apps() {
         let _ = write!(
             body,
-            "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr><td>{}</td><td>{}</td><td class=\"template\">{}</td></tr>",
             escape(app.id.as_str()),
             escape(index.app_name(app).unwrap_or("")),
             escape(index.template(app).map_or("", |t| t.as_str())),
@@ -222,7 +223,7 @@ pub fn not_found(not_found: &NotFound, app: &str, id: &str) -> String {
         "<h1>Not found</h1><p>Looked up <code>{}</code> <code>{}</code>.</p><p>{}.</p>",
         escape(app),
         escape(id),
-        escape(&not_found.to_string())
+        code_spans(&not_found.to_string())
     );
     let mut close: Vec<String> = Vec::new();
     match not_found {
@@ -239,7 +240,7 @@ pub fn not_found(not_found: &NotFound, app: &str, id: &str) -> String {
                     escape(id)
                 ));
             }
-            for other in same_id_in {
+            for other in same_id_in.iter().filter(|a| !apps.contains(a)) {
                 close.push(format!(
                     "the same id in <a href=\"{}\">{}</a>",
                     escape(&link_path(other, id)),
@@ -256,7 +257,7 @@ pub fn not_found(not_found: &NotFound, app: &str, id: &str) -> String {
                 ));
             }
         }
-        other => close.extend(other.suggestions().iter().map(|s| escape(s))),
+        other => close.extend(other.suggestions().iter().map(|s| code_spans(s))),
     }
     if !close.is_empty() {
         body.push_str("<h2>Did you mean</h2><ul>");
@@ -267,6 +268,19 @@ pub fn not_found(not_found: &NotFound, app: &str, id: &str) -> String {
     }
     body.push_str("<p><a href=\"/\">All links</a></p>");
     page("Not found · applinkd", &body)
+}
+
+/// Escapes `text` and shows its `quoted` parts as code, as messages write them.
+fn code_spans(text: &str) -> String {
+    let mut out = String::new();
+    for (i, part) in text.split('`').enumerate() {
+        if i % 2 == 1 {
+            let _ = write!(out, "<code>{}</code>", escape(part));
+        } else {
+            out.push_str(&escape(part));
+        }
+    }
+    out
 }
 
 /// A plain page for a request that cannot be answered (bad encoding and the like).
@@ -292,6 +306,14 @@ mod tests {
             "/a.com/a%2Fb%3Fc%23d%25e%20f"
         );
         assert_eq!(link_path("a.com", "zoë"), "/a.com/zo%C3%AB");
+    }
+
+    #[test]
+    fn code_spans_are_escaped() {
+        assert_eq!(
+            code_spans("`<a>` is & `b`"),
+            "<code>&lt;a&gt;</code> is &amp; <code>b</code>"
+        );
     }
 
     #[test]
