@@ -47,7 +47,26 @@ impl Daemon {
 
     /// A daemon run in `dir` with these arguments after `serve --listen 127.0.0.1:0`.
     pub fn start_in(dir: tempfile::TempDir, args: &[&str], env: &[(&str, &str)]) -> Daemon {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_applinkd"));
+        Daemon::spawn(dir, Command::new(env!("CARGO_BIN_EXE_applinkd")), args, env)
+    }
+
+    /// Like `start_in`, but the daemon may hold at most `limit` file descriptors.
+    pub fn start_with_fd_limit(dir: tempfile::TempDir, limit: u32, args: &[&str]) -> Daemon {
+        let mut shell = Command::new("sh");
+        shell.args([
+            "-c",
+            &format!("ulimit -n {limit} && exec \"$0\" \"$@\""),
+            env!("CARGO_BIN_EXE_applinkd"),
+        ]);
+        Daemon::spawn(dir, shell, args, &[])
+    }
+
+    fn spawn(
+        dir: tempfile::TempDir,
+        mut command: Command,
+        args: &[&str],
+        env: &[(&str, &str)],
+    ) -> Daemon {
         command
             .args(["serve", "--listen", "127.0.0.1:0"])
             .args(args)

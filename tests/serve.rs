@@ -376,3 +376,35 @@ fn a_broken_file_shows_its_error_and_keeps_nothing_else_from_working() {
         "{page}"
     );
 }
+
+#[test]
+fn out_of_file_descriptors_backs_off_and_recovers() {
+    let dir = tempfile::tempdir().unwrap();
+    crate::daemon::write(&dir.path().join("links/apps.toml"), APPS);
+    let d = Daemon::start_with_fd_limit(dir, 64, &["-c", "links"]);
+    let held: Vec<_> = (0..120)
+        .map(|_| std::net::TcpStream::connect(d.addr).unwrap())
+        .collect();
+    d.wait_for("accept to fail for lack of descriptors", |d| {
+        d.log().contains("accept failed")
+    });
+    drop(held);
+    d.wait_for("the daemon to serve again", |d| {
+        d.get("/healthz").status == 200
+    });
+    assert_eq!(
+        d.location("/zendesk.com/1"),
+        Ok("https://acme.zendesk.com/agent/users/1".into())
+    );
+}
+
+#[test]
+fn debug_logs_one_line_per_request() {
+    let dir = tempfile::tempdir().unwrap();
+    crate::daemon::write(&dir.path().join("links/apps.toml"), APPS);
+    let d = Daemon::start_in(dir, &["-c", "links"], &[("RUST_LOG", "debug")]);
+    d.get("/zendesk.com/77");
+    d.wait_for("the request line in the log", |d| {
+        d.log().contains("target=/zendesk.com/77 status=302")
+    });
+}
