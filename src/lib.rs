@@ -24,7 +24,9 @@
 //! - `live`: `Live`, the snapshot in force, swapped whole on reload (arc-swap).
 //! - `watcher`: file system events (notify) → reloads of the changed files.
 //! - `server`: the HTTP daemon (hyper): routes, Host guard, pages, JSON API.
-//! - `cli`: the command line (`check`, `resolve`, `list`, `serve`).
+//! - `lookup`: the CLI's resolution: the running daemon first, else the files.
+//! - `opener`: hands a URL to the browser, the system opener or an app's `open_with`.
+//! - `cli`: the command line (`check`, `resolve`, `list`, `serve`, `open`).
 
 pub mod app_id;
 pub mod catalog;
@@ -35,6 +37,8 @@ pub mod index;
 pub mod link_url;
 pub mod live;
 pub mod loader;
+pub mod lookup;
+pub mod opener;
 pub mod parsed_file;
 pub mod report;
 pub mod resolve;

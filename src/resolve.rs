@@ -24,6 +24,9 @@ pub struct Resolution<'a> {
     /// The record carrying the pair, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub record: Option<RecordSummary<'a>>,
+    /// How `open` launches this app's links, when the app says (`open_with`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub open_with: Option<&'a [String]>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -180,6 +183,7 @@ impl Index {
                     app_name: self.app_name(app),
                     source: Source::Template,
                     record: None,
+                    open_with: self.open_with(app),
                 }),
                 Err(reason) => Err(NotFound::Refused {
                     app: app.id.to_string(),
@@ -229,7 +233,12 @@ impl Index {
                 kind: record.kind,
                 name: self.record_name(record),
             }),
+            open_with: self.open_with(link.app),
         })
+    }
+
+    fn open_with<'a>(&'a self, app: &'a App) -> Option<&'a [String]> {
+        self.app_def(app)?.open_with.as_deref()
     }
 
     fn unknown_app(&self, app: &str, id: &str) -> NotFound {

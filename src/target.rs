@@ -75,6 +75,34 @@ impl Target {
     }
 }
 
+/// Characters a path segment must encode so that decoding it once gives it back.
+const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'%')
+    .add(b'/')
+    .add(b'<')
+    .add(b'>')
+    .add(b'?')
+    .add(b'`')
+    .add(b'{')
+    .add(b'}')
+    .add(b'\\')
+    .add(b'^')
+    .add(b'|');
+
+/// The path naming a pair on the daemon: `/mailchimp.com/48616032`, the id encoded
+/// so that the daemon's single decoding gives it back exactly.
+pub fn pair_path(app: &str, id: &str) -> String {
+    use percent_encoding::utf8_percent_encode;
+    format!(
+        "/{}/{}",
+        utf8_percent_encode(app, SEGMENT),
+        utf8_percent_encode(id, SEGMENT)
+    )
+}
+
 /// Percent-decodes one URL component once, strictly: a stray `%` or bytes that
 /// are not UTF-8 are errors, not passed through.
 pub fn decode(component: &str) -> Result<Cow<'_, str>, TargetError> {
@@ -140,6 +168,19 @@ mod tests {
     fn query_to_and_fragment() {
         let t = parse(&["http://127.0.0.1:7133/a.com/1?to=b.com#x"]).unwrap();
         assert_eq!((t.id.as_str(), t.to.as_deref()), ("1", Some("b.com")));
+    }
+
+    #[test]
+    fn pair_paths_round_trip() {
+        assert_eq!(
+            pair_path("a.com", "a/b?c#d%e f"),
+            "/a.com/a%2Fb%3Fc%23d%25e%20f"
+        );
+        assert_eq!(pair_path("a.com", "zoë"), "/a.com/zo%C3%AB");
+        for id in ["a/b?c#d%e f", "zoë", "%2F", "..", "a\\b|c^d"] {
+            let t = parse(&[&format!("applink:/{}", pair_path("a.com", id))]).unwrap();
+            assert_eq!(t.id, id);
+        }
     }
 
     #[test]

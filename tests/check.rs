@@ -420,7 +420,7 @@ fn a_broken_file_does_not_take_the_others_down() {
         .run()
         .status(0)
         .stdout("https://us1.admin.mailchimp.com/lists/members/view?id=7\n")
-        .stderr_has("warning: 1 link file or path with errors not applied");
+        .stderr_has("warning: 1 error(s) in the link files; what they hold is not applied");
 }
 
 #[test]

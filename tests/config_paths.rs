@@ -50,6 +50,6 @@ fn missing_default_directory_is_an_error() {
         .args(["resolve", "zendesk.com", "1"])
         .run()
         .status(1)
-        .stderr_has("warning: 1 link file or path with errors not applied")
+        .stderr_has("warning: 1 error(s) in the link files; what they hold is not applied")
         .stderr_has("`zendesk.com` is not an App ID any link file knows");
 }

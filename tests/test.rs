@@ -55,7 +55,8 @@ impl Test {
             .args(&self.args)
             .current_dir(self.dir.path())
             .env_remove("APPLINKD_CONFIG")
-            .env_remove("APPLINKD_URL")
+            // No daemon: port 9 (discard) refuses at once, so lookups read the files.
+            .env("APPLINKD_URL", "http://127.0.0.1:9")
             .env_remove("RUST_LOG")
             .env("NO_COLOR", "1")
             .env("HOME", self.dir.path())

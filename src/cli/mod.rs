@@ -6,6 +6,7 @@
 
 mod check;
 mod list;
+mod open;
 mod resolve;
 mod serve;
 
@@ -38,6 +39,8 @@ enum Command {
     Resolve(resolve::ResolveArgs),
     /// List records and their links.
     List(list::ListArgs),
+    /// Open the URL of a record: what the OS runs for applink:// links.
+    Open(open::OpenArgs),
     /// Run the daemon: redirect http://127.0.0.1:7133/APP/ID, reload files as they change.
     Serve(serve::ServeArgs),
 }
@@ -72,6 +75,7 @@ pub fn main() -> ExitCode {
         Command::Resolve(args) => resolve::run(&args),
         Command::List(args) => list::run(&args),
         Command::Serve(args) => serve::run(&args),
+        Command::Open(args) => open::run(&args),
     }
 }
 
@@ -108,6 +112,35 @@ fn print_json(value: &serde_json::Value) {
         "{}",
         serde_json::to_string_pretty(value).expect("JSON values serialise")
     );
+}
+
+/// Prints why a lookup failed (and, with `json`, its JSON document) and returns exit code 1.
+fn report_failure(failure: crate::lookup::Failure, json: bool) -> ExitCode {
+    use crate::lookup::Failure;
+    match failure {
+        Failure::NotFound {
+            message,
+            suggestions,
+            json: document,
+        } => {
+            eprintln!("error: {message}");
+            for suggestion in suggestions {
+                eprintln!("  = help: {suggestion}");
+            }
+            if json {
+                print_json(&document);
+            }
+        }
+        Failure::Unusable(message) | Failure::Daemon(message) => {
+            eprintln!("error: {message}");
+            if json {
+                print_json(
+                    &serde_json::json!({ "error": { "code": "daemon", "message": message } }),
+                );
+            }
+        }
+    }
+    ExitCode::from(FAILURE)
 }
 
 fn plural(n: usize, word: &str) -> String {

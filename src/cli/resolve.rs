@@ -4,7 +4,8 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use super::{ConfigArgs, FAILURE, USAGE, plural, print_json};
+use super::{ConfigArgs, USAGE, print_json};
+use crate::lookup;
 use crate::target::Target;
 
 #[derive(Args, Debug)]
@@ -30,46 +31,20 @@ pub fn run(args: &ResolveArgs) -> ExitCode {
             return ExitCode::from(USAGE);
         }
     };
-    let catalog = args.config.load();
-    let broken = catalog
-        .files()
-        .iter()
-        .filter(|f| f.diagnostics.iter().any(|d| d.is_error()))
-        .count();
-    let missing = catalog
-        .diagnostics()
-        .filter(|d| d.is_error() && d.location().line == 0)
-        .count();
-    if broken + missing > 0 {
-        eprintln!(
-            "warning: {} with errors not applied; run `applinkd check` to see them",
-            plural(broken + missing, "link file or path")
-        );
-    }
-    let index = catalog.index();
     let to = args.to.as_deref().or(target.to.as_deref());
-    match index.resolve(&target.app, &target.id, to) {
-        Ok(resolution) => {
+    let (answer, warnings) = lookup::find(&args.config.paths_given(), &target, to);
+    for warning in warnings {
+        eprintln!("warning: {warning}");
+    }
+    match answer {
+        Ok(found) => {
             if args.json {
-                print_json(&serde_json::to_value(&resolution).expect("resolutions serialise"));
+                print_json(&found.json);
             } else {
-                println!("{}", resolution.url);
+                println!("{}", found.url);
             }
             ExitCode::SUCCESS
         }
-        Err(not_found) => {
-            eprintln!("error: {not_found}");
-            for suggestion in not_found.suggestions() {
-                eprintln!("  = help: {suggestion}");
-            }
-            if args.json {
-                print_json(&crate::report::not_found(
-                    &not_found,
-                    &target.app,
-                    &target.id,
-                ));
-            }
-            ExitCode::from(FAILURE)
-        }
+        Err(failure) => super::report_failure(failure, args.json),
     }
 }

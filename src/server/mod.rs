@@ -24,7 +24,6 @@ use tokio::sync::Semaphore;
 
 use crate::live::Live;
 pub use host_guard::HostGuard;
-pub use pages::link_path;
 
 /// How the server behaves; the defaults suit a personal daemon.
 #[derive(Debug, Clone)]

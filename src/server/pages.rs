@@ -5,41 +5,14 @@
 
 use std::fmt::Write;
 
-use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
-
 use crate::diagnostic::Severity;
 use crate::index::Record;
 use crate::live::Snapshot;
 use crate::resolve::NotFound;
+use crate::target::pair_path as link_path;
 
 /// Records shown on one page; a search narrows the rest.
 const PAGE_RECORDS: usize = 300;
-
-/// Characters a path segment of a local link must encode (the id is decoded once).
-const SEGMENT: &AsciiSet = &CONTROLS
-    .add(b' ')
-    .add(b'"')
-    .add(b'#')
-    .add(b'%')
-    .add(b'/')
-    .add(b'<')
-    .add(b'>')
-    .add(b'?')
-    .add(b'`')
-    .add(b'{')
-    .add(b'}')
-    .add(b'\\')
-    .add(b'^')
-    .add(b'|');
-
-/// The local redirect path for a pair: `/mailchimp.com/48616032`.
-pub fn link_path(app: &str, id: &str) -> String {
-    format!(
-        "/{}/{}",
-        utf8_percent_encode(app, SEGMENT),
-        utf8_percent_encode(id, SEGMENT)
-    )
-}
 
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());

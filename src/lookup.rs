@@ -1,0 +1,228 @@
+//! Lookup as the command line does it (SPEC §4): without `-c`, ask the running
+//! daemon first and fall back to reading the default files; with `-c`, read those.
+//!
+//! What a daemon answers is checked again here before anyone opens it: the
+//! daemon is only a process listening on a port, and another user's process
+//! could be listening there instead.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::catalog::Catalog;
+use crate::link_url::LinkUrl;
+use crate::resolve::NotFound;
+use crate::target::{Target, pair_path};
+
+/// The environment variable naming the daemon to ask.
+pub const DAEMON_ENV: &str = "APPLINKD_URL";
+pub const DEFAULT_DAEMON: &str = "http://127.0.0.1:7133";
+
+/// A daemon on this machine answers at once or not at all.
+const CONNECT_TIMEOUT: Duration = Duration::from_millis(300);
+const ANSWER_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// Where an answer came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Via {
+    Daemon(String),
+    Files,
+}
+
+/// A resolved link, owned, whichever way it was found.
+#[derive(Debug, Clone)]
+pub struct Found {
+    pub url: LinkUrl,
+    pub app: String,
+    pub id: String,
+    pub app_name: Option<String>,
+    pub open_with: Option<Vec<String>>,
+    /// The full answer, for `--json`.
+    pub json: serde_json::Value,
+    pub via: Via,
+}
+
+#[derive(Debug)]
+pub enum Failure {
+    /// Nothing has that pair; `json` is the answer's `{"error": ...}` document.
+    NotFound {
+        message: String,
+        suggestions: Vec<String>,
+        json: serde_json::Value,
+    },
+    /// The daemon answered something that is not a usable URL.
+    Unusable(String),
+    /// The daemon answered but not as applinkd would.
+    Daemon(String),
+}
+
+/// Resolves `target` from the files at `paths` (when `-c` was given), else the daemon, else the default files.
+pub fn find(
+    given: &[PathBuf],
+    target: &Target,
+    to: Option<&str>,
+) -> (Result<Found, Failure>, Vec<String>) {
+    let mut warnings = Vec::new();
+    if given.is_empty() {
+        let base = std::env::var(DAEMON_ENV).unwrap_or_else(|_| DEFAULT_DAEMON.to_owned());
+        match ask_daemon(&base, target, to) {
+            Some(answer) => return (answer, warnings),
+            None => tracing::debug!("no daemon at {base}; reading the files"),
+        }
+    }
+    let catalog = Catalog::load(crate::config_paths::from_arguments(given));
+    let broken = catalog.diagnostics().filter(|d| d.is_error()).count();
+    if broken > 0 {
+        warnings.push(format!(
+            "{broken} error(s) in the link files; what they hold is not applied (run `applinkd check`)"
+        ));
+    }
+    let index = catalog.index();
+    let answer = match index.resolve(&target.app, &target.id, to) {
+        Ok(resolution) => {
+            let json = serde_json::to_value(&resolution).expect("resolutions serialise");
+            found(&json, Via::Files)
+        }
+        Err(not_found) => Err(failure(&not_found, target)),
+    };
+    (answer, warnings)
+}
+
+fn failure(not_found: &NotFound, target: &Target) -> Failure {
+    Failure::NotFound {
+        message: not_found.to_string(),
+        suggestions: not_found.suggestions(),
+        json: crate::report::not_found(not_found, &target.app, &target.id),
+    }
+}
+
+#[derive(Deserialize)]
+struct Answer {
+    url: String,
+    app: String,
+    id: String,
+    app_name: Option<String>,
+    open_with: Option<Vec<String>>,
+}
+
+/// Builds a `Found` from a resolution's JSON, checking the URL as a link file would be.
+fn found(json: &serde_json::Value, via: Via) -> Result<Found, Failure> {
+    let answer: Answer = serde_json::from_value(json.clone())
+        .map_err(|e| Failure::Daemon(format!("unexpected answer: {e}")))?;
+    let url = LinkUrl::parse(&answer.url)
+        .map_err(|e| Failure::Unusable(format!("refusing the answer `{}`: {e}", answer.url)))?;
+    Ok(Found {
+        url,
+        app: answer.app,
+        id: answer.id,
+        app_name: answer.app_name,
+        open_with: answer.open_with,
+        json: json.clone(),
+        via,
+    })
+}
+
+/// `None` when no daemon answers (then the files are read instead).
+fn ask_daemon(base: &str, target: &Target, to: Option<&str>) -> Option<Result<Found, Failure>> {
+    let mut url = format!(
+        "{}/api/v1/resolve{}",
+        base.trim_end_matches('/'),
+        pair_path(&target.app, &target.id)
+    );
+    if let Some(to) = to {
+        url.push_str("?to=");
+        url.extend(url::form_urlencoded::byte_serialize(to.as_bytes()));
+    }
+    let agent = ureq::Agent::new_with_config(
+        ureq::config::Config::builder()
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .timeout_connect(Some(CONNECT_TIMEOUT))
+            .timeout_global(Some(ANSWER_TIMEOUT))
+            .build(),
+    );
+    let mut response = match agent.get(&url).call() {
+        Ok(response) => response,
+        Err(e) => {
+            tracing::debug!("asking {url}: {e}");
+            return None;
+        }
+    };
+    let status = response.status().as_u16();
+    let body = response.body_mut().read_to_string().unwrap_or_default();
+    let json: serde_json::Value = match serde_json::from_str(&body) {
+        Ok(json) => json,
+        Err(_) => {
+            return Some(Err(Failure::Daemon(format!(
+                "{base} answered {status} without JSON; is it applinkd?"
+            ))));
+        }
+    };
+    let via = Via::Daemon(base.to_owned());
+    Some(match status {
+        200 => found(&json, via).map(|mut found| {
+            if found.open_with.is_some() && !listener_is_ours(base) {
+                tracing::warn!(
+                    "ignoring `open_with` from {base}: cannot tell that it is your own applinkd"
+                );
+                found.open_with = None;
+            }
+            found
+        }),
+        400 | 404 => {
+            let error = &json["error"];
+            let text = |v: &serde_json::Value| v.as_str().unwrap_or("").to_owned();
+            Err(Failure::NotFound {
+                message: text(&error["message"]),
+                suggestions: error["suggestions"]
+                    .as_array()
+                    .map(|a| a.iter().map(text).collect())
+                    .unwrap_or_default(),
+                json,
+            })
+        }
+        _ => Err(Failure::Daemon(format!("{base} answered {status}"))),
+    })
+}
+
+/// Whether every socket listening on the daemon's port belongs to this user.
+/// `open_with` names a program to run, so it is taken from a daemon only when
+/// that daemon cannot be another user's process squatting on the port.
+#[cfg(target_os = "linux")]
+fn listener_is_ours(base: &str) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let Some(port) = url::Url::parse(base)
+        .ok()
+        .and_then(|u| u.port_or_known_default())
+    else {
+        return false;
+    };
+    let Ok(me) = std::fs::metadata("/proc/self").map(|m| m.uid()) else {
+        return false;
+    };
+    let mut owners = Vec::new();
+    for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
+        let Ok(text) = std::fs::read_to_string(table) else {
+            continue;
+        };
+        for line in text.lines().skip(1) {
+            // sl local_address rem_address st tx:rx tr:when retrnsmt uid ...
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            let listening_on_port = fields.len() > 7
+                && fields[3] == "0A"
+                && fields[1]
+                    .rsplit_once(':')
+                    .is_some_and(|(_, p)| u16::from_str_radix(p, 16) == Ok(port));
+            if listening_on_port {
+                owners.push(fields[7].parse::<u32>().ok());
+            }
+        }
+    }
+    !owners.is_empty() && owners.iter().all(|&owner| owner == Some(me))
+}
+
+#[cfg(not(target_os = "linux"))]
+fn listener_is_ours(_base: &str) -> bool {
+    false
+}

@@ -1,0 +1,141 @@
+//! Opener: hands a resolved URL to the program that shows it (SPEC §6).
+//!
+//! `http`/`https` go to the web browser through the `webbrowser` crate (which
+//! honours `$BROWSER` and, built `hardened`, accepts nothing else); other schemes
+//! an app allows (`slack:`, `zoommtg:`) go to the system opener; an app's
+//! `open_with` names its own program. Never a shell: the canonical URL is one argument.
+
+use std::process::{Command, Stdio};
+
+use crate::link_url::LinkUrl;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Launcher {
+    /// The user's web browser (`$BROWSER`, else the desktop's default).
+    Browser,
+    /// The operating system's opener for other schemes.
+    System,
+    /// An app's `open_with`: program and arguments; the URL is appended.
+    Custom(Vec<String>),
+}
+
+#[derive(Debug, Clone)]
+pub struct Launch {
+    pub url: LinkUrl,
+    pub launcher: Launcher,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error("cannot start `{program}`: {source}")]
+    Spawn {
+        program: String,
+        source: std::io::Error,
+    },
+    #[error("no web browser could be started ({0}); set $BROWSER to one")]
+    Browser(std::io::Error),
+}
+
+/// The system opener and the arguments that come before the URL.
+fn system_opener() -> (&'static str, &'static [&'static str]) {
+    if cfg!(target_os = "macos") {
+        ("open", &[])
+    } else if cfg!(windows) {
+        ("rundll32", &["url.dll,FileProtocolHandler"])
+    } else {
+        ("xdg-open", &[])
+    }
+}
+
+impl Launch {
+    pub fn new(url: LinkUrl, open_with: Option<Vec<String>>) -> Launch {
+        let launcher = match open_with {
+            Some(argv) if !argv.is_empty() => Launcher::Custom(argv),
+            _ if matches!(url.scheme(), "http" | "https") => Launcher::Browser,
+            _ => Launcher::System,
+        };
+        Launch { url, launcher }
+    }
+
+    /// The program and arguments that will run, as one would type them (for `--dry-run`).
+    pub fn describe(&self) -> String {
+        match &self.launcher {
+            Launcher::Browser => match std::env::var("BROWSER") {
+                Ok(browser) if !browser.is_empty() => {
+                    format!("the web browser ($BROWSER: {browser})")
+                }
+                _ => "the default web browser".to_owned(),
+            },
+            Launcher::System => {
+                let (program, args) = system_opener();
+                [program]
+                    .iter()
+                    .chain(args)
+                    .copied()
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            }
+            Launcher::Custom(argv) => argv.join(" "),
+        }
+    }
+
+    pub fn run(&self) -> Result<(), OpenError> {
+        let url = self.url.as_str();
+        match &self.launcher {
+            Launcher::Browser => {
+                let mut options = webbrowser::BrowserOptions::new();
+                options.with_suppress_output(true);
+                webbrowser::open_browser_with_options(webbrowser::Browser::Default, url, &options)
+                    .map_err(OpenError::Browser)
+            }
+            Launcher::System => {
+                let (program, args) = system_opener();
+                spawn(program, args.iter().map(|a| a.to_string()).collect(), url)
+            }
+            Launcher::Custom(argv) => spawn(&argv[0], argv[1..].to_vec(), url),
+        }
+    }
+}
+
+fn spawn(program: &str, args: Vec<String>, url: &str) -> Result<(), OpenError> {
+    Command::new(program)
+        .args(args)
+        .arg(url)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .spawn()
+        .map(drop)
+        .map_err(|source| OpenError::Spawn {
+            program: program.to_owned(),
+            source,
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn launch(url: &str, open_with: Option<&[&str]>) -> Launch {
+        Launch::new(
+            LinkUrl::parse(url).unwrap(),
+            open_with.map(|a| a.iter().map(|s| s.to_string()).collect()),
+        )
+    }
+
+    #[test]
+    fn chooses_the_launcher() {
+        assert_eq!(
+            launch("https://a.example/", None).launcher,
+            Launcher::Browser
+        );
+        assert_eq!(launch("slack://user?id=1", None).launcher, Launcher::System);
+        assert_eq!(
+            launch("https://a.example/", Some(&["firefox", "--new-window"])).launcher,
+            Launcher::Custom(vec!["firefox".into(), "--new-window".into()])
+        );
+        assert_eq!(
+            launch("https://a.example/", Some(&["firefox", "-P", "work"])).describe(),
+            "firefox -P work"
+        );
+    }
+}
