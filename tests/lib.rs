@@ -8,6 +8,7 @@ mod browser;
 mod check;
 mod config_paths;
 mod list;
+mod open;
 mod reload;
 mod resolve;
 mod serve;
