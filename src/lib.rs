@@ -26,7 +26,8 @@
 //! - `server`: the HTTP daemon (hyper): routes, Host guard, pages, JSON API.
 //! - `lookup`: the CLI's resolution: the running daemon first, else the files.
 //! - `opener`: hands a URL to the browser, the system opener or an app's `open_with`.
-//! - `cli`: the command line (`check`, `resolve`, `list`, `serve`, `open`).
+//! - `register`: becoming the `applink://` handler: plans for Linux, macOS, Windows.
+//! - `cli`: the command line (`check`, `resolve`, `list`, `serve`, `open`, `register`).
 
 pub mod app_id;
 pub mod catalog;
@@ -40,6 +41,7 @@ pub mod loader;
 pub mod lookup;
 pub mod opener;
 pub mod parsed_file;
+pub mod register;
 pub mod report;
 pub mod resolve;
 pub mod scheme;

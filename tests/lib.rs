@@ -9,6 +9,7 @@ mod check;
 mod config_paths;
 mod list;
 mod open;
+mod register;
 mod reload;
 mod resolve;
 mod serve;

@@ -7,6 +7,7 @@
 mod check;
 mod list;
 mod open;
+mod register;
 mod resolve;
 mod serve;
 
@@ -41,6 +42,10 @@ enum Command {
     List(list::ListArgs),
     /// Open the URL of a record: what the OS runs for applink:// links.
     Open(open::OpenArgs),
+    /// Become the operating system's handler for applink:// links.
+    Register(register::RegisterArgs),
+    /// Stop being the handler for applink:// links, undoing what `register` did.
+    Unregister(register::RegisterArgs),
     /// Run the daemon: redirect http://127.0.0.1:7133/APP/ID, reload files as they change.
     Serve(serve::ServeArgs),
 }
@@ -76,6 +81,8 @@ pub fn main() -> ExitCode {
         Command::List(args) => list::run(&args),
         Command::Serve(args) => serve::run(&args),
         Command::Open(args) => open::run(&args),
+        Command::Register(args) => register::run(&args, true),
+        Command::Unregister(args) => register::run(&args, false),
     }
 }
 

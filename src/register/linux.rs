@@ -1,0 +1,175 @@
+//! Linux (freedesktop): a desktop file under `$XDG_DATA_HOME/applications`, made
+//! the default for `x-scheme-handler/applink` in `$XDG_CONFIG_HOME/mimeapps.list`.
+
+use std::path::Path;
+
+use super::mimeapps::{self, Undo};
+use super::{Plan, RegisterError, SCHEME, Step};
+
+pub const DESKTOP_FILE: &str = "applinkd.desktop";
+const KEY: &str = "x-scheme-handler/applink";
+const VALUE: &str = "applinkd.desktop;";
+
+/// Where register keeps what it changed, for unregister.
+fn undo_path(data: &Path) -> std::path::PathBuf {
+    data.join("applinkd").join("registration.json")
+}
+
+/// What register changed besides its own desktop file.
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
+struct Registration {
+    mimeapps: Undo,
+    /// `update-desktop-database` made `mimeinfo.cache` where there was none.
+    created_cache: bool,
+}
+
+const CACHE: &str = "mimeinfo.cache";
+
+/// The desktop file: runs `<exe> open %u` for `applink:` URLs, hidden from menus.
+pub fn desktop_file(exe: &Path) -> String {
+    format!(
+        "[Desktop Entry]\n\
+         Type=Application\n\
+         Name=applinkd\n\
+         Comment=Open App Links ({SCHEME}://APP/ID) in the application they name\n\
+         Exec={} open %u\n\
+         NoDisplay=true\n\
+         Terminal=false\n\
+         MimeType=x-scheme-handler/{SCHEME};\n",
+        exec_quote(&exe.display().to_string())
+    )
+}
+
+/// Quotes a program path for `Exec=` (Desktop Entry Specification, "The Exec key").
+fn exec_quote(path: &str) -> String {
+    let plain = path
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "/._-+".contains(c));
+    if plain {
+        return path.to_owned();
+    }
+    let mut quoted = String::from("\"");
+    for c in path.chars() {
+        match c {
+            '"' | '`' | '$' | '\\' => {
+                quoted.push('\\');
+                quoted.push(c);
+            }
+            '%' => quoted.push_str("%%"),
+            c => quoted.push(c),
+        }
+    }
+    quoted.push('"');
+    // The value is also a string value, whose own escape is the backslash.
+    quoted.replace('\\', "\\\\")
+}
+
+pub fn linux(exe: &Path, data: &Path, config: &Path) -> Result<Plan, RegisterError> {
+    let applications = data.join("applications");
+    let list = config.join("mimeapps.list");
+    let current = read_optional(&list)?;
+    let (text, undo) = mimeapps::set_default(current.as_deref(), KEY, VALUE);
+    let mut steps = vec![Step::Write {
+        path: applications.join(DESKTOP_FILE),
+        contents: desktop_file(exe),
+        executable: false,
+    }];
+    // Keep the first registration's record: registering again must not forget the original state.
+    if read_optional(&undo_path(data))?.is_none() {
+        let registration = Registration {
+            mimeapps: undo.clone(),
+            created_cache: !applications.join(CACHE).exists(),
+        };
+        steps.push(Step::Write {
+            path: undo_path(data),
+            contents: serde_json::to_string_pretty(&registration).expect("serialises") + "\n",
+            executable: false,
+        });
+    }
+    if !undo.unchanged {
+        steps.push(Step::Write {
+            path: list,
+            contents: text,
+            executable: false,
+        });
+    }
+    steps.push(update_database(&applications));
+    Ok(Plan { steps })
+}
+
+pub fn linux_unregister(data: &Path, config: &Path) -> Result<Plan, RegisterError> {
+    let applications = data.join("applications");
+    let list = config.join("mimeapps.list");
+    let registration: Registration = match read_optional(&undo_path(data))? {
+        Some(text) => serde_json::from_str(&text).unwrap_or_default(),
+        None => Registration::default(),
+    };
+    let undo = &registration.mimeapps;
+    let mut steps = vec![Step::Remove {
+        path: applications.join(DESKTOP_FILE),
+    }];
+    if let Some(current) = read_optional(&list)? {
+        match mimeapps::undo(&current, KEY, VALUE, undo) {
+            Some(text) if text == current => {}
+            Some(text) => steps.push(Step::Write {
+                path: list,
+                contents: text,
+                executable: false,
+            }),
+            None => steps.push(Step::Remove { path: list }),
+        }
+    }
+    steps.push(Step::Remove {
+        path: undo_path(data),
+    });
+    steps.push(update_database(&applications));
+    if registration.created_cache {
+        steps.push(Step::Remove {
+            path: applications.join(CACHE),
+        });
+    }
+    Ok(Plan { steps })
+}
+
+fn update_database(applications: &Path) -> Step {
+    Step::Run {
+        program: "update-desktop-database".into(),
+        args: vec![applications.display().to_string()],
+        optional: true,
+    }
+}
+
+fn read_optional(path: &Path) -> Result<Option<String>, RegisterError> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => Ok(Some(text)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(source) => Err(RegisterError::Io {
+            path: path.to_path_buf(),
+            source,
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn desktop_file_contents() {
+        assert_eq!(
+            desktop_file(Path::new("/usr/bin/applinkd")),
+            "[Desktop Entry]\nType=Application\nName=applinkd\nComment=Open App Links (applink://APP/ID) in the application they name\n\
+             Exec=/usr/bin/applinkd open %u\nNoDisplay=true\nTerminal=false\nMimeType=x-scheme-handler/applink;\n"
+        );
+    }
+
+    #[test]
+    fn exec_quoting() {
+        assert_eq!(
+            exec_quote("/opt/app links/applinkd"),
+            "\"/opt/app links/applinkd\""
+        );
+        assert_eq!(exec_quote("/opt/$x/a\"b"), "\"/opt/\\\\$x/a\\\\\"b\"");
+        assert_eq!(exec_quote("/opt/100%/applinkd"), "\"/opt/100%%/applinkd\"");
+    }
+}

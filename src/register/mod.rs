@@ -1,0 +1,233 @@
+//! Registration as the `applink://` handler (SPEC §6), as a [`Plan`]: files with
+//! their contents, registry values, commands. Plans for every OS are built (and
+//! tested) on any OS; a plan is executed only on the OS it is for.
+
+mod linux;
+mod macos;
+pub mod mimeapps;
+mod windows;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+pub use linux::{linux, linux_unregister};
+pub use macos::{macos, macos_unregister};
+pub use windows::{windows, windows_unregister};
+
+/// The URL scheme applinkd handles.
+pub const SCHEME: &str = "applink";
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plan {
+    pub steps: Vec<Step>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Step {
+    /// Write a file (creating its folders); `executable` sets the x bits.
+    Write {
+        path: PathBuf,
+        contents: String,
+        executable: bool,
+    },
+    /// Remove a file or a folder tree, if there.
+    Remove { path: PathBuf },
+    /// Set a value under `HKEY_CURRENT_USER` (`name` empty: the key's default value).
+    RegistrySet {
+        key: String,
+        name: String,
+        value: String,
+    },
+    /// Delete a key under `HKEY_CURRENT_USER` with everything below it.
+    RegistryDelete { key: String },
+    /// Run a program (never through a shell). `optional`: skip it when not installed.
+    Run {
+        program: String,
+        args: Vec<String>,
+        optional: bool,
+    },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RegisterError {
+    #[error("cannot find applinkd's own executable: {0}")]
+    Executable(std::io::Error),
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("`{program}` failed: {detail}")]
+    Command { program: String, detail: String },
+    #[error("registering on this operating system is not supported")]
+    Unsupported,
+}
+
+impl fmt::Display for Step {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Step::Write { path, contents, .. } => {
+                writeln!(f, "write {}", path.display())?;
+                for line in contents.lines() {
+                    writeln!(f, "    {line}")?;
+                }
+                Ok(())
+            }
+            Step::Remove { path } => writeln!(f, "remove {}", path.display()),
+            Step::RegistrySet { key, name, value } => {
+                let name = if name.is_empty() { "(Default)" } else { name };
+                writeln!(f, "set HKCU\\{key} {name} = {value}")
+            }
+            Step::RegistryDelete { key } => writeln!(f, "delete HKCU\\{key}"),
+            Step::Run {
+                program,
+                args,
+                optional,
+            } => {
+                writeln!(
+                    f,
+                    "run {program} {}{}",
+                    args.join(" "),
+                    if *optional { " (if installed)" } else { "" }
+                )
+            }
+        }
+    }
+}
+
+impl fmt::Display for Plan {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for step in &self.steps {
+            write!(f, "{step}")?;
+        }
+        Ok(())
+    }
+}
+
+impl Plan {
+    /// Carries out the plan, step by step, stopping at the first failure.
+    pub fn execute(&self) -> Result<(), RegisterError> {
+        for step in &self.steps {
+            execute(step)?;
+        }
+        Ok(())
+    }
+}
+
+fn execute(step: &Step) -> Result<(), RegisterError> {
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| RegisterError::Io { path, source }
+    };
+    match step {
+        Step::Write {
+            path,
+            contents,
+            executable,
+        } => {
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent).map_err(io(parent))?;
+            }
+            std::fs::write(path, contents).map_err(io(path))?;
+            #[cfg(unix)]
+            if *executable {
+                use std::os::unix::fs::PermissionsExt;
+                std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755))
+                    .map_err(io(path))?;
+            }
+            #[cfg(not(unix))]
+            let _ = executable;
+            Ok(())
+        }
+        Step::Remove { path } => {
+            let result = if path.is_dir() {
+                std::fs::remove_dir_all(path)
+            } else {
+                std::fs::remove_file(path)
+            };
+            match result {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(io(path)(e)),
+                _ => Ok(()),
+            }
+        }
+        Step::RegistrySet { key, name, value } => {
+            let mut args = vec!["add".to_owned(), format!("HKCU\\{key}")];
+            if name.is_empty() {
+                args.push("/ve".into());
+            } else {
+                args.extend(["/v".into(), name.clone()]);
+            }
+            args.extend([
+                "/t".into(),
+                "REG_SZ".into(),
+                "/d".into(),
+                value.clone(),
+                "/f".into(),
+            ]);
+            run("reg", &args, false)
+        }
+        Step::RegistryDelete { key } => run(
+            "reg",
+            &["delete".into(), format!("HKCU\\{key}"), "/f".into()],
+            true,
+        ),
+        Step::Run {
+            program,
+            args,
+            optional,
+        } => run(program, args, *optional),
+    }
+}
+
+fn run(program: &str, args: &[String], optional: bool) -> Result<(), RegisterError> {
+    match std::process::Command::new(program).args(args).output() {
+        Ok(out) if out.status.success() => Ok(()),
+        Ok(_) if optional => Ok(()),
+        Ok(out) => Err(RegisterError::Command {
+            program: program.to_owned(),
+            detail: String::from_utf8_lossy(&out.stderr).trim().to_owned(),
+        }),
+        Err(e) if optional && e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(RegisterError::Command {
+            program: program.to_owned(),
+            detail: e.to_string(),
+        }),
+    }
+}
+
+/// The running executable's absolute path: what the OS will start for a link.
+pub fn current_exe() -> Result<PathBuf, RegisterError> {
+    let exe = std::env::current_exe().map_err(RegisterError::Executable)?;
+    Ok(std::fs::canonicalize(&exe).unwrap_or(exe))
+}
+
+/// The plan for this OS: register (`true`) or unregister.
+pub fn for_this_os(register: bool) -> Result<Plan, RegisterError> {
+    let exe = current_exe()?;
+    if cfg!(target_os = "macos") {
+        let home = etcetera::home_dir().map_err(|_| RegisterError::Unsupported)?;
+        Ok(if register {
+            macos(&exe, &home)
+        } else {
+            macos_unregister(&home)
+        })
+    } else if cfg!(windows) {
+        let exe = exe.display().to_string();
+        Ok(if register {
+            windows(&exe)
+        } else {
+            windows_unregister()
+        })
+    } else if cfg!(unix) {
+        use etcetera::BaseStrategy;
+        let dirs = etcetera::choose_base_strategy().map_err(|_| RegisterError::Unsupported)?;
+        let (data, config) = (dirs.data_dir(), dirs.config_dir());
+        if register {
+            linux(&exe, &data, &config)
+        } else {
+            linux_unregister(&data, &config)
+        }
+    } else {
+        Err(RegisterError::Unsupported)
+    }
+}

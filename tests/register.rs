@@ -1,0 +1,273 @@
+//! `register` / `unregister` end to end on Linux, in throw-away XDG directories,
+//! driven by the real freedesktop tools: xdg-mime, xdg-open and gio.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::open::{received, stub};
+use crate::test::APPS;
+
+struct Desktop {
+    dir: tempfile::TempDir,
+    browser_out: PathBuf,
+    env: Vec<(String, String)>,
+}
+
+impl Desktop {
+    /// A home with its own XDG directories, link files, and a stub browser.
+    fn new() -> Desktop {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        for sub in ["data", "config", "data-dirs", "config-dirs", "links"] {
+            std::fs::create_dir_all(root.join(sub)).unwrap();
+        }
+        std::fs::write(root.join("links/apps.toml"), APPS).unwrap();
+        let (browser, browser_out) = stub(root, "browser");
+        let path = |p: &str| root.join(p).display().to_string();
+        let env = vec![
+            ("HOME".into(), path("")),
+            ("XDG_DATA_HOME".into(), path("data")),
+            ("XDG_CONFIG_HOME".into(), path("config")),
+            ("XDG_DATA_DIRS".into(), path("data-dirs")),
+            ("XDG_CONFIG_DIRS".into(), path("config-dirs")),
+            ("APPLINKD_CONFIG".into(), path("links")),
+            ("APPLINKD_URL".into(), "http://127.0.0.1:9".into()),
+            ("BROWSER".into(), browser.display().to_string()),
+            // xdg-open consults scheme handlers only "with a display"; nothing connects to it.
+            ("DISPLAY".into(), ":97".into()),
+        ];
+        Desktop {
+            dir,
+            browser_out,
+            env,
+        }
+    }
+
+    fn path(&self, p: &str) -> PathBuf {
+        self.dir.path().join(p)
+    }
+
+    fn run(&self, program: &str, args: &[&str]) -> (i32, String, String) {
+        let mut command = Command::new(program);
+        command
+            .args(args)
+            .current_dir(self.dir.path())
+            .env_remove("XDG_CURRENT_DESKTOP")
+            .env_remove("WAYLAND_DISPLAY");
+        for (k, v) in &self.env {
+            command.env(k, v);
+        }
+        let out = command
+            .output()
+            .unwrap_or_else(|e| panic!("{program}: {e} (scripts/test installs it)"));
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+
+    fn applinkd(&self, args: &[&str]) -> (i32, String, String) {
+        self.run(env!("CARGO_BIN_EXE_applinkd"), args)
+    }
+}
+
+fn exe() -> PathBuf {
+    std::fs::canonicalize(env!("CARGO_BIN_EXE_applinkd")).unwrap()
+}
+
+const UNRELATED: &str = "[Added Associations]\ntext/html=firefox.desktop;\n\n[Removed Associations]\nx-scheme-handler/applink=evil.desktop;\n\n[Default Applications]\ntext/html=firefox.desktop;\nx-scheme-handler/mailto=thunderbird.desktop;\n";
+
+#[test]
+fn register_makes_applinkd_the_default_handler() {
+    let desktop = Desktop::new();
+    let (status, _, stderr) = desktop.applinkd(&["register"]);
+    assert_eq!(status, 0, "{stderr}");
+    let file = std::fs::read_to_string(desktop.path("data/applications/applinkd.desktop")).unwrap();
+    assert!(
+        file.contains(&format!("\nExec={} open %u\n", exe().display())),
+        "{file}"
+    );
+    assert!(file.contains("\nMimeType=x-scheme-handler/applink;\n"));
+    assert!(file.contains("\nNoDisplay=true\n"));
+    let (_, default, _) = desktop.run(
+        "xdg-mime",
+        &["query", "default", "x-scheme-handler/applink"],
+    );
+    assert_eq!(default.trim(), "applinkd.desktop");
+    let (status, _, stderr) = desktop.run(
+        "desktop-file-validate",
+        &[desktop
+            .path("data/applications/applinkd.desktop")
+            .to_str()
+            .unwrap()],
+    );
+    assert_eq!(status, 0, "desktop-file-validate: {stderr}");
+}
+
+#[test]
+fn xdg_open_runs_applinkd_which_opens_the_browser() {
+    let desktop = Desktop::new();
+    assert_eq!(desktop.applinkd(&["register"]).0, 0);
+    let (status, _, stderr) = desktop.run("xdg-open", &["applink://mailchimp.com/48616032"]);
+    assert_eq!(status, 0, "xdg-open: {stderr}");
+    assert_eq!(
+        received(&desktop.browser_out),
+        ["https://us1.admin.mailchimp.com/lists/members/view?id=48616032"]
+    );
+}
+
+#[test]
+fn gio_open_runs_applinkd_which_opens_the_browser() {
+    let desktop = Desktop::new();
+    assert_eq!(desktop.applinkd(&["register"]).0, 0);
+    let (status, _, stderr) = desktop.run("gio", &["open", "applink://zendesk.com/a%2Fb"]);
+    assert_eq!(status, 0, "gio open: {stderr}");
+    assert_eq!(
+        received(&desktop.browser_out),
+        ["https://acme.zendesk.com/agent/users/a%2Fb"]
+    );
+}
+
+#[test]
+fn unregister_restores_mimeapps_list_byte_for_byte() {
+    let desktop = Desktop::new();
+    let list = desktop.path("config/mimeapps.list");
+    std::fs::write(&list, UNRELATED).unwrap();
+    assert_eq!(desktop.applinkd(&["register"]).0, 0);
+    let registered = std::fs::read_to_string(&list).unwrap();
+    assert!(registered.contains("[Default Applications]\ntext/html=firefox.desktop;\nx-scheme-handler/mailto=thunderbird.desktop;\nx-scheme-handler/applink=applinkd.desktop;\n"));
+    assert!(
+        registered.contains("[Removed Associations]\nx-scheme-handler/applink=evil.desktop;\n")
+    );
+    assert_eq!(desktop.applinkd(&["register"]).0, 0, "registering twice");
+    assert_eq!(
+        std::fs::read_to_string(&list).unwrap(),
+        registered,
+        "idempotent"
+    );
+    assert_eq!(desktop.applinkd(&["unregister"]).0, 0);
+    assert_eq!(std::fs::read_to_string(&list).unwrap(), UNRELATED);
+    assert!(!desktop.path("data/applications/applinkd.desktop").exists());
+    let (_, default, _) = desktop.run(
+        "xdg-mime",
+        &["query", "default", "x-scheme-handler/applink"],
+    );
+    assert_eq!(default.trim(), "");
+}
+
+#[test]
+fn unregister_restores_a_previous_handler_and_an_absent_file() {
+    let desktop = Desktop::new();
+    let list = desktop.path("config/mimeapps.list");
+    assert_eq!(desktop.applinkd(&["register"]).0, 0);
+    assert_eq!(desktop.applinkd(&["unregister"]).0, 0);
+    assert!(
+        !list.exists(),
+        "register made the file; unregister removes it"
+    );
+    assert!(!desktop.path("data/applications/mimeinfo.cache").exists());
+    let before = "[Default Applications]\nx-scheme-handler/applink=other.desktop;\n";
+    std::fs::write(&list, before).unwrap();
+    assert_eq!(desktop.applinkd(&["register"]).0, 0);
+    assert_eq!(desktop.applinkd(&["unregister"]).0, 0);
+    assert_eq!(std::fs::read_to_string(&list).unwrap(), before);
+}
+
+#[test]
+fn dry_run_changes_nothing() {
+    let desktop = Desktop::new();
+    let (status, plan, _) = desktop.applinkd(&["register", "--dry-run"]);
+    assert_eq!(status, 0);
+    assert!(
+        plan.contains(&format!(
+            "write {}",
+            desktop.path("data/applications/applinkd.desktop").display()
+        )),
+        "{plan}"
+    );
+    assert!(
+        plan.contains("    x-scheme-handler/applink=applinkd.desktop;"),
+        "{plan}"
+    );
+    assert!(
+        !desktop
+            .path("data/applications")
+            .join("applinkd.desktop")
+            .exists()
+    );
+    assert!(!desktop.path("config/mimeapps.list").exists());
+    let (status, plan, _) = desktop.applinkd(&["unregister", "--dry-run"]);
+    assert_eq!(status, 0);
+    assert!(plan.contains("remove "), "{plan}");
+}
+
+#[test]
+fn macos_and_windows_plans() {
+    use applinkd::register::{Step, macos, windows};
+    let plan = windows("C:\\Program Files\\applinkd\\applinkd.exe");
+    let set = |key: &str, name: &str, value: &str| Step::RegistrySet {
+        key: key.into(),
+        name: name.into(),
+        value: value.into(),
+    };
+    assert_eq!(
+        plan.steps,
+        [
+            set("Software\\Classes\\applink", "", "URL:App Link"),
+            set("Software\\Classes\\applink", "URL Protocol", ""),
+            set(
+                "Software\\Classes\\applink\\DefaultIcon",
+                "",
+                "\"C:\\Program Files\\applinkd\\applinkd.exe\",0"
+            ),
+            set(
+                "Software\\Classes\\applink\\shell\\open\\command",
+                "",
+                "\"C:\\Program Files\\applinkd\\applinkd.exe\" open -- \"%1\""
+            ),
+        ]
+    );
+    let plan = macos(
+        Path::new("/usr/local/bin/applinkd"),
+        Path::new("/Users/ada"),
+    );
+    let Step::Write { path, contents, .. } = &plan.steps[0] else {
+        panic!("{plan}")
+    };
+    assert_eq!(
+        path,
+        Path::new("/Users/ada/Library/Application Support/applinkd/handler.applescript")
+    );
+    assert!(contents.contains("on open location theURL\n\tdo shell script quoted form of \"/usr/local/bin/applinkd\" & \" open -- \" & quoted form of theURL\n"));
+    assert_eq!(
+        plan.steps[1],
+        Step::Run {
+            program: "osacompile".into(),
+            args: vec![
+                "-o".into(),
+                "/Users/ada/Applications/applinkd.app".into(),
+                "/Users/ada/Library/Application Support/applinkd/handler.applescript".into()
+            ],
+            optional: false
+        }
+    );
+    let Step::Write { path, contents, .. } = &plan.steps[2] else {
+        panic!("{plan}")
+    };
+    assert_eq!(
+        path,
+        Path::new("/Users/ada/Applications/applinkd.app/Contents/Info.plist")
+    );
+    assert!(
+        contents.contains(
+            "<key>CFBundleURLSchemes</key>\n\t\t\t<array>\n\t\t\t\t<string>applink</string>"
+        ),
+        "{contents}"
+    );
+    let Step::Run { program, args, .. } = &plan.steps[3] else {
+        panic!("{plan}")
+    };
+    assert!(program.ends_with("/lsregister"));
+    assert_eq!(args, &["-f", "/Users/ada/Applications/applinkd.app"]);
+}
