@@ -9,6 +9,7 @@ mod check;
 mod config_paths;
 mod list;
 mod open;
+mod packaging;
 mod register;
 mod reload;
 mod resolve;

@@ -10,8 +10,8 @@ mod windows;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-pub use linux::{linux, linux_unregister};
-pub use macos::{macos, macos_unregister};
+pub use linux::{desktop_file, linux, linux_unregister};
+pub use macos::{applescript, info_plist, macos, macos_unregister};
 pub use windows::{windows, windows_unregister};
 
 /// The URL scheme applinkd handles.
