@@ -54,7 +54,11 @@ impl Catalog {
     /// Finds the files again and re-reads only those that are new, look changed on
     /// disk (size, modification time, inode), or are named in `touched`. Files that
     /// are gone take their links with them. Returns what changed.
-    pub fn refresh(&mut self, touched: &[PathBuf]) -> Refresh {
+    ///
+    /// A file that had links and now reads empty is most likely caught between the
+    /// truncate and the write of a save: unless `accept_empty`, it keeps its current
+    /// version and is listed in `deferred`, to be read again a moment later.
+    pub fn refresh(&mut self, touched: &[PathBuf], accept_empty: bool) -> Refresh {
         let (found, discovery) = config_paths::discover(&self.paths);
         self.discovery = discovery;
         let mut previous: std::collections::HashMap<PathBuf, FileState> =
@@ -72,13 +76,17 @@ impl Catalog {
                 {
                     old
                 }
-                Some(old) => {
-                    let new = read_if_changed(path.clone(), old);
-                    if new.1 {
+                Some(old) => match read_if_changed(path.clone(), old, accept_empty) {
+                    (file, Reread::Changed) => {
                         refresh.changed.push(path);
+                        file
                     }
-                    new.0
-                }
+                    (file, Reread::Same) => file,
+                    (file, Reread::Deferred) => {
+                        refresh.deferred.push(path);
+                        file
+                    }
+                },
                 None => {
                     refresh.added.push(path.clone());
                     read(path, None)
@@ -114,6 +122,8 @@ pub struct Refresh {
     pub changed: Vec<PathBuf>,
     pub added: Vec<PathBuf>,
     pub removed: Vec<PathBuf>,
+    /// Files that read empty mid-save, kept as they were for now.
+    pub deferred: Vec<PathBuf>,
 }
 
 impl Refresh {
@@ -165,16 +175,30 @@ fn read(path: PathBuf, last_good: Option<Arc<ParsedFile>>) -> FileState {
     parse(path, stamp, bytes, last_good)
 }
 
+enum Reread {
+    Changed,
+    Same,
+    Deferred,
+}
+
 /// Re-reads a file; returns the new state and whether its text changed.
-fn read_if_changed(path: PathBuf, old: FileState) -> (FileState, bool) {
+fn read_if_changed(path: PathBuf, old: FileState, accept_empty: bool) -> (FileState, Reread) {
     let stamp = Stamp::of(&path);
     let bytes = std::fs::read(&path);
-    if let Ok(bytes) = &bytes
-        && old.read_fingerprint == Some(fingerprint(bytes))
-    {
-        return (FileState { stamp, ..old }, false);
+    if let Ok(bytes) = &bytes {
+        if old.read_fingerprint == Some(fingerprint(bytes)) {
+            return (FileState { stamp, ..old }, Reread::Same);
+        }
+        let had_content = old
+            .good
+            .as_ref()
+            .is_some_and(|g| !g.links.is_empty() || !g.apps.is_empty());
+        if bytes.is_empty() && had_content && !accept_empty {
+            // No stamp: the next refresh reads it again whatever the disk says.
+            return (FileState { stamp: None, ..old }, Reread::Deferred);
+        }
     }
-    (parse(path, stamp, bytes, old.good), true)
+    (parse(path, stamp, bytes, old.good), Reread::Changed)
 }
 
 fn parse(

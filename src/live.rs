@@ -84,12 +84,15 @@ impl Reloader {
         self.live.clone()
     }
 
-    /// Re-reads what changed and swaps in a new snapshot. `None` if nothing changed.
-    pub fn reload(&mut self, touched: &[PathBuf]) -> Option<ReloadReport> {
+    /// Re-reads what changed and swaps in a new snapshot (if anything changed).
+    /// Returns whether a file was deferred as caught mid-save (see `Catalog::refresh`):
+    /// then the caller reloads again shortly, with `accept_empty`.
+    pub fn reload(&mut self, touched: &[PathBuf], accept_empty: bool) -> bool {
         let started = Instant::now();
-        let refresh = self.catalog.refresh(touched);
+        let refresh = self.catalog.refresh(touched, accept_empty);
+        let deferred = !refresh.deferred.is_empty();
         if refresh.is_empty() {
-            return None;
+            return deferred;
         }
         self.generation += 1;
         let snapshot = snapshot(&self.catalog, self.generation, started.elapsed(), refresh);
@@ -123,7 +126,7 @@ impl Reloader {
         for d in new {
             tracing::warn!("{d}");
         }
-        Some(report)
+        deferred
     }
 }
 

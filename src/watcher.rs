@@ -9,7 +9,7 @@
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use notify::RecursiveMode;
 use notify_debouncer_full::{DebounceEventResult, new_debouncer};
@@ -20,7 +20,7 @@ use crate::live::Reloader;
 /// long enough to fold an editor's rename-and-write into one reload.
 pub const DEBOUNCE: Duration = Duration::from_millis(30);
 
-/// How long to wait for the rest of a write when a file was just truncated to nothing.
+/// How long a file that reads empty mid-save may take to get its new text.
 const EMPTY_GRACE: Duration = Duration::from_millis(250);
 
 /// Stops watching when dropped.
@@ -52,29 +52,46 @@ pub fn spawn(paths: Vec<PathBuf>, mut reloader: Reloader) -> std::io::Result<Wat
     let thread = std::thread::Builder::new()
         .name("applinkd-watcher".into())
         .spawn(move || {
-            while let Ok(result) = rx.recv() {
-                let mut touched = match result {
+            // Set when a file read empty mid-save: read it again when its grace is over.
+            let mut deferred_until: Option<Instant> = None;
+            loop {
+                let received = match deferred_until {
+                    Some(deadline) => {
+                        match rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+                            Err(mpsc::RecvTimeoutError::Timeout) => {
+                                // No write came: the file really is empty now.
+                                deferred_until = reloader
+                                    .reload(&[], true)
+                                    .then(|| Instant::now() + EMPTY_GRACE);
+                                continue;
+                            }
+                            other => other.map_err(|_| ()),
+                        }
+                    }
+                    None => rx.recv().map_err(|_| ()),
+                };
+                let Ok(result) = received else { break };
+                let (mut touched, rescan) = match result {
                     Ok(events) => changed_paths(events),
                     Err(errors) if errors.is_empty() => break, // the stop signal
                     Err(errors) => {
                         for e in errors {
                             tracing::warn!("watching the link files: {e}");
                         }
-                        Vec::new()
+                        (Vec::new(), true)
                     }
                 };
-                // A truncate-then-write save can be seen half done: wait a moment for the rest.
-                if touched
-                    .iter()
-                    .any(|p| std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.len() == 0))
-                {
-                    while let Ok(Ok(more)) = rx.recv_timeout(EMPTY_GRACE) {
-                        touched.extend(changed_paths(more));
-                    }
+                if touched.is_empty() && !rescan {
+                    continue; // only reads (our own, often): nothing to do
                 }
                 touched.sort();
                 touched.dedup();
-                reloader.reload(&touched);
+                let deferred = reloader.reload(&touched, false);
+                deferred_until = match (deferred, deferred_until) {
+                    (false, _) => None,
+                    (true, Some(deadline)) => Some(deadline),
+                    (true, None) => Some(Instant::now() + EMPTY_GRACE),
+                };
                 watch_missing(&mut debouncer, &roots, &mut watching);
             }
             debouncer.stop();
@@ -88,12 +105,16 @@ pub fn spawn(paths: Vec<PathBuf>, mut reloader: Reloader) -> std::io::Result<Wat
 /// Paths that events say were written, made, removed or renamed. Reads are
 /// events too (inotify reports opening and closing), and reading files is what
 /// a reload does: counting them would make every reload cause the next.
-fn changed_paths(events: Vec<notify_debouncer_full::DebouncedEvent>) -> Vec<PathBuf> {
-    events
+/// Also says whether events were lost (the kernel's queue overflowed), when
+/// only looking at every file again can tell what changed.
+fn changed_paths(events: Vec<notify_debouncer_full::DebouncedEvent>) -> (Vec<PathBuf>, bool) {
+    let rescan = events.iter().any(|e| e.event.need_rescan());
+    let paths = events
         .into_iter()
         .filter(|e| !matches!(e.event.kind, notify::EventKind::Access(_)))
         .flat_map(|e| e.event.paths)
-        .collect()
+        .collect();
+    (paths, rescan)
 }
 
 /// What to watch for each config path: a directory recursively, and its parent

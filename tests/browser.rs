@@ -2,8 +2,6 @@
 //! local server and renders the index page. Chromium must be installed
 //! (`scripts/test` installs it); a missing browser fails the test, never skips it.
 
-use std::io::{BufRead, BufReader, Write};
-use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::Instant;
@@ -62,25 +60,8 @@ fn dump_dom(url: &str) -> String {
 
 /// A second local web server: every request gets a page carrying `token`.
 fn target_server(token: &'static str) -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    std::thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
-            let mut reader = BufReader::new(stream);
-            let mut line = String::new();
-            while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
-                line.clear();
-            }
-            let body =
-                format!("<!doctype html><html><body><h1 id=\"landed\">{token}</h1></body></html>");
-            let _ = write!(
-                reader.get_mut(),
-                "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                body.len()
-            );
-        }
-    });
-    port
+    let body = format!("<!doctype html><html><body><h1 id=\"landed\">{token}</h1></body></html>");
+    crate::daemon::canned_server("text/html", body).port()
 }
 
 fn daemon(target: u16) -> Daemon {

@@ -246,3 +246,25 @@ pub fn one_link(app: &str, id: &str, url: &str) -> String {
         "[[person]]\nname = \"P\"\nlinks = [{{ app = \"{app}\", id = \"{id}\", url = \"{url}\" }}]\n"
     )
 }
+
+/// A stand-in web server on loopback: every request gets `body` with `content_type`.
+/// Returns its address; it serves until the test process ends.
+pub fn canned_server(content_type: &'static str, body: String) -> SocketAddr {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let mut reader = BufReader::new(stream);
+            let mut line = String::new();
+            while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
+                line.clear();
+            }
+            let _ = write!(
+                reader.get_mut(),
+                "HTTP/1.1 200 OK\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    addr
+}

@@ -1,8 +1,7 @@
 //! `applinkd open`: the browser gets exactly the resolved URL as one argument,
 //! with and without a daemon; refusals never reach a browser.
 
-use std::io::{BufRead, BufReader, Write};
-use std::net::TcpListener;
+use std::io::{BufRead, BufReader};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -305,23 +304,10 @@ fn other_schemes_go_to_the_system_opener() {
 
 /// A fake daemon answering every request with `body` as a resolution.
 fn fake_daemon(body: String) -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    std::thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
-            let mut reader = BufReader::new(stream);
-            let mut line = String::new();
-            while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
-                line.clear();
-            }
-            let _ = write!(
-                reader.get_mut(),
-                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                body.len()
-            );
-        }
-    });
-    format!("http://{addr}")
+    format!(
+        "http://{}",
+        crate::daemon::canned_server("application/json", body)
+    )
 }
 
 #[test]

@@ -121,6 +121,25 @@ fn print_json(value: &serde_json::Value) {
     );
 }
 
+/// Parses TARGET words and looks them up the CLI's way (daemon first, unless `-c`),
+/// printing warnings. `Err` is the exit code of a usage error.
+fn look_up(
+    config: &ConfigArgs,
+    words: &[String],
+    to: Option<&str>,
+) -> Result<Result<crate::lookup::Found, crate::lookup::Failure>, ExitCode> {
+    let target = crate::target::Target::parse(words).map_err(|e| {
+        eprintln!("error: {e}");
+        ExitCode::from(USAGE)
+    })?;
+    let to = to.or(target.to.as_deref());
+    let (answer, warnings) = crate::lookup::find(&config.paths_given(), &target, to);
+    for warning in warnings {
+        eprintln!("warning: {warning}");
+    }
+    Ok(answer)
+}
+
 /// Prints why a lookup failed (and, with `json`, its JSON document) and returns exit code 1.
 fn report_failure(failure: crate::lookup::Failure, json: bool) -> ExitCode {
     use crate::lookup::Failure;

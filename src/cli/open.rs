@@ -5,10 +5,9 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use super::{ConfigArgs, FAILURE, USAGE};
-use crate::lookup::{self, Via};
+use super::{ConfigArgs, FAILURE};
+use crate::lookup::Via;
 use crate::opener::Launch;
-use crate::target::Target;
 
 #[derive(Args, Debug)]
 pub struct OpenArgs {
@@ -26,21 +25,10 @@ pub struct OpenArgs {
 }
 
 pub fn run(args: &OpenArgs) -> ExitCode {
-    let target = match Target::parse(&args.target) {
-        Ok(target) => target,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(USAGE);
-        }
-    };
-    let to = args.to.as_deref().or(target.to.as_deref());
-    let (answer, warnings) = lookup::find(&args.config.paths_given(), &target, to);
-    for warning in warnings {
-        eprintln!("warning: {warning}");
-    }
-    let found = match answer {
-        Ok(found) => found,
-        Err(failure) => return super::report_failure(failure, false),
+    let found = match super::look_up(&args.config, &args.target, args.to.as_deref()) {
+        Ok(Ok(found)) => found,
+        Ok(Err(failure)) => return super::report_failure(failure, false),
+        Err(usage) => return usage,
     };
     let launch = Launch::new(found.url, found.open_with);
     if args.dry_run {

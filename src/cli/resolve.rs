@@ -4,9 +4,7 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use super::{ConfigArgs, USAGE, print_json};
-use crate::lookup;
-use crate::target::Target;
+use super::{ConfigArgs, print_json};
 
 #[derive(Args, Debug)]
 pub struct ResolveArgs {
@@ -24,18 +22,10 @@ pub struct ResolveArgs {
 }
 
 pub fn run(args: &ResolveArgs) -> ExitCode {
-    let target = match Target::parse(&args.target) {
-        Ok(target) => target,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(USAGE);
-        }
+    let answer = match super::look_up(&args.config, &args.target, args.to.as_deref()) {
+        Ok(answer) => answer,
+        Err(usage) => return usage,
     };
-    let to = args.to.as_deref().or(target.to.as_deref());
-    let (answer, warnings) = lookup::find(&args.config.paths_given(), &target, to);
-    for warning in warnings {
-        eprintln!("warning: {warning}");
-    }
     match answer {
         Ok(found) => {
             if args.json {
