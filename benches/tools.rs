@@ -1,0 +1,185 @@
+//! Helpers for `scripts/bench` (one binary, built with `cargo bench --no-run`):
+//!
+//! - `limit ADDR`: the limit server: hyper with applinkd's settings, one fixed `302`, no lookup.
+//! - `bare-parse DIR`: parse every `*.toml` below DIR into a `toml::Table`, one thread, no checks.
+//! - `phases DIR`: applinkd's load in process: parse (all cores), then index build, timed apart.
+//! - `reload URL FILE PATH OLD NEW N`: N times, rewrite FILE replacing OLD by NEW (and back) and
+//!   time from the write's return to the first `GET PATH` answer carrying the new URL.
+
+use std::convert::Infallible;
+use std::time::{Duration, Instant};
+
+fn main() {
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a != "--bench")
+        .collect();
+    match args.first().map(String::as_str) {
+        Some("limit") => limit(&args[1]),
+        Some("bare-parse") => bare_parse(&args[1]),
+        Some("phases") => phases(&args[1]),
+        Some("reload") => reload(&args[1..]),
+        _ => eprintln!(
+            "usage: tools limit ADDR | bare-parse DIR | phases DIR | reload URL FILE PATH OLD NEW N"
+        ),
+    }
+}
+
+fn limit(addr: &str) {
+    use hyper::server::conn::http1;
+    use hyper::service::service_fn;
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind(addr).await.unwrap();
+        eprintln!("serving on http://{}/", listener.local_addr().unwrap());
+        let mut http = http1::Builder::new();
+        http.timer(TokioTimer::new())
+            .header_read_timeout(Duration::from_secs(10))
+            .max_buf_size(16 * 1024)
+            .keep_alive(true);
+        loop {
+            let (stream, _) = listener.accept().await.unwrap();
+            let _ = stream.set_nodelay(true);
+            let service = service_fn(|_request| async {
+                let mut response =
+                    hyper::Response::new(http_body_util::Full::new(hyper::body::Bytes::new()));
+                *response.status_mut() = hyper::StatusCode::FOUND;
+                let headers = response.headers_mut();
+                headers.insert(
+                    "location",
+                    hyper::header::HeaderValue::from_static(
+                        "https://us1.admin.mailchimp.com/lists/members/view?id=48616032",
+                    ),
+                );
+                headers.insert(
+                    "cache-control",
+                    hyper::header::HeaderValue::from_static("no-store"),
+                );
+                Ok::<_, Infallible>(response)
+            });
+            let connection = http.serve_connection(TokioIo::new(stream), service);
+            tokio::spawn(connection);
+        }
+    });
+}
+
+fn toml_files(dir: &str) -> Vec<std::path::PathBuf> {
+    let mut files: Vec<_> = walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.path().extension().is_some_and(|x| x == "toml"))
+        .map(|e| e.into_path())
+        .collect();
+    files.sort();
+    files
+}
+
+fn bare_parse(dir: &str) {
+    let files = toml_files(dir);
+    let texts: Vec<String> = files
+        .iter()
+        .map(|f| std::fs::read_to_string(f).unwrap())
+        .collect();
+    let started = Instant::now();
+    let mut tables = 0;
+    for text in &texts {
+        let table: toml::Table = toml::from_str(text).unwrap();
+        tables += table.len();
+    }
+    println!(
+        "bare-parse {:.3} s ({} files, {tables} top-level keys)",
+        started.elapsed().as_secs_f64(),
+        files.len()
+    );
+}
+
+fn phases(dir: &str) {
+    let started = Instant::now();
+    let catalog = applinkd::Catalog::load(vec![dir.into()]);
+    let parsed = started.elapsed();
+    let started = Instant::now();
+    let index = catalog.index();
+    let built = started.elapsed();
+    println!(
+        "parse {:.3} s, index {:.3} s, {} links, {} records",
+        parsed.as_secs_f64(),
+        built.as_secs_f64(),
+        index.link_count(),
+        index.records().len()
+    );
+}
+
+fn reload(args: &[String]) {
+    let [base, file, path, old, new, n] = args else {
+        panic!("reload URL FILE PATH OLD NEW N")
+    };
+    let n: usize = n.parse().unwrap();
+    let agent = ureq::Agent::new_with_config(
+        ureq::config::Config::builder()
+            .max_redirects(0)
+            .http_status_as_error(false)
+            .build(),
+    );
+    let location = |agent: &ureq::Agent| {
+        let response = agent.get(format!("{base}{path}")).call().expect("request");
+        assert!(
+            response.status() == 302 || response.status() == 404,
+            "status {}",
+            response.status()
+        );
+        response
+            .headers()
+            .get("location")
+            .map(|l| l.to_str().unwrap().to_owned())
+    };
+    let original = std::fs::read_to_string(file).unwrap();
+    assert!(
+        original.contains(old.as_str()),
+        "{file} does not contain {old}"
+    );
+    let mut times = Vec::new();
+    let mut failures = 0;
+    for round in 0..n {
+        let (from, to) = if round % 2 == 0 {
+            (old, new)
+        } else {
+            (new, old)
+        };
+        let text = if round % 2 == 0 {
+            original.replacen(from.as_str(), to, 1)
+        } else {
+            original.clone()
+        };
+        let expected = to.clone();
+        // Write beside and rename: what editors do, and one event, not two.
+        let tmp = format!("{file}.bench-tmp");
+        std::fs::write(&tmp, &text).unwrap();
+        std::fs::rename(&tmp, file).unwrap();
+        let started = Instant::now();
+        loop {
+            match location(&agent) {
+                Some(l) if l.contains(expected.as_str()) => break,
+                Some(_) => {}
+                None => failures += 1,
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "no reload after 30 s"
+            );
+        }
+        times.push(started.elapsed().as_secs_f64() * 1000.0);
+        std::thread::sleep(Duration::from_millis(200)); // let the server settle between rounds
+    }
+    std::fs::write(file, &original).unwrap();
+    times.sort_by(f64::total_cmp);
+    let median = times[times.len() / 2];
+    println!(
+        "reload median {median:.1} ms, min {:.1} ms, max {:.1} ms over {n} rounds; {failures} failed requests",
+        times[0],
+        times[times.len() - 1]
+    );
+}
