@@ -6,7 +6,8 @@
 //! never mutated, so a reload builds a new one beside the old and swaps it in.
 //!
 //! Memory: the index borrows the strings of the parsed files; a pair costs one
-//! 16-byte entry plus a 4-byte slot in the hash table. Lookups do not allocate.
+//! 16-byte entry plus a 4-byte slot in the hash table, and records are ranges
+//! into two flat arrays (no allocation per record). Lookups do not allocate.
 
 use std::hash::BuildHasher;
 use std::sync::Arc;
@@ -28,6 +29,10 @@ pub struct Index {
     /// Indexes into `entries`, hashed by (app, id).
     pairs: HashTable<u32>,
     records: Vec<Record>,
+    /// The record definitions of each merged record, as (file, record), back to back.
+    record_defs: Vec<(u32, u32)>,
+    /// The entries of each merged record, back to back.
+    record_entries: Vec<u32>,
     hasher: DefaultHashBuilder,
     diagnostics: Vec<Diagnostic>,
 }
@@ -54,19 +59,39 @@ struct Entry {
 /// Records merged because they share pairs.
 pub struct Record {
     pub kind: Kind,
-    /// The record definitions that were merged, as (file, record) in file order.
-    defs: Vec<(u32, u32)>,
-    /// Entries of the record's distinct pairs, in file order.
-    entries: Vec<u32>,
+    /// Its record definitions (as (file, record), in file order) in `Index::record_defs`.
+    defs: std::ops::Range<u32>,
+    /// Its distinct pairs' entries, in file order, in `Index::record_entries`.
+    entries: std::ops::Range<u32>,
 }
 
 /// One pair as seen through the index.
 #[derive(Clone, Copy)]
 pub struct LinkView<'a> {
     pub app: &'a App,
-    pub def: &'a LinkDef,
+    pub(crate) def: &'a LinkDef,
     pub file: &'a ParsedFile,
     pub(crate) record: u32,
+}
+
+impl<'a> LinkView<'a> {
+    pub fn id(&self) -> &'a str {
+        self.file.link_id(self.def)
+    }
+
+    /// The URL the link itself gives, if any.
+    pub fn url(&self) -> Option<&'a str> {
+        self.file.link_url(self.def)
+    }
+
+    /// The App Name the link itself gives, if any.
+    pub fn name(&self) -> Option<&'a str> {
+        self.file.link_name(self.def)
+    }
+
+    pub fn at(&self) -> Pos {
+        self.def.at
+    }
 }
 
 impl Index {
@@ -80,6 +105,8 @@ impl Index {
                 entries: Vec::new(),
                 pairs: HashTable::new(),
                 records: Vec::new(),
+                record_defs: Vec::new(),
+                record_entries: Vec::new(),
                 hasher: DefaultHashBuilder::default(),
                 diagnostics: Vec::new(),
             },
@@ -127,7 +154,7 @@ impl Index {
         let hash = self.hasher.hash_one((app_index, id));
         let &entry = self.pairs.find(hash, |&e| {
             let e = &self.entries[e as usize];
-            e.app == app_index && self.def(e).id.as_str() == id
+            e.app == app_index && self.files[e.file as usize].link_id(self.def(e)) == id
         })?;
         Some(self.view(entry))
     }
@@ -146,8 +173,10 @@ impl Index {
         self.app_def(app)
             .and_then(|d| d.name.as_deref())
             .or_else(|| {
-                app.link_name
-                    .and_then(|(f, l)| self.files[f as usize].links[l as usize].name.as_deref())
+                app.link_name.and_then(|(f, l)| {
+                    let file = &self.files[f as usize];
+                    file.link_name(&file.links[l as usize])
+                })
             })
     }
 
@@ -168,7 +197,8 @@ impl Index {
         &'a self,
         record: &'a Record,
     ) -> impl Iterator<Item = LinkView<'a>> + 'a {
-        record.entries.iter().map(|&e| self.view(e))
+        let range = record.entries.start as usize..record.entries.end as usize;
+        self.record_entries[range].iter().map(|&e| self.view(e))
     }
 
     /// The definitions merged into a record, in file order, with their files.
@@ -176,7 +206,8 @@ impl Index {
         &'a self,
         record: &'a Record,
     ) -> impl Iterator<Item = (&'a ParsedFile, &'a RecordDef)> + 'a {
-        record.defs.iter().map(|&(f, r)| {
+        let range = record.defs.start as usize..record.defs.end as usize;
+        self.record_defs[range].iter().map(|&(f, r)| {
             let file = &*self.files[f as usize];
             (file, &file.records[r as usize])
         })
@@ -190,18 +221,19 @@ impl Index {
             needle.is_empty()
                 || self
                     .record_defs(r)
-                    .any(|(_, d)| d.name.to_lowercase().contains(&needle))
+                    .any(|(f, d)| f.record_name(d).to_lowercase().contains(&needle))
                 || self.record_links(r).any(|l| {
                     l.app.id.as_str().contains(&needle)
-                        || l.def.id.as_str().to_lowercase().contains(&needle)
+                        || l.id().to_lowercase().contains(&needle)
                 })
         })
     }
 
     /// The record's name: that of its first definition.
     pub fn record_name<'a>(&'a self, record: &'a Record) -> &'a str {
-        let (file, def) = record.defs[0];
-        &self.files[file as usize].records[def as usize].name
+        let (file, def) = self.record_defs[record.defs.start as usize];
+        let file = &self.files[file as usize];
+        file.record_name(&file.records[def as usize])
     }
 
     fn app_index(&self, app: &App) -> u32 {
@@ -344,34 +376,38 @@ impl Builder {
         self.index.pairs.reserve(total, |_| 0);
         for (f, file) in files.iter().enumerate() {
             self.record_base.push(self.parent.len() as u32);
+            // Each App ID a file names is looked up once, not once per link.
+            let apps: Vec<u32> = (0..file.link_apps.len()).map(|a| self.app_for_links(f as u32, file, a)).collect();
             for record in &file.records {
                 let global = self.parent.len() as u32;
                 self.parent.push(global);
                 self.kinds.push(record.kind);
                 for l in record.links.clone() {
-                    self.link(&files, f as u32, l, global);
+                    let app = apps[file.links[l as usize].app as usize];
+                    self.link(&files, f as u32, l, app, global);
                 }
             }
         }
     }
 
-    fn link(&mut self, files: &[Arc<ParsedFile>], f: u32, l: u32, global: u32) {
+    fn link(&mut self, files: &[Arc<ParsedFile>], f: u32, l: u32, app: u32, global: u32) {
         let file = &*files[f as usize];
         let def = &file.links[l as usize];
-        let app = self.app_for_link(f, l, def);
         let (problem, applied) = self.check_link(file, def, app);
         self.index.diagnostics.extend(problem);
         if !applied {
             return;
         }
-        let hash = self.index.hasher.hash_one((app, def.id.as_str()));
+        let id = file.link_id(def);
+        let hash = self.index.hasher.hash_one((app, id));
         let entries = &self.index.entries;
         let found = self
             .index
             .pairs
             .find(hash, |&e| {
                 let e = &entries[e as usize];
-                e.app == app && files[e.file as usize].links[e.link as usize].id == def.id
+                let other = &files[e.file as usize];
+                e.app == app && other.link_id(&other.links[e.link as usize]) == id
             })
             .copied();
         let Some(existing) = found else {
@@ -385,23 +421,21 @@ impl Builder {
             let (entries, hasher) = (&self.index.entries, &self.index.hasher);
             self.index.pairs.insert_unique(hash, n, |&e| {
                 let e = &entries[e as usize];
-                hasher.hash_one((
-                    e.app,
-                    files[e.file as usize].links[e.link as usize].id.as_str(),
-                ))
+                let other = &files[e.file as usize];
+                hasher.hash_one((e.app, other.link_id(&other.links[e.link as usize])))
             });
             return;
         };
         let entry = self.index.entries[existing as usize];
         let first_file = &*files[entry.file as usize];
         let first = &first_file.links[entry.link as usize];
-        let first_root = self.find(entry.record);
-        let first_kind = self.kinds[first_root as usize];
+        // Records merge only with records of their kind, so any member's kind is the root's.
+        let first_kind = self.kinds[entry.record as usize];
         let kind = self.kinds[global as usize];
         let app_id = &self.index.apps[app as usize].id;
         if first_kind != kind {
             let d = conflict(
-                format!("`{app_id} {}` is on a {kind} here and on a {first_kind} before; the link is not applied", def.id),
+                format!("`{app_id} {id}` is on a {kind} here and on a {first_kind} before; the link is not applied"),
                 file,
                 def.at,
                 format!("on a {kind}"),
@@ -412,13 +446,10 @@ impl Builder {
             self.index.diagnostics.push(d);
             return;
         }
-        match (&first.url, &def.url) {
+        match (first_file.link_url(first), file.link_url(def)) {
             (Some(a), Some(b)) if a != b => {
                 let d = conflict(
-                    format!(
-                        "`{app_id} {}` has two different URLs; the first is used",
-                        def.id
-                    ),
+                    format!("`{app_id} {id}` has two different URLs; the first is used"),
                     file,
                     def.at,
                     format!("URL {b}"),
@@ -443,28 +474,18 @@ impl Builder {
     fn check_link(&self, file: &ParsedFile, def: &LinkDef, app: u32) -> (Option<Diagnostic>, bool) {
         let index = &self.index;
         let app = &index.apps[app as usize];
-        match &def.url {
-            Some(url) => {
+        match file.link_scheme(def) {
+            Some(scheme) => {
                 let schemes = index.schemes(app);
-                if schemes.allows(url.scheme()) {
+                if schemes.allows(scheme) {
                     return (None, true);
                 }
                 let hint = match app.def {
-                    Some(_) => {
-                        format!("add it to the app's `schemes` (now {})", schemes.describe())
-                    }
-                    None => format!(
-                        "define `[apps.\"{}\"]` with `schemes = [\"{}\"]`",
-                        app.id,
-                        url.scheme()
-                    ),
+                    Some(_) => format!("add it to the app's `schemes` (now {})", schemes.describe()),
+                    None => format!("define `[apps.\"{}\"]` with `schemes = [\"{scheme}\"]`", app.id),
                 };
                 let d = Diagnostic::error(
-                    format!(
-                        "`{}:` URLs are not allowed for `{}`; the link is not applied",
-                        url.scheme(),
-                        app.id
-                    ),
+                    format!("`{scheme}:` URLs are not allowed for `{}`; the link is not applied", app.id),
                     line_label(file, def.at, "this link"),
                 )
                 .with_hint(Some(hint));
@@ -472,10 +493,7 @@ impl Builder {
             }
             None if index.template(app).is_none() => {
                 let d = Diagnostic::error(
-                    format!(
-                        "the link to `{}` has no `url`, and the app has no URL template",
-                        app.id
-                    ),
+                    format!("the link to `{}` has no `url`, and the app has no URL template", app.id),
                     line_label(file, def.at, "this link cannot be resolved"),
                 )
                 .with_hint(Some(format!(
@@ -488,29 +506,33 @@ impl Builder {
         }
     }
 
-    /// The app a link names, mapping aliases, adding apps only links name.
-    fn app_for_link(&mut self, f: u32, l: u32, def: &LinkDef) -> u32 {
+    /// The app for a file's `a`-th linked App ID: aliases mapped, apps that only
+    /// links name added, and the first name a link gives remembered.
+    fn app_for_links(&mut self, f: u32, file: &ParsedFile, a: usize) -> u32 {
+        let id = &file.link_apps[a];
+        let named = file.links.iter().position(|l| l.app as usize == a && l.name.is_some());
         let index = &mut self.index;
-        match index.app_names.get(def.app.as_str()) {
-            Some(&app) => {
-                let app_ref = &mut index.apps[app as usize];
-                if app_ref.link_name.is_none() && def.name.is_some() {
-                    app_ref.link_name = Some((f, l));
-                }
-                app
-            }
+        let app = match index.app_names.get(id.as_str()) {
+            Some(&app) => app,
             None => {
                 let app = index.apps.len() as u32;
-                index.app_names.insert(def.app.as_str().into(), app);
+                index.app_names.insert(id.as_str().into(), app);
                 index.apps.push(App {
                     number: app,
-                    id: def.app.clone(),
+                    id: id.clone(),
                     def: None,
-                    link_name: def.name.is_some().then_some((f, l)),
+                    link_name: None,
                 });
                 app
             }
+        };
+        let app_ref = &mut index.apps[app as usize];
+        if app_ref.link_name.is_none()
+            && let Some(l) = named
+        {
+            app_ref.link_name = Some((f, l as u32));
         }
+        app
     }
 
     fn find(&mut self, mut x: u32) -> u32 {
@@ -529,39 +551,73 @@ impl Builder {
         self.parent[child as usize] = root;
     }
 
+    /// Groups record definitions and entries by merged record, as ranges into
+    /// two flat arrays (a counting sort: no allocation per record).
     fn finish(mut self) -> Index {
         let total = self.parent.len();
         let mut merged = vec![u32::MAX; total];
-        let mut files_of = Vec::with_capacity(total);
-        for (f, &base) in self.record_base.iter().enumerate() {
-            let count = self.index.files[f].records.len() as u32;
-            files_of.extend((0..count).map(|r| (f as u32, r)));
-            debug_assert_eq!(files_of.len() as u32, base + count);
-        }
+        let mut def_counts: Vec<u32> = Vec::new();
+        let mut kinds = Vec::new();
         for g in 0..total as u32 {
             let root = self.find(g);
             if merged[root as usize] == u32::MAX {
-                merged[root as usize] = self.index.records.len() as u32;
-                self.index.records.push(Record {
-                    kind: self.kinds[root as usize],
-                    defs: Vec::new(),
-                    entries: Vec::new(),
-                });
+                merged[root as usize] = def_counts.len() as u32;
+                def_counts.push(0);
+                kinds.push(self.kinds[root as usize]);
             }
             let m = merged[root as usize];
             merged[g as usize] = m;
-            self.index.records[m as usize]
-                .defs
-                .push(files_of[g as usize]);
+            def_counts[m as usize] += 1;
         }
-        for (n, entry) in self.index.entries.iter_mut().enumerate() {
+        let mut entry_counts = vec![0u32; def_counts.len()];
+        for entry in &mut self.index.entries {
             entry.record = merged[entry.record as usize];
-            self.index.records[entry.record as usize]
-                .entries
-                .push(n as u32);
+            entry_counts[entry.record as usize] += 1;
+        }
+        let def_starts = prefix_sums(&def_counts);
+        let entry_starts = prefix_sums(&entry_counts);
+        let index = &mut self.index;
+        index.records = kinds
+            .iter()
+            .enumerate()
+            .map(|(m, &kind)| Record {
+                kind,
+                defs: def_starts[m]..def_starts[m] + def_counts[m],
+                entries: entry_starts[m]..entry_starts[m] + entry_counts[m],
+            })
+            .collect();
+        let mut next_def = def_starts;
+        index.record_defs = vec![(0, 0); total];
+        for (f, file) in index.files.iter().enumerate() {
+            let base = self.record_base[f];
+            for r in 0..file.records.len() as u32 {
+                let m = merged[(base + r) as usize] as usize;
+                index.record_defs[next_def[m] as usize] = (f as u32, r);
+                next_def[m] += 1;
+            }
+        }
+        let mut next_entry = entry_starts;
+        index.record_entries = vec![0; index.entries.len()];
+        for (n, entry) in index.entries.iter().enumerate() {
+            let m = entry.record as usize;
+            index.record_entries[next_entry[m] as usize] = n as u32;
+            next_entry[m] += 1;
         }
         self.index
     }
+}
+
+/// Where each group starts when groups of these sizes are laid back to back.
+fn prefix_sums(counts: &[u32]) -> Vec<u32> {
+    let mut sum = 0;
+    counts
+        .iter()
+        .map(|&c| {
+            let start = sum;
+            sum += c;
+            start
+        })
+        .collect()
 }
 
 /// A label for a place found after parsing: the file is re-read for its line

@@ -14,7 +14,7 @@ use toml::de::{DeTable, DeValue, ValueDeserializer};
 use crate::app_id::AppId;
 use crate::diagnostic::Diagnostic;
 use crate::link_url::LinkUrl;
-use crate::parsed_file::{AppDef, Kind, LinkDef, ParsedFile, Pos, RecordDef, fingerprint};
+use crate::parsed_file::{AppDef, Kind, ParsedFile, Pos, RecordDef, fingerprint};
 use crate::scheme::{self, Schemes};
 use crate::source_text::SourceText;
 use crate::template::UrlTemplate;
@@ -94,15 +94,10 @@ pub fn parse(path: &str, bytes: &[u8]) -> FileOutcome {
     let mut file = FileParser {
         src: SourceText::new(path, text),
         diagnostics: Vec::new(),
-        parsed: ParsedFile {
-            path: path.to_owned(),
-            fingerprint: fingerprint(bytes),
-            apps: Vec::new(),
-            records: Vec::new(),
-            links: Vec::new(),
-        },
+        parsed: ParsedFile::new(path.to_owned(), fingerprint(bytes)),
     };
     file.parse_document();
+    file.parsed.shrink();
     let has_errors = file.diagnostics.iter().any(Diagnostic::is_error);
     FileOutcome {
         parsed: (!has_errors).then_some(file.parsed),
@@ -351,6 +346,7 @@ impl<'a> FileParser<'a> {
             return;
         }
         let Some(name) = name else { return };
+        let name = self.parsed.push_text(Some(&name));
         self.parsed.records.push(RecordDef {
             kind,
             name,
@@ -373,13 +369,8 @@ impl<'a> FileParser<'a> {
             });
         let name = link.name.and_then(|name| self.name(name));
         if let (Some(app), Some(id)) = (app, id) {
-            self.parsed.links.push(LinkDef {
-                app,
-                id,
-                name,
-                url,
-                at: self.pos(at),
-            });
+            let at = self.pos(at);
+            self.parsed.push_link(&app, &id, url.as_ref(), name.as_deref(), at);
         }
     }
 

@@ -3,6 +3,8 @@
 //! Immutable once built. The index is rebuilt from these, so a reload re-parses
 //! only the files that changed. It holds no source text (a million links must
 //! stay small); diagnostics that are found later re-read one line when needed.
+//! Links are compact: their strings live back to back in one buffer per file,
+//! and each names its app by a number into the file's list of App IDs.
 
 use std::ops::Range;
 
@@ -63,6 +65,29 @@ pub struct ParsedFile {
     pub records: Vec<RecordDef>,
     /// All links of all records, in file order; a record owns a range of them.
     pub links: Vec<LinkDef>,
+    /// The App IDs links name, each once; `LinkDef::app` is a position here.
+    pub link_apps: Vec<AppId>,
+    /// Ids, URLs and names of links and records, back to back. Only the loader writes
+    /// it, after validation, so every slice of it is a checked value.
+    text: String,
+}
+
+/// A slice of a file's text buffer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Text {
+    start: u32,
+    len: u32,
+}
+
+impl Text {
+    pub const NONE: Text = Text {
+        start: u32::MAX,
+        len: 0,
+    };
+
+    pub fn is_some(self) -> bool {
+        self.start != u32::MAX
+    }
 }
 
 #[derive(Debug)]
@@ -80,23 +105,99 @@ pub struct AppDef {
 #[derive(Debug)]
 pub struct RecordDef {
     pub kind: Kind,
-    pub name: Box<str>,
+    pub(crate) name: Text,
     pub links: Range<u32>,
     pub at: Pos,
 }
 
-#[derive(Debug)]
+/// One link, 36 bytes; its strings are read through the file.
+#[derive(Debug, Clone, Copy)]
 pub struct LinkDef {
-    pub app: AppId,
-    pub id: UniqueId,
-    pub name: Option<Box<str>>,
-    pub url: Option<LinkUrl>,
+    /// Position in the file's `link_apps`.
+    pub app: u32,
+    pub(crate) id: Text,
+    /// The checked, canonical URL, if the link gives one.
+    pub(crate) url: Text,
+    pub(crate) name: Text,
     pub at: Pos,
 }
 
 impl ParsedFile {
-    pub fn record_links(&self, record: &RecordDef) -> &[LinkDef] {
-        &self.links[record.links.start as usize..record.links.end as usize]
+    pub fn new(path: String, fingerprint: u64) -> ParsedFile {
+        ParsedFile {
+            path,
+            fingerprint,
+            apps: Vec::new(),
+            records: Vec::new(),
+            links: Vec::new(),
+            link_apps: Vec::new(),
+            text: String::new(),
+        }
+    }
+
+    fn text(&self, text: Text) -> Option<&str> {
+        text.is_some().then(|| &self.text[text.start as usize..(text.start + text.len) as usize])
+    }
+
+    pub fn link_app(&self, link: &LinkDef) -> &AppId {
+        &self.link_apps[link.app as usize]
+    }
+
+    pub fn link_id(&self, link: &LinkDef) -> &str {
+        self.text(link.id).unwrap_or("")
+    }
+
+    pub fn link_url(&self, link: &LinkDef) -> Option<&str> {
+        self.text(link.url)
+    }
+
+    /// The scheme of the link's URL, lower-case (checked URLs are canonical).
+    pub fn link_scheme(&self, link: &LinkDef) -> Option<&str> {
+        self.link_url(link).and_then(crate::scheme::of)
+    }
+
+    pub fn link_name(&self, link: &LinkDef) -> Option<&str> {
+        self.text(link.name)
+    }
+
+    pub fn record_name(&self, record: &RecordDef) -> &str {
+        self.text(record.name).unwrap_or("")
+    }
+
+    /// Adds a link with its checked parts.
+    pub(crate) fn push_link(&mut self, app: &AppId, id: &UniqueId, url: Option<&LinkUrl>, name: Option<&str>, at: Pos) {
+        let app = match self.link_apps.iter().rposition(|a| a == app) {
+            Some(i) => i,
+            None => {
+                self.link_apps.push(app.clone());
+                self.link_apps.len() - 1
+            }
+        } as u32;
+        let id = self.push_text(Some(id.as_str()));
+        let url = self.push_text(url.map(LinkUrl::as_str));
+        let name = self.push_text(name);
+        self.links.push(LinkDef { app, id, url, name, at });
+    }
+
+    pub(crate) fn push_text(&mut self, text: Option<&str>) -> Text {
+        match text {
+            None => Text::NONE,
+            Some(text) => {
+                let start = self.text.len() as u32;
+                self.text.push_str(text);
+                Text {
+                    start,
+                    len: text.len() as u32,
+                }
+            }
+        }
+    }
+
+    /// Gives back spare capacity once the file is complete.
+    pub(crate) fn shrink(&mut self) {
+        self.text.shrink_to_fit();
+        self.links.shrink_to_fit();
+        self.records.shrink_to_fit();
     }
 }
 

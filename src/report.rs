@@ -9,20 +9,20 @@ use crate::resolve::NotFound;
 pub fn record(index: &Index, record: &Record) -> Value {
     let defs: Vec<_> = index
         .record_defs(record)
-        .map(|(file, def)| json!({"name": &*def.name, "file": file.path, "line": def.at.line}))
+        .map(|(file, def)| json!({"name": file.record_name(def), "file": file.path, "line": def.at.line}))
         .collect();
     let links: Vec<_> = index
         .record_links(record)
         .map(|link| {
-            let resolved = index.resolve(link.app.id.as_str(), link.def.id.as_str(), None);
+            let resolved = index.resolve(link.app.id.as_str(), link.id(), None);
             json!({
                 "app": link.app.id.as_str(),
-                "id": link.def.id.as_str(),
-                "app_name": link.def.name.as_deref().or_else(|| index.app_name(link.app)),
+                "id": link.id(),
+                "app_name": link.name().or_else(|| index.app_name(link.app)),
                 "url": resolved.as_ref().ok().map(|r| r.url.as_ref()),
                 "error": resolved.as_ref().err().map(ToString::to_string),
                 "file": link.file.path,
-                "line": link.def.at.line,
+                "line": link.at().line,
             })
         })
         .collect();

@@ -201,10 +201,10 @@ impl Index {
 
     fn resolve_link<'a>(&'a self, link: LinkView<'a>) -> Result<Resolution<'a>, NotFound> {
         let record = self.record_of(&link);
-        let (url, source) = match &link.def.url {
-            Some(url) => (Cow::Borrowed(url.as_str()), Source::Link),
+        let (url, source) = match link.url() {
+            Some(url) => (Cow::Borrowed(url), Source::Link),
             None => {
-                let id = link.def.id.as_str();
+                let id = link.id();
                 let refused = |reason| NotFound::Refused {
                     app: link.app.id.to_string(),
                     id: id.to_owned(),
@@ -226,8 +226,8 @@ impl Index {
         Ok(Resolution {
             url,
             app: link.app.id.as_str(),
-            id: link.def.id.as_str(),
-            app_name: link.def.name.as_deref().or_else(|| self.app_name(link.app)),
+            id: link.id(),
+            app_name: link.name().or_else(|| self.app_name(link.app)),
             source,
             record: Some(RecordSummary {
                 kind: record.kind,

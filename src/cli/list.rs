@@ -70,7 +70,7 @@ pub fn run(args: &ListArgs) -> ExitCode {
     } else {
         let mut out = String::new();
         for record in &records {
-            let names: Vec<&str> = index.record_defs(record).map(|(_, d)| &*d.name).collect();
+            let names: Vec<&str> = index.record_defs(record).map(|(f, d)| f.record_name(d)).collect();
             out.push_str(&format!("{} {}", record.kind, names[0]));
             if names.len() > 1 {
                 out.push_str(&format!(" (also {})", names[1..].join(", ")));
@@ -80,7 +80,7 @@ pub fn run(args: &ListArgs) -> ExitCode {
                 out.push_str(&format!(
                     "  {} {}  {}\n",
                     link.app.id,
-                    link.def.id,
+                    link.id(),
                     url_or_error(&index, &link)
                 ));
             }
@@ -91,7 +91,7 @@ pub fn run(args: &ListArgs) -> ExitCode {
 }
 
 fn url_or_error(index: &Index, link: &LinkView<'_>) -> String {
-    match index.resolve(link.app.id.as_str(), link.def.id.as_str(), None) {
+    match index.resolve(link.app.id.as_str(), link.id(), None) {
         Ok(r) => r.url.into_owned(),
         Err(e) => format!("({e})"),
     }

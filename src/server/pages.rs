@@ -153,7 +153,7 @@ fn apps_table(body: &mut String, snapshot: &Snapshot) {
 
 fn record_item(out: &mut String, snapshot: &Snapshot, record: &Record) {
     let index = &snapshot.index;
-    let mut names = index.record_defs(record).map(|(_, d)| &*d.name);
+    let mut names = index.record_defs(record).map(|(f, d)| f.record_name(d));
     let first = names.next().unwrap_or("");
     let also: Vec<&str> = names.filter(|n| *n != first).collect();
     let _ = write!(
@@ -172,11 +172,9 @@ fn record_item(out: &mut String, snapshot: &Snapshot, record: &Record) {
     out.push_str("<ul class=\"links\">");
     for link in index.record_links(record) {
         let app = link.app.id.as_str();
-        let id = link.def.id.as_str();
+        let id = link.id();
         let name = link
-            .def
-            .name
-            .as_deref()
+            .name()
             .or_else(|| index.app_name(link.app))
             .unwrap_or(app);
         let _ = write!(
