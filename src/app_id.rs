@@ -28,11 +28,7 @@ impl AppId {
     pub fn parse(input: &str) -> Result<AppId, AppIdError> {
         match check(input) {
             Ok(()) => Ok(AppId(input.into())),
-            Err(reason) => Err(AppIdError {
-                input: input.to_owned(),
-                reason,
-                suggestion: suggest(input),
-            }),
+            Err(reason) => Err(AppIdError { input: input.to_owned(), reason, suggestion: suggest(input) }),
         }
     }
 
@@ -73,9 +69,7 @@ fn check(input: &str) -> Result<(), &'static str> {
         return Err("App IDs are lower-case");
     }
     if !input.contains('.') {
-        return Err(
-            "it is not a domain name; an App ID is the application's domain, like `github.com`",
-        );
+        return Err("it is not a domain name; an App ID is the application's domain, like `github.com`");
     }
     let mut last = "";
     for label in input.split('.') {
@@ -85,10 +79,7 @@ fn check(input: &str) -> Result<(), &'static str> {
         if label.len() > 63 {
             return Err("a label between dots is longer than 63 bytes");
         }
-        if !label
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        {
+        if !label.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') {
             return Err("a domain may hold only letters, digits, `-` and `.`");
         }
         if label.starts_with('-') || label.ends_with('-') {
@@ -114,10 +105,7 @@ fn suggest(input: &str) -> Option<String> {
 
 /// Maps an App ID as a user typed it (any case) to the form stored in the index,
 /// without allocating in the common case. Returns `None` when it cannot be an App ID.
-pub fn lookup_key<'a>(
-    input: &'a str,
-    buf: &'a mut [u8; MAX_LEN],
-) -> Option<std::borrow::Cow<'a, str>> {
+pub fn lookup_key<'a>(input: &'a str, buf: &'a mut [u8; MAX_LEN]) -> Option<std::borrow::Cow<'a, str>> {
     use std::borrow::Cow;
     if input.len() <= MAX_LEN && input.is_ascii() {
         if !input.bytes().any(|b| b.is_ascii_uppercase()) {
@@ -140,12 +128,7 @@ mod tests {
 
     #[test]
     fn accepts_domains() {
-        for ok in [
-            "mailchimp.com",
-            "us1.admin.mailchimp.com",
-            "xn--bcher-kva.de",
-            "a-b.c0",
-        ] {
+        for ok in ["mailchimp.com", "us1.admin.mailchimp.com", "xn--bcher-kva.de", "a-b.c0"] {
             assert_eq!(AppId::parse(ok).unwrap().as_str(), ok);
         }
     }
@@ -165,10 +148,7 @@ mod tests {
 
     #[test]
     fn refuses_non_domains() {
-        for bad in [
-            "", "github", "a..b", ".a.b", "a.b.", "-a.b", "a_b.com", "1.2.3.4", "a b.com",
-            "a/b.com",
-        ] {
+        for bad in ["", "github", "a..b", ".a.b", "a.b.", "-a.b", "a_b.com", "1.2.3.4", "a b.com", "a/b.com"] {
             assert!(AppId::parse(bad).is_err(), "{bad:?} should be refused");
         }
         assert!(AppId::parse(&format!("{}.com", "a".repeat(64))).is_err());

@@ -36,10 +36,7 @@ pub struct FileState {
 impl Catalog {
     /// Finds and parses every link file below `paths`.
     pub fn load(paths: Vec<PathBuf>) -> Catalog {
-        let mut catalog = Catalog {
-            paths,
-            ..Catalog::default()
-        };
+        let mut catalog = Catalog { paths, ..Catalog::default() };
         catalog.reload();
         catalog
     }
@@ -62,20 +59,11 @@ impl Catalog {
         let (found, discovery) = config_paths::discover(&self.paths);
         self.discovery = discovery;
         let mut previous: std::collections::HashMap<PathBuf, FileState> =
-            std::mem::take(&mut self.files)
-                .into_iter()
-                .map(|f| (f.path.clone(), f))
-                .collect();
+            std::mem::take(&mut self.files).into_iter().map(|f| (f.path.clone(), f)).collect();
         let mut refresh = Refresh::default();
         for path in found {
             let file = match previous.remove(&path) {
-                Some(old)
-                    if old.stamp.is_some()
-                        && old.stamp == Stamp::of(&path)
-                        && !touched.contains(&path) =>
-                {
-                    old
-                }
+                Some(old) if old.stamp.is_some() && old.stamp == Stamp::of(&path) && !touched.contains(&path) => old,
                 Some(old) => match read_if_changed(path.clone(), old, accept_empty) {
                     (file, Reread::Changed) => {
                         refresh.changed.push(path);
@@ -108,11 +96,29 @@ impl Catalog {
         Index::build(self.files.iter().filter_map(|f| f.good.clone()).collect())
     }
 
+    /// The index for the files now, made from `previous` when only some files
+    /// changed and kept their shape (see `Index::patch`), else built anew.
+    /// Says which it did: `true` for patched.
+    pub fn index_from(&self, previous: &Index) -> (Index, bool) {
+        let good: Vec<Arc<ParsedFile>> = self.files.iter().filter_map(|f| f.good.clone()).collect();
+        let before = previous.files();
+        if good.len() == before.len() && good.iter().zip(before).all(|(a, b)| a.path == b.path) {
+            let replaced: Vec<(usize, Arc<ParsedFile>)> = good
+                .iter()
+                .enumerate()
+                .filter(|(i, file)| !Arc::ptr_eq(file, &before[*i]))
+                .map(|(i, file)| (i, file.clone()))
+                .collect();
+            if let Some(index) = previous.patch(&replaced) {
+                return (index, true);
+            }
+        }
+        (Index::build(good), false)
+    }
+
     /// Errors and warnings of finding and reading the files (not of combining them: see the index).
     pub fn diagnostics(&self) -> impl Iterator<Item = &Diagnostic> {
-        self.discovery
-            .iter()
-            .chain(self.files.iter().flat_map(|f| &f.diagnostics))
+        self.discovery.iter().chain(self.files.iter().flat_map(|f| &f.diagnostics))
     }
 }
 
@@ -189,10 +195,7 @@ fn read_if_changed(path: PathBuf, old: FileState, accept_empty: bool) -> (FileSt
         if old.read_fingerprint == Some(fingerprint(bytes)) {
             return (FileState { stamp, ..old }, Reread::Same);
         }
-        let had_content = old
-            .good
-            .as_ref()
-            .is_some_and(|g| !g.links.is_empty() || !g.apps.is_empty());
+        let had_content = old.good.as_ref().is_some_and(|g| !g.links.is_empty() || !g.apps.is_empty());
         if bytes.is_empty() && had_content && !accept_empty {
             // No stamp: the next refresh reads it again whatever the disk says.
             return (FileState { stamp: None, ..old }, Reread::Deferred);

@@ -40,19 +40,12 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<Diagnostic>) {
         let shown = path.display().to_string();
         match std::fs::metadata(path) {
             Err(e) => diagnostics.push(
-                Diagnostic::error(
-                    format!("cannot read config path: {e}"),
-                    Label::at(Location::file(shown), ""),
-                )
-                .with_hint(Some("pass an existing file or directory with `-c`")),
+                Diagnostic::error(format!("cannot read config path: {e}"), Label::at(Location::file(shown), ""))
+                    .with_hint(Some("pass an existing file or directory with `-c`")),
             ),
             Ok(meta) if meta.is_dir() => {
                 let mut found = toml_files_below(path, &mut diagnostics);
-                found.sort_by(|a, b| {
-                    a.as_os_str()
-                        .as_encoded_bytes()
-                        .cmp(b.as_os_str().as_encoded_bytes())
-                });
+                found.sort_by(|a, b| a.as_os_str().as_encoded_bytes().cmp(b.as_os_str().as_encoded_bytes()));
                 if found.is_empty() {
                     diagnostics.push(Diagnostic::warning(
                         "the directory holds no `*.toml` link files",
@@ -94,10 +87,7 @@ fn toml_files_below(dir: &Path, diagnostics: &mut Vec<Diagnostic>) -> Vec<PathBu
             Ok(_) => {}
             Err(e) => {
                 let at = e.path().unwrap_or(dir).display().to_string();
-                diagnostics.push(Diagnostic::warning(
-                    format!("skipped: {e}"),
-                    Label::at(Location::file(at), ""),
-                ));
+                diagnostics.push(Diagnostic::warning(format!("skipped: {e}"), Label::at(Location::file(at), "")));
             }
         }
     }
@@ -115,15 +105,9 @@ mod tests {
     #[test]
     fn link_file_names() {
         assert!(is_link_file("links.toml"));
-        for skipped in [
-            ".#links.toml",
-            ".links.toml",
-            "links.toml~",
-            "links.toml.swp",
-            "4913",
-            "#links.toml#",
-            "links.txt",
-        ] {
+        for skipped in
+            [".#links.toml", ".links.toml", "links.toml~", "links.toml.swp", "4913", "#links.toml#", "links.txt"]
+        {
             assert!(!is_link_file(skipped), "{skipped}");
         }
     }

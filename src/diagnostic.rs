@@ -47,11 +47,7 @@ pub struct Diagnostic {
 
 impl Location {
     pub fn file(file: impl Into<String>) -> Location {
-        Location {
-            file: file.into(),
-            line: 0,
-            column: 0,
-        }
+        Location { file: file.into(), line: 0, column: 0 }
     }
 }
 
@@ -66,29 +62,17 @@ impl fmt::Display for Location {
 
 impl Label {
     pub fn at(location: Location, text: impl Into<String>) -> Label {
-        Label {
-            location,
-            text: text.into(),
-            snippet: None,
-        }
+        Label { location, text: text.into(), snippet: None }
     }
 }
 
 impl Diagnostic {
     pub fn error(message: impl Into<String>, label: Label) -> Diagnostic {
-        Diagnostic {
-            severity: Severity::Error,
-            message: message.into(),
-            labels: vec![label],
-            hint: None,
-        }
+        Diagnostic { severity: Severity::Error, message: message.into(), labels: vec![label], hint: None }
     }
 
     pub fn warning(message: impl Into<String>, label: Label) -> Diagnostic {
-        Diagnostic {
-            severity: Severity::Warning,
-            ..Diagnostic::error(message, label)
-        }
+        Diagnostic { severity: Severity::Warning, ..Diagnostic::error(message, label) }
     }
 
     pub fn with_hint(mut self, hint: Option<impl Into<String>>) -> Diagnostic {
@@ -118,11 +102,7 @@ impl Diagnostic {
         };
         let mut group = Group::with_title(level.clone().primary_title(&self.message));
         for (i, label) in self.labels.iter().enumerate() {
-            let kind = if i == 0 {
-                AnnotationKind::Primary
-            } else {
-                AnnotationKind::Context
-            };
+            let kind = if i == 0 { AnnotationKind::Primary } else { AnnotationKind::Context };
             group = match &label.snippet {
                 Some((line, range)) => group.element(
                     Snippet::source(line.as_str())
@@ -134,27 +114,17 @@ impl Diagnostic {
                 None => {
                     let mut origin = annotate_snippets::Origin::path(label.location.file.as_str());
                     if label.location.line > 0 {
-                        origin = origin
-                            .line(label.location.line as usize)
-                            .char_column(label.location.column as usize);
+                        origin = origin.line(label.location.line as usize).char_column(label.location.column as usize);
                     }
                     let group = group.element(origin);
-                    if label.text.is_empty() {
-                        group
-                    } else {
-                        group.element(Level::NOTE.message(label.text.as_str()))
-                    }
+                    if label.text.is_empty() { group } else { group.element(Level::NOTE.message(label.text.as_str())) }
                 }
             };
         }
         if let Some(hint) = &self.hint {
             group = group.element(Level::HELP.message(hint.as_str()));
         }
-        let renderer = if styled {
-            Renderer::styled()
-        } else {
-            Renderer::plain()
-        };
+        let renderer = if styled { Renderer::styled() } else { Renderer::plain() };
         renderer.render(&[group])
     }
 }

@@ -9,17 +9,17 @@
 //! 16-byte entry plus a 4-byte slot in the hash table, and records are ranges
 //! into two flat arrays (no allocation per record). Lookups do not allocate.
 
-use std::hash::BuildHasher;
 use std::sync::Arc;
 
-use hashbrown::{DefaultHashBuilder, HashMap, HashTable};
+use hashbrown::{HashMap, HashTable};
 
 use crate::app_id::AppId;
 use crate::diagnostic::{Diagnostic, Label, Location};
-use crate::parsed_file::{AppDef, Kind, LinkDef, ParsedFile, Pos, RecordDef};
+use crate::parsed_file::{AppDef, Kind, LinkDef, ParsedFile, Pos, RecordDef, pair_hash};
 use crate::scheme::Schemes;
 use crate::template::UrlTemplate;
 
+#[derive(Clone)]
 pub struct Index {
     files: Vec<Arc<ParsedFile>>,
     apps: Vec<App>,
@@ -33,11 +33,29 @@ pub struct Index {
     record_defs: Vec<(u32, u32)>,
     /// The entries of each merged record, back to back.
     record_entries: Vec<u32>,
-    hasher: DefaultHashBuilder,
+    /// Links whose pair an earlier link has: where conflicts come from.
+    dups: Vec<Dup>,
+    /// Problems of app definitions and aliases.
+    app_diagnostics: Vec<Diagnostic>,
+    /// Problems of single links, with the file's position.
+    link_diagnostics: Vec<(u32, Diagnostic)>,
+    /// All of the above and the conflicts, in that order.
     diagnostics: Vec<Diagnostic>,
 }
 
+/// A link whose pair an earlier link already has.
+#[derive(Clone, Copy)]
+struct Dup {
+    entry: u32,
+    file: u32,
+    link: u32,
+    kind: Kind,
+    /// The kind of the record that has the pair; if it differs, the link was not applied.
+    first_kind: Kind,
+}
+
 /// An application, whether defined under `[apps]` or only named by links.
+#[derive(Clone)]
 pub struct App {
     pub id: AppId,
     /// This app's position in the index.
@@ -57,6 +75,7 @@ struct Entry {
 }
 
 /// Records merged because they share pairs.
+#[derive(Clone)]
 pub struct Record {
     pub kind: Kind,
     /// Its record definitions (as (file, record), in file order) in `Index::record_defs`.
@@ -107,9 +126,12 @@ impl Index {
                 records: Vec::new(),
                 record_defs: Vec::new(),
                 record_entries: Vec::new(),
-                hasher: DefaultHashBuilder::default(),
+                dups: Vec::new(),
+                app_diagnostics: Vec::new(),
+                link_diagnostics: Vec::new(),
                 diagnostics: Vec::new(),
             },
+            snippets: Snippets::default(),
             parent: Vec::new(),
             kinds: Vec::new(),
             record_base: Vec::new(),
@@ -117,7 +139,9 @@ impl Index {
         builder.apps();
         builder.aliases();
         builder.links();
-        builder.finish()
+        let mut index = builder.finish();
+        index.collect_diagnostics();
+        index
     }
 
     pub fn files(&self) -> &[Arc<ParsedFile>] {
@@ -151,7 +175,7 @@ impl Index {
     /// The link for (app, id), exactly, with `app` already an App ID of this index.
     pub fn link(&self, app: &App, id: &str) -> Option<LinkView<'_>> {
         let app_index = self.app_index(app);
-        let hash = self.hasher.hash_one((app_index, id));
+        let hash = pair_hash(app.id.as_str(), id);
         let &entry = self.pairs.find(hash, |&e| {
             let e = &self.entries[e as usize];
             e.app == app_index && self.files[e.file as usize].link_id(self.def(e)) == id
@@ -160,8 +184,7 @@ impl Index {
     }
 
     pub fn app_def(&self, app: &App) -> Option<&AppDef> {
-        app.def
-            .map(|(file, def)| &self.files[file as usize].apps[def as usize])
+        app.def.map(|(file, def)| &self.files[file as usize].apps[def as usize])
     }
 
     pub fn template(&self, app: &App) -> Option<&UrlTemplate> {
@@ -170,21 +193,17 @@ impl Index {
 
     /// The app's human name: from its definition, else from a link, else none.
     pub fn app_name(&self, app: &App) -> Option<&str> {
-        self.app_def(app)
-            .and_then(|d| d.name.as_deref())
-            .or_else(|| {
-                app.link_name.and_then(|(f, l)| {
-                    let file = &self.files[f as usize];
-                    file.link_name(&file.links[l as usize])
-                })
+        self.app_def(app).and_then(|d| d.name.as_deref()).or_else(|| {
+            app.link_name.and_then(|(f, l)| {
+                let file = &self.files[f as usize];
+                file.link_name(&file.links[l as usize])
             })
+        })
     }
 
     pub fn schemes<'a>(&'a self, app: &'a App) -> &'a Schemes {
         static DEFAULT: std::sync::OnceLock<Schemes> = std::sync::OnceLock::new();
-        self.app_def(app)
-            .map(|d| &d.schemes)
-            .unwrap_or_else(|| DEFAULT.get_or_init(Schemes::default))
+        self.app_def(app).map(|d| &d.schemes).unwrap_or_else(|| DEFAULT.get_or_init(Schemes::default))
     }
 
     /// The record a link belongs to.
@@ -193,19 +212,13 @@ impl Index {
     }
 
     /// The links of a record, one per distinct pair, in file order.
-    pub fn record_links<'a>(
-        &'a self,
-        record: &'a Record,
-    ) -> impl Iterator<Item = LinkView<'a>> + 'a {
+    pub fn record_links<'a>(&'a self, record: &'a Record) -> impl Iterator<Item = LinkView<'a>> + 'a {
         let range = record.entries.start as usize..record.entries.end as usize;
         self.record_entries[range].iter().map(|&e| self.view(e))
     }
 
     /// The definitions merged into a record, in file order, with their files.
-    pub fn record_defs<'a>(
-        &'a self,
-        record: &'a Record,
-    ) -> impl Iterator<Item = (&'a ParsedFile, &'a RecordDef)> + 'a {
+    pub fn record_defs<'a>(&'a self, record: &'a Record) -> impl Iterator<Item = (&'a ParsedFile, &'a RecordDef)> + 'a {
         let range = record.defs.start as usize..record.defs.end as usize;
         self.record_defs[range].iter().map(|&(f, r)| {
             let file = &*self.files[f as usize];
@@ -219,13 +232,10 @@ impl Index {
         let needle = query.trim().to_lowercase();
         self.records.iter().filter(move |r| {
             needle.is_empty()
+                || self.record_defs(r).any(|(f, d)| f.record_name(d).to_lowercase().contains(&needle))
                 || self
-                    .record_defs(r)
-                    .any(|(f, d)| f.record_name(d).to_lowercase().contains(&needle))
-                || self.record_links(r).any(|l| {
-                    l.app.id.as_str().contains(&needle)
-                        || l.id().to_lowercase().contains(&needle)
-                })
+                    .record_links(r)
+                    .any(|l| l.app.id.as_str().contains(&needle) || l.id().to_lowercase().contains(&needle))
         })
     }
 
@@ -234,6 +244,129 @@ impl Index {
         let (file, def) = self.record_defs[record.defs.start as usize];
         let file = &self.files[file as usize];
         file.record_name(&file.records[def as usize])
+    }
+
+    /// A link's URL must be allowed by its app, and a link without one needs a template.
+    /// Returns the problem, and whether the link is applied anyway.
+    fn check_link(
+        &self,
+        file: &ParsedFile,
+        def: &LinkDef,
+        app: u32,
+        snippets: &mut Snippets,
+    ) -> (Option<Diagnostic>, bool) {
+        let index = self;
+        let app = &index.apps[app as usize];
+        match file.link_scheme(def) {
+            Some(scheme) => {
+                let schemes = index.schemes(app);
+                if schemes.allows(scheme) {
+                    return (None, true);
+                }
+                let hint = match app.def {
+                    Some(_) => format!("add it to the app's `schemes` (now {})", schemes.describe()),
+                    None => format!("define `[apps.\"{}\"]` with `schemes = [\"{scheme}\"]`", app.id),
+                };
+                let d = Diagnostic::error(
+                    format!("`{scheme}:` URLs are not allowed for `{}`; the link is not applied", app.id),
+                    snippets.label(file, def.at, "this link"),
+                )
+                .with_hint(Some(hint));
+                (Some(d), false)
+            }
+            None if index.template(app).is_none() => {
+                let d = Diagnostic::error(
+                    format!("the link to `{}` has no `url`, and the app has no URL template", app.id),
+                    snippets.label(file, def.at, "this link cannot be resolved"),
+                )
+                .with_hint(Some(format!(
+                    "add `url = \"https://…\"` to the link, or a `url` template to `[apps.\"{}\"]`",
+                    app.id
+                )));
+                (Some(d), true)
+            }
+            None => (None, true),
+        }
+    }
+
+    /// Conflicts, from the links that met their pair again.
+    fn dup_diagnostic(&self, dup: &Dup, snippets: &mut Snippets) -> Option<Diagnostic> {
+        let entry = &self.entries[dup.entry as usize];
+        let (file, first_file) = (&*self.files[dup.file as usize], &*self.files[entry.file as usize]);
+        let (def, first) = (&file.links[dup.link as usize], &first_file.links[entry.link as usize]);
+        let app_id = &self.apps[entry.app as usize].id;
+        let id = file.link_id(def);
+        let (kind, first_kind) = (dup.kind, dup.first_kind);
+        if kind != first_kind {
+            let d = Diagnostic::error(
+                format!("`{app_id} {id}` is on a {kind} here and on a {first_kind} before; the link is not applied"),
+                snippets.label(file, def.at, format!("on a {kind}")),
+            )
+            .with_label(snippets.label(first_file, first.at, "first defined here"))
+            .with_hint(Some("a pair names one record, so it cannot be both; remove one"));
+            return Some(d);
+        }
+        match (first_file.link_url(first), file.link_url(def)) {
+            (Some(a), Some(b)) if a != b => Some(
+                Diagnostic::error(
+                    format!("`{app_id} {id}` has two different URLs; the first is used"),
+                    snippets.label(file, def.at, format!("URL {b}")),
+                )
+                .with_label(snippets.label(first_file, first.at, "first defined here"))
+                .with_hint(Some(format!("the first says {a}"))),
+            ),
+            _ => None,
+        }
+    }
+
+    /// Materialises `diagnostics`: apps, single links in file order, then conflicts in file order.
+    fn collect_diagnostics(&mut self) {
+        let mut snippets = Snippets::default();
+        let mut dups = self.dups.clone();
+        dups.sort_by_key(|d| (d.file, d.link));
+        let conflicts: Vec<Diagnostic> = dups.iter().filter_map(|d| self.dup_diagnostic(d, &mut snippets)).collect();
+        self.link_diagnostics.sort_by_key(|(f, _)| *f);
+        self.diagnostics = self
+            .app_diagnostics
+            .iter()
+            .chain(self.link_diagnostics.iter().map(|(_, d)| d))
+            .cloned()
+            .chain(conflicts)
+            .collect();
+    }
+
+    /// The index with some files replaced by new versions of the same shape (same
+    /// apps, records, and pairs; URLs, names and places may differ): the lookup
+    /// structure is copied, not rebuilt, and only the problems are looked at
+    /// again. `None` when a file's shape changed, so that only a full build will do.
+    pub fn patch(&self, replaced: &[(usize, Arc<ParsedFile>)]) -> Option<Index> {
+        let mut snippets = Snippets::default();
+        let mut new_diagnostics = Vec::new();
+        for (position, new) in replaced {
+            let old = self.files.get(*position)?;
+            if !same_shape(old, new) {
+                return None;
+            }
+            let apps: Vec<u32> =
+                new.link_apps.iter().map(|a| self.app_names.get(a.as_str()).copied()).collect::<Option<_>>()?;
+            for (old_def, def) in old.links.iter().zip(&new.links) {
+                let app = apps[def.app as usize];
+                let (_, was_applied) = self.check_link(old, old_def, app, &mut Snippets::none());
+                let (problem, applied) = self.check_link(new, def, app, &mut snippets);
+                if applied != was_applied {
+                    return None;
+                }
+                new_diagnostics.extend(problem.map(|d| (*position as u32, d)));
+            }
+        }
+        let mut index = self.clone();
+        for (position, new) in replaced {
+            index.files[*position] = new.clone();
+        }
+        index.link_diagnostics.retain(|(f, _)| !replaced.iter().any(|(p, _)| *p as u32 == *f));
+        index.link_diagnostics.extend(new_diagnostics);
+        index.collect_diagnostics();
+        Some(index)
     }
 
     fn app_index(&self, app: &App) -> u32 {
@@ -247,17 +380,13 @@ impl Index {
     fn view(&self, entry: u32) -> LinkView<'_> {
         let e = &self.entries[entry as usize];
         let file = &*self.files[e.file as usize];
-        LinkView {
-            app: &self.apps[e.app as usize],
-            def: &file.links[e.link as usize],
-            file,
-            record: e.record,
-        }
+        LinkView { app: &self.apps[e.app as usize], def: &file.links[e.link as usize], file, record: e.record }
     }
 }
 
 struct Builder {
     index: Index,
+    snippets: Snippets,
     /// Union-find over all record definitions, numbered across files.
     parent: Vec<u32>,
     kinds: Vec<Kind>,
@@ -272,17 +401,16 @@ impl Builder {
             for (a, def) in file.apps.iter().enumerate() {
                 match index.app_names.get(def.id.as_str()) {
                     Some(&existing) => {
-                        let (ef, ea) = index.apps[existing as usize]
-                            .def
-                            .expect("defined apps come first");
+                        let (ef, ea) = index.apps[existing as usize].def.expect("defined apps come first");
                         let first = &index.files[ef as usize];
                         let earlier = &first.apps[ea as usize];
                         let same = earlier.template == def.template
                             && earlier.name == def.name
                             && earlier.schemes == def.schemes;
                         if !same {
-                            index.diagnostics.push(
+                            index.app_diagnostics.push(
                                 conflict(
+                                    &mut Snippets::default(),
                                     format!("`{}` is defined twice, differently", def.id),
                                     file,
                                     def.at,
@@ -295,9 +423,7 @@ impl Builder {
                         }
                     }
                     None => {
-                        index
-                            .app_names
-                            .insert(def.id.as_str().into(), index.apps.len() as u32);
+                        index.app_names.insert(def.id.as_str().into(), index.apps.len() as u32);
                         index.apps.push(App {
                             number: index.apps.len() as u32,
                             id: def.id.clone(),
@@ -327,7 +453,8 @@ impl Builder {
                         if real_app.id == *alias {
                             let (rf, ra) = real_app.def.expect("only definitions exist yet");
                             let other = &index.files[rf as usize];
-                            index.diagnostics.push(conflict(
+                            index.app_diagnostics.push(conflict(
+                                &mut Snippets::default(),
                                 format!("`{alias}` is in `formerly` of `{}`, but it is an app of its own", def.id),
                                 file,
                                 *at,
@@ -340,8 +467,9 @@ impl Builder {
                     }
                     if let Some(&(other_file, other_at)) = claimed.get(alias.as_str()) {
                         let other = &index.files[other_file as usize];
-                        index.diagnostics.push(
+                        index.app_diagnostics.push(
                             conflict(
+                                &mut Snippets::default(),
                                 format!("`{alias}` is in `formerly` of two apps"),
                                 file,
                                 *at,
@@ -378,53 +506,56 @@ impl Builder {
             self.record_base.push(self.parent.len() as u32);
             // Each App ID a file names is looked up once, not once per link.
             let apps: Vec<u32> = (0..file.link_apps.len()).map(|a| self.app_for_links(f as u32, file, a)).collect();
+            // Links naming an alias hashed it, not their app: they hash again.
+            let aliased: Vec<bool> =
+                apps.iter().zip(&file.link_apps).map(|(&a, id)| self.index.apps[a as usize].id != *id).collect();
             for record in &file.records {
                 let global = self.parent.len() as u32;
                 self.parent.push(global);
                 self.kinds.push(record.kind);
                 for l in record.links.clone() {
-                    let app = apps[file.links[l as usize].app as usize];
-                    self.link(&files, f as u32, l, app, global);
+                    let file_app = file.links[l as usize].app as usize;
+                    self.link(&files, f as u32, l, (apps[file_app], aliased[file_app]), global);
                 }
             }
         }
     }
 
-    fn link(&mut self, files: &[Arc<ParsedFile>], f: u32, l: u32, app: u32, global: u32) {
+    fn link(&mut self, files: &[Arc<ParsedFile>], f: u32, l: u32, (app, aliased): (u32, bool), global: u32) {
         let file = &*files[f as usize];
         let def = &file.links[l as usize];
-        let (problem, applied) = self.check_link(file, def, app);
-        self.index.diagnostics.extend(problem);
+        let (problem, applied) = self.index.check_link(file, def, app, &mut self.snippets);
+        self.index.link_diagnostics.extend(problem.map(|d| (f, d)));
         if !applied {
             return;
         }
         let id = file.link_id(def);
-        let hash = self.index.hasher.hash_one((app, id));
-        let entries = &self.index.entries;
-        let found = self
-            .index
-            .pairs
-            .find(hash, |&e| {
-                let e = &entries[e as usize];
-                let other = &files[e.file as usize];
-                e.app == app && other.link_id(&other.links[e.link as usize]) == id
-            })
-            .copied();
-        let Some(existing) = found else {
-            let n = self.index.entries.len() as u32;
-            self.index.entries.push(Entry {
-                file: f,
-                link: l,
-                app,
-                record: global,
-            });
-            let (entries, hasher) = (&self.index.entries, &self.index.hasher);
-            self.index.pairs.insert_unique(hash, n, |&e| {
-                let e = &entries[e as usize];
-                let other = &files[e.file as usize];
-                hasher.hash_one((e.app, other.link_id(&other.links[e.link as usize])))
-            });
-            return;
+        let app_id = &self.index.apps[app as usize].id;
+        // Files hash pairs under the App ID they name; an alias must hash as its app.
+        let hash = if aliased { pair_hash(app_id.as_str(), id) } else { file.hashes[l as usize] };
+        let Index { entries, pairs, apps, .. } = &mut self.index;
+        let hash_of = |e: &u32| {
+            let e = &entries[*e as usize];
+            let other = &files[e.file as usize];
+            let link = &other.links[e.link as usize];
+            if other.link_app(link) == &apps[e.app as usize].id {
+                other.hashes[e.link as usize]
+            } else {
+                pair_hash(apps[e.app as usize].id.as_str(), other.link_id(link))
+            }
+        };
+        let same = |e: &u32| {
+            let e = &entries[*e as usize];
+            let other = &files[e.file as usize];
+            e.app == app && other.link_id(&other.links[e.link as usize]) == id
+        };
+        let existing = match pairs.entry(hash, same, hash_of) {
+            hashbrown::hash_table::Entry::Occupied(occupied) => *occupied.get(),
+            hashbrown::hash_table::Entry::Vacant(vacant) => {
+                vacant.insert(entries.len() as u32);
+                entries.push(Entry { file: f, link: l, app, record: global });
+                return;
+            }
         };
         let entry = self.index.entries[existing as usize];
         let first_file = &*files[entry.file as usize];
@@ -432,97 +563,31 @@ impl Builder {
         // Records merge only with records of their kind, so any member's kind is the root's.
         let first_kind = self.kinds[entry.record as usize];
         let kind = self.kinds[global as usize];
-        let app_id = &self.index.apps[app as usize].id;
+        self.index.dups.push(Dup { entry: existing, file: f, link: l, kind, first_kind });
         if first_kind != kind {
-            let d = conflict(
-                format!("`{app_id} {id}` is on a {kind} here and on a {first_kind} before; the link is not applied"),
-                file,
-                def.at,
-                format!("on a {kind}"),
-                first_file,
-                first.at,
-            )
-            .with_hint(Some("a pair names one record, so it cannot be both; remove one"));
-            self.index.diagnostics.push(d);
-            return;
+            return; // not applied: reported as a conflict
         }
-        match (first_file.link_url(first), file.link_url(def)) {
-            (Some(a), Some(b)) if a != b => {
-                let d = conflict(
-                    format!("`{app_id} {id}` has two different URLs; the first is used"),
-                    file,
-                    def.at,
-                    format!("URL {b}"),
-                    first_file,
-                    first.at,
-                )
-                .with_hint(Some(format!("the first says {a}")));
-                self.index.diagnostics.push(d);
-            }
-            (None, Some(_)) => {
-                let e = &mut self.index.entries[existing as usize];
-                e.file = f;
-                e.link = l;
-            }
-            _ => {}
+        if first_file.link_url(first).is_none() && file.link_url(def).is_some() {
+            // The first link with a URL gives the pair its URL.
+            let e = &mut self.index.entries[existing as usize];
+            e.file = f;
+            e.link = l;
         }
         self.union(entry.record, global);
-    }
-
-    /// A link's URL must be allowed by its app, and a link without one needs a template.
-    /// Returns the problem, and whether the link is applied anyway.
-    fn check_link(&self, file: &ParsedFile, def: &LinkDef, app: u32) -> (Option<Diagnostic>, bool) {
-        let index = &self.index;
-        let app = &index.apps[app as usize];
-        match file.link_scheme(def) {
-            Some(scheme) => {
-                let schemes = index.schemes(app);
-                if schemes.allows(scheme) {
-                    return (None, true);
-                }
-                let hint = match app.def {
-                    Some(_) => format!("add it to the app's `schemes` (now {})", schemes.describe()),
-                    None => format!("define `[apps.\"{}\"]` with `schemes = [\"{scheme}\"]`", app.id),
-                };
-                let d = Diagnostic::error(
-                    format!("`{scheme}:` URLs are not allowed for `{}`; the link is not applied", app.id),
-                    line_label(file, def.at, "this link"),
-                )
-                .with_hint(Some(hint));
-                (Some(d), false)
-            }
-            None if index.template(app).is_none() => {
-                let d = Diagnostic::error(
-                    format!("the link to `{}` has no `url`, and the app has no URL template", app.id),
-                    line_label(file, def.at, "this link cannot be resolved"),
-                )
-                .with_hint(Some(format!(
-                    "add `url = \"https://…\"` to the link, or a `url` template to `[apps.\"{}\"]`",
-                    app.id
-                )));
-                (Some(d), true)
-            }
-            None => (None, true),
-        }
     }
 
     /// The app for a file's `a`-th linked App ID: aliases mapped, apps that only
     /// links name added, and the first name a link gives remembered.
     fn app_for_links(&mut self, f: u32, file: &ParsedFile, a: usize) -> u32 {
         let id = &file.link_apps[a];
-        let named = file.links.iter().position(|l| l.app as usize == a && l.name.is_some());
+        let named = file.first_named[a];
         let index = &mut self.index;
         let app = match index.app_names.get(id.as_str()) {
             Some(&app) => app,
             None => {
                 let app = index.apps.len() as u32;
                 index.app_names.insert(id.as_str().into(), app);
-                index.apps.push(App {
-                    number: app,
-                    id: id.clone(),
-                    def: None,
-                    link_name: None,
-                });
+                index.apps.push(App { number: app, id: id.clone(), def: None, link_name: None });
                 app
             }
         };
@@ -530,7 +595,7 @@ impl Builder {
         if app_ref.link_name.is_none()
             && let Some(l) = named
         {
-            app_ref.link_name = Some((f, l as u32));
+            app_ref.link_name = Some((f, l));
         }
         app
     }
@@ -620,31 +685,63 @@ fn prefix_sums(counts: &[u32]) -> Vec<u32> {
         .collect()
 }
 
-/// A label for a place found after parsing: the file is re-read for its line
-/// only if it still holds the version that was parsed.
-fn line_label(file: &ParsedFile, at: Pos, text: impl Into<String>) -> Label {
-    let location = Location {
-        file: file.path.clone(),
-        line: at.line,
-        column: at.column,
-    };
-    let mut label = Label::at(location, text);
-    if let Ok(bytes) = std::fs::read(&file.path)
-        && crate::parsed_file::fingerprint(&bytes) == file.fingerprint
-    {
-        let text = String::from_utf8_lossy(&bytes);
-        if let Some(line) = text.lines().nth(at.line as usize - 1) {
-            let start = line
-                .char_indices()
-                .nth(at.column as usize - 1)
-                .map_or(line.len(), |(i, _)| i);
+/// Whether two versions of a file have the same shape: the same apps, records and
+/// pairs in the same places of their lists, each link with or without URL and name
+/// as before. Then an index built with one is right for the other too.
+fn same_shape(old: &ParsedFile, new: &ParsedFile) -> bool {
+    old.apps == new.apps
+        && old.link_apps == new.link_apps
+        && old.records.len() == new.records.len()
+        && old.records.iter().zip(&new.records).all(|(a, b)| a.kind == b.kind && a.links == b.links)
+        && old.links.len() == new.links.len()
+        && old.links.iter().zip(&new.links).all(|(a, b)| {
+            a.app == b.app
+                && old.link_id(a) == new.link_id(b)
+                && a.url.is_some() == b.url.is_some()
+                && a.name.is_some() == b.name.is_some()
+        })
+}
+
+/// Labels for places found after parsing. A file is re-read for its lines only if
+/// it still holds the version that was parsed, once, and only for the first
+/// `BUDGET` labels: a file with ten thousand conflicts must not be read ten thousand times.
+#[derive(Default)]
+struct Snippets {
+    used: usize,
+    texts: HashMap<String, Option<String>>,
+    off: bool,
+}
+
+impl Snippets {
+    const BUDGET: usize = 200;
+
+    fn none() -> Snippets {
+        Snippets { off: true, ..Snippets::default() }
+    }
+
+    fn label(&mut self, file: &ParsedFile, at: Pos, text: impl Into<String>) -> Label {
+        let location = Location { file: file.path.clone(), line: at.line, column: at.column };
+        let mut label = Label::at(location, text);
+        if self.off || self.used >= Self::BUDGET {
+            return label;
+        }
+        self.used += 1;
+        let source = self.texts.entry(file.path.clone()).or_insert_with(|| {
+            std::fs::read(&file.path)
+                .ok()
+                .filter(|bytes| crate::parsed_file::fingerprint(bytes) == file.fingerprint)
+                .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+        });
+        if let Some(line) = source.as_deref().and_then(|text| text.lines().nth(at.line as usize - 1)) {
+            let start = line.char_indices().nth(at.column as usize - 1).map_or(line.len(), |(i, _)| i);
             label.snippet = Some((line.to_owned(), start..line.len()));
         }
+        label
     }
-    label
 }
 
 fn conflict(
+    snippets: &mut Snippets,
     message: String,
     file: &ParsedFile,
     at: Pos,
@@ -652,7 +749,7 @@ fn conflict(
     first: &ParsedFile,
     first_at: Pos,
 ) -> Diagnostic {
-    Diagnostic::error(message, line_label(file, at, text)).with_label(line_label(
+    Diagnostic::error(message, snippets.label(file, at, text)).with_label(snippets.label(
         first,
         first_at,
         "first defined here",

@@ -14,10 +14,7 @@ pub enum LinkUrlError {
     #[error(transparent)]
     Scheme(#[from] SchemeError),
     #[error("`{url}` is not a valid URL: {reason}")]
-    Invalid {
-        url: String,
-        reason: url::ParseError,
-    },
+    Invalid { url: String, reason: url::ParseError },
 }
 
 impl LinkUrl {
@@ -26,10 +23,7 @@ impl LinkUrl {
             return Err(LinkUrlError::NotAbsolute(input.to_owned()));
         };
         scheme::check(scheme)?;
-        let url = url::Url::parse(input).map_err(|reason| LinkUrlError::Invalid {
-            url: input.to_owned(),
-            reason,
-        })?;
+        let url = url::Url::parse(input).map_err(|reason| LinkUrlError::Invalid { url: input.to_owned(), reason })?;
         Ok(LinkUrl(String::from(url).into()))
     }
 
@@ -55,37 +49,16 @@ mod tests {
 
     #[test]
     fn canonical_form() {
-        assert_eq!(
-            LinkUrl::parse("HTTPS://GitHub.com").unwrap().as_str(),
-            "https://github.com/"
-        );
-        assert_eq!(
-            LinkUrl::parse("slack://channel?id=1").unwrap().scheme(),
-            "slack"
-        );
+        assert_eq!(LinkUrl::parse("HTTPS://GitHub.com").unwrap().as_str(), "https://github.com/");
+        assert_eq!(LinkUrl::parse("slack://channel?id=1").unwrap().scheme(), "slack");
     }
 
     #[test]
     fn refusals() {
-        assert!(matches!(
-            LinkUrl::parse("/ada"),
-            Err(LinkUrlError::NotAbsolute(_))
-        ));
-        assert!(matches!(
-            LinkUrl::parse("github.com/ada"),
-            Err(LinkUrlError::NotAbsolute(_))
-        ));
-        assert!(matches!(
-            LinkUrl::parse("JavaScript:alert(1)"),
-            Err(LinkUrlError::Scheme(SchemeError::Dangerous(_)))
-        ));
-        assert!(matches!(
-            LinkUrl::parse("https://exa mple.com/"),
-            Err(LinkUrlError::Invalid { .. })
-        ));
-        assert!(matches!(
-            LinkUrl::parse("https://"),
-            Err(LinkUrlError::Invalid { .. })
-        ));
+        assert!(matches!(LinkUrl::parse("/ada"), Err(LinkUrlError::NotAbsolute(_))));
+        assert!(matches!(LinkUrl::parse("github.com/ada"), Err(LinkUrlError::NotAbsolute(_))));
+        assert!(matches!(LinkUrl::parse("JavaScript:alert(1)"), Err(LinkUrlError::Scheme(SchemeError::Dangerous(_)))));
+        assert!(matches!(LinkUrl::parse("https://exa mple.com/"), Err(LinkUrlError::Invalid { .. })));
+        assert!(matches!(LinkUrl::parse("https://"), Err(LinkUrlError::Invalid { .. })));
     }
 }

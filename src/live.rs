@@ -42,6 +42,8 @@ pub struct ReloadReport {
     #[serde(serialize_with = "rfc3339")]
     pub at: SystemTime,
     pub duration_ms: f64,
+    /// Whether the index was patched (files kept their shape) or rebuilt.
+    pub patched: bool,
     pub changed: Vec<String>,
     pub added: Vec<String>,
     pub removed: Vec<String>,
@@ -69,15 +71,9 @@ impl Reloader {
     pub fn start(paths: Vec<PathBuf>) -> Reloader {
         let started = Instant::now();
         let catalog = Catalog::load(paths);
-        let snapshot = snapshot(&catalog, 0, started.elapsed(), Refresh::default());
-        let live = Arc::new(Live {
-            current: ArcSwap::from_pointee(snapshot),
-        });
-        Reloader {
-            catalog,
-            live,
-            generation: 0,
-        }
+        let snapshot = snapshot(&catalog, None, 0, started.elapsed(), Refresh::default());
+        let live = Arc::new(Live { current: ArcSwap::from_pointee(snapshot) });
+        Reloader { catalog, live, generation: 0 }
     }
 
     pub fn live(&self) -> Arc<Live> {
@@ -95,23 +91,16 @@ impl Reloader {
             return deferred;
         }
         self.generation += 1;
-        let snapshot = snapshot(&self.catalog, self.generation, started.elapsed(), refresh);
+        let previous = self.live.load();
+        let snapshot = snapshot(&self.catalog, Some(&previous.index), self.generation, started.elapsed(), refresh);
+        drop(previous);
         let report = snapshot.reload.clone();
         let links = snapshot.index.link_count();
         let errors = snapshot.diagnostics.iter().filter(|d| d.is_error()).count();
-        let before: std::collections::HashSet<String> = self
-            .live
-            .load()
-            .diagnostics
-            .iter()
-            .map(ToString::to_string)
-            .collect();
-        let new: Vec<String> = snapshot
-            .diagnostics
-            .iter()
-            .map(ToString::to_string)
-            .filter(|d| !before.contains(d))
-            .collect();
+        let before: std::collections::HashSet<String> =
+            self.live.load().diagnostics.iter().map(ToString::to_string).collect();
+        let new: Vec<String> =
+            snapshot.diagnostics.iter().map(ToString::to_string).filter(|d| !before.contains(d)).collect();
         self.live.current.store(Arc::new(snapshot));
         tracing::info!(
             generation = report.generation,
@@ -119,6 +108,7 @@ impl Reloader {
             removed = report.removed.len(),
             links,
             errors,
+            patched = report.patched,
             ms = format!("{:.1}", started.elapsed().as_secs_f64() * 1000.0),
             "reloaded: {}",
             describe(&report)
@@ -132,17 +122,17 @@ impl Reloader {
 
 fn snapshot(
     catalog: &Catalog,
+    previous: Option<&Index>,
     generation: u64,
     parse_time: Duration,
     refresh: Refresh,
 ) -> Snapshot {
     let started = Instant::now();
-    let index = catalog.index();
-    let diagnostics: Vec<Diagnostic> = catalog
-        .diagnostics()
-        .chain(index.diagnostics())
-        .cloned()
-        .collect();
+    let (index, patched) = match previous {
+        Some(previous) => catalog.index_from(previous),
+        None => (catalog.index(), false),
+    };
+    let diagnostics: Vec<Diagnostic> = catalog.diagnostics().chain(index.diagnostics()).cloned().collect();
     let files = catalog
         .files()
         .iter()
@@ -162,6 +152,7 @@ fn snapshot(
             generation,
             at: SystemTime::now(),
             duration_ms: (parse_time + started.elapsed()).as_secs_f64() * 1000.0,
+            patched,
             changed: shown(refresh.changed),
             added: shown(refresh.added),
             removed: shown(refresh.removed),
@@ -171,11 +162,7 @@ fn snapshot(
 
 fn describe(report: &ReloadReport) -> String {
     let mut parts = Vec::new();
-    for (word, list) in [
-        ("changed", &report.changed),
-        ("added", &report.added),
-        ("removed", &report.removed),
-    ] {
+    for (word, list) in [("changed", &report.changed), ("added", &report.added), ("removed", &report.removed)] {
         if !list.is_empty() {
             parts.push(format!("{word} {}", list.join(", ")));
         }

@@ -85,10 +85,7 @@ pub fn parse(path: &str, bytes: &[u8]) -> FileOutcome {
                 src.label(e.valid_up_to()..e.valid_up_to(), "invalid byte here"),
             )
             .with_hint(Some("save the file as UTF-8"));
-            return FileOutcome {
-                parsed: None,
-                diagnostics: vec![diagnostic],
-            };
+            return FileOutcome { parsed: None, diagnostics: vec![diagnostic] };
         }
     };
     let mut file = FileParser {
@@ -97,12 +94,9 @@ pub fn parse(path: &str, bytes: &[u8]) -> FileOutcome {
         parsed: ParsedFile::new(path.to_owned(), fingerprint(bytes)),
     };
     file.parse_document();
-    file.parsed.shrink();
+    file.parsed.finish();
     let has_errors = file.diagnostics.iter().any(Diagnostic::is_error);
-    FileOutcome {
-        parsed: (!has_errors).then_some(file.parsed),
-        diagnostics: file.diagnostics,
-    }
+    FileOutcome { parsed: (!has_errors).then_some(file.parsed), diagnostics: file.diagnostics }
 }
 
 struct FileParser<'a> {
@@ -146,12 +140,7 @@ impl<'a> FileParser<'a> {
     fn apps(&mut self, value: Spanned<DeValue<'a>>) {
         let span = value.span();
         let DeValue::Table(apps) = value.into_inner() else {
-            return self.error(
-                span,
-                "`apps` must be a table",
-                "",
-                Some("write `[apps.\"example.com\"]`"),
-            );
+            return self.error(span, "`apps` must be a table", "", Some("write `[apps.\"example.com\"]`"));
         };
         let mut apps: Vec<_> = apps.into_iter().collect();
         apps.sort_by_key(|(key, _)| key.span().start);
@@ -192,20 +181,12 @@ impl<'a> FileParser<'a> {
                 Schemes::new(checked)
             }
         };
-        let template = raw
-            .url
-            .as_ref()
-            .and_then(|url| self.template(url, &schemes));
+        let template = raw.url.as_ref().and_then(|url| self.template(url, &schemes));
         let mut formerly = Vec::new();
         for old in raw.formerly.iter().flatten() {
             if let Some(old_id) = self.app_id(old.get_ref(), old.span()) {
                 if old_id == id {
-                    self.error(
-                        old.span(),
-                        format!("`{id}` names itself in `formerly`"),
-                        "",
-                        None::<String>,
-                    );
+                    self.error(old.span(), format!("`{id}` names itself in `formerly`"), "", None::<String>);
                 } else {
                     formerly.push((old_id, self.pos(old.span())));
                 }
@@ -298,9 +279,7 @@ impl<'a> FileParser<'a> {
             match key.get_ref().as_ref() {
                 "name" => {
                     has_name = true;
-                    name = self
-                        .deserialize::<Spanned<String>>(value)
-                        .and_then(|n| self.name(n));
+                    name = self.deserialize::<Spanned<String>>(value).and_then(|n| self.name(n));
                 }
                 "links" => {
                     let links_span = value.span();
@@ -324,22 +303,12 @@ impl<'a> FileParser<'a> {
                     let hint = closest(other, ["name", "links"])
                         .map(|s| format!("did you mean `{s}`?"))
                         .unwrap_or_else(|| "a record has `name` and `links`".into());
-                    self.error(
-                        key.span(),
-                        format!("unknown key `{other}` in a {kind}"),
-                        "",
-                        Some(hint),
-                    );
+                    self.error(key.span(), format!("unknown key `{other}` in a {kind}"), "", Some(hint));
                 }
             }
         }
         if !has_name {
-            self.error(
-                span.start..span.start,
-                format!("this {kind} has no `name`"),
-                "",
-                Some("add `name = \"…\"`"),
-            );
+            self.error(span.start..span.start, format!("this {kind} has no `name`"), "", Some("add `name = \"…\"`"));
         }
         if self.error_count() != errors_before {
             self.parsed.links.truncate(first_link);
@@ -358,15 +327,13 @@ impl<'a> FileParser<'a> {
     fn link(&mut self, link: RawLink, at: Range<usize>) {
         let app = self.app_id(link.app.get_ref(), link.app.span());
         let id = self.unique_id(link.id);
-        let url = link
-            .url
-            .and_then(|url| match LinkUrl::parse(url.get_ref()) {
-                Ok(checked) => Some(checked),
-                Err(e) => {
-                    self.error(url.span(), e.to_string(), "", url_hint(url.get_ref()));
-                    None
-                }
-            });
+        let url = link.url.and_then(|url| match LinkUrl::parse(url.get_ref()) {
+            Ok(checked) => Some(checked),
+            Err(e) => {
+                self.error(url.span(), e.to_string(), "", url_hint(url.get_ref()));
+                None
+            }
+        });
         let name = link.name.and_then(|name| self.name(name));
         if let (Some(app), Some(id)) = (app, id) {
             let at = self.pos(at);
@@ -377,10 +344,7 @@ impl<'a> FileParser<'a> {
     fn app_id(&mut self, text: &str, span: Range<usize>) -> Option<AppId> {
         AppId::parse(text)
             .map_err(|e| {
-                let hint = e
-                    .suggestion
-                    .as_ref()
-                    .map(|s| format!("did you mean `{s}`?"));
+                let hint = e.suggestion.as_ref().map(|s| format!("did you mean `{s}`?"));
                 self.error(span, e.to_string(), "", hint);
             })
             .ok()
@@ -392,34 +356,22 @@ impl<'a> FileParser<'a> {
             RawId::Text(text) => Cow::Borrowed(text),
             RawId::Number(n) => Cow::Owned(n.to_string()),
         };
-        UniqueId::parse(&text)
-            .map_err(|e| self.error(span, e.to_string(), "", None::<String>))
-            .ok()
+        UniqueId::parse(&text).map_err(|e| self.error(span, e.to_string(), "", None::<String>)).ok()
     }
 
     fn name(&mut self, name: Spanned<String>) -> Option<Box<str>> {
         let span = name.span();
         let name = name.into_inner();
         if name.trim().is_empty() || name.chars().any(char::is_control) {
-            self.error(
-                span,
-                "a name must not be empty or hold control characters",
-                "",
-                None::<String>,
-            );
+            self.error(span, "a name must not be empty or hold control characters", "", None::<String>);
             return None;
         }
         Some(name.into())
     }
 
-    fn deserialize<T: for<'de> Deserialize<'de>>(
-        &mut self,
-        value: Spanned<DeValue<'a>>,
-    ) -> Option<T> {
+    fn deserialize<T: for<'de> Deserialize<'de>>(&mut self, value: Spanned<DeValue<'a>>) -> Option<T> {
         let span = value.span();
-        T::deserialize(ValueDeserializer::from(value))
-            .map_err(|e| self.toml_error(&e, span))
-            .ok()
+        T::deserialize(ValueDeserializer::from(value)).map_err(|e| self.toml_error(&e, span)).ok()
     }
 
     /// Reports a `toml` error at its own span, else at `fallback`.
@@ -429,9 +381,7 @@ impl<'a> FileParser<'a> {
         let hint = message
             .strip_prefix("unknown field `")
             .and_then(|rest| rest.split('`').next())
-            .map(|field| {
-                format!("a misspelt key would drop what it holds, so `{field}` is refused")
-            });
+            .map(|field| format!("a misspelt key would drop what it holds, so `{field}` is refused"));
         self.error(span, message, "", hint);
     }
 
@@ -443,8 +393,7 @@ impl<'a> FileParser<'a> {
         hint: Option<impl Into<String>>,
     ) {
         let label = self.src.label(span, label);
-        self.diagnostics
-            .push(Diagnostic::error(message, label).with_hint(hint));
+        self.diagnostics.push(Diagnostic::error(message, label).with_hint(hint));
     }
 
     fn error_count(&self) -> usize {
@@ -461,10 +410,7 @@ impl<'a> FileParser<'a> {
     fn inside_string(&self, span: &Range<usize>, value: &str, offset: usize) -> Range<usize> {
         let raw = self.src.text.get(span.clone()).unwrap_or("");
         let quote = raw.chars().next().unwrap_or('"');
-        if raw.len() == value.len() + 2
-            && raw[1..raw.len() - 1] == *value
-            && (quote == '\'' || !value.contains('\\'))
-        {
+        if raw.len() == value.len() + 2 && raw[1..raw.len() - 1] == *value && (quote == '\'' || !value.contains('\\')) {
             let at = span.start + 1 + offset.min(value.len());
             at..span.end - 1
         } else {
@@ -478,9 +424,7 @@ fn url_hint(url: &str) -> Option<String> {
         Some(path) => format!("https://example.com/{path}"),
         None => format!("https://{url}"),
     };
-    scheme::of(url)
-        .is_none()
-        .then(|| format!("write the full URL with its scheme, like `{example}`"))
+    scheme::of(url).is_none().then(|| format!("write the full URL with its scheme, like `{example}`"))
 }
 
 /// The candidate closest to `word`, if it is close enough to be a likely typo.

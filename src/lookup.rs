@@ -46,11 +46,7 @@ pub struct Found {
 #[derive(Debug)]
 pub enum Failure {
     /// Nothing has that pair; `json` is the answer's `{"error": ...}` document.
-    NotFound {
-        message: String,
-        suggestions: Vec<String>,
-        json: serde_json::Value,
-    },
+    NotFound { message: String, suggestions: Vec<String>, json: serde_json::Value },
     /// The daemon answered something that is not a usable URL.
     Unusable(String),
     /// The daemon answered but not as applinkd would.
@@ -58,11 +54,7 @@ pub enum Failure {
 }
 
 /// Resolves `target` from the files at `paths` (when `-c` was given), else the daemon, else the default files.
-pub fn find(
-    given: &[PathBuf],
-    target: &Target,
-    to: Option<&str>,
-) -> (Result<Found, Failure>, Vec<String>) {
+pub fn find(given: &[PathBuf], target: &Target, to: Option<&str>) -> (Result<Found, Failure>, Vec<String>) {
     let mut warnings = Vec::new();
     if given.is_empty() {
         let base = std::env::var(DAEMON_ENV).unwrap_or_else(|_| DEFAULT_DAEMON.to_owned());
@@ -74,9 +66,8 @@ pub fn find(
     let catalog = Catalog::load(crate::config_paths::from_arguments(given));
     let broken = catalog.diagnostics().filter(|d| d.is_error()).count();
     if broken > 0 {
-        warnings.push(format!(
-            "{broken} error(s) in the link files; what they hold is not applied (run `applinkd check`)"
-        ));
+        warnings
+            .push(format!("{broken} error(s) in the link files; what they hold is not applied (run `applinkd check`)"));
     }
     let index = catalog.index();
     let answer = match index.resolve(&target.app, &target.id, to) {
@@ -108,8 +99,8 @@ struct Answer {
 
 /// Builds a `Found` from a resolution's JSON, checking the URL as a link file would be.
 fn found(json: &serde_json::Value, via: Via) -> Result<Found, Failure> {
-    let answer: Answer = serde_json::from_value(json.clone())
-        .map_err(|e| Failure::Daemon(format!("unexpected answer: {e}")))?;
+    let answer: Answer =
+        serde_json::from_value(json.clone()).map_err(|e| Failure::Daemon(format!("unexpected answer: {e}")))?;
     let url = LinkUrl::parse(&answer.url)
         .map_err(|e| Failure::Unusable(format!("refusing the answer `{}`: {e}", answer.url)))?;
     Ok(Found {
@@ -125,11 +116,7 @@ fn found(json: &serde_json::Value, via: Via) -> Result<Found, Failure> {
 
 /// `None` when no daemon answers (then the files are read instead).
 fn ask_daemon(base: &str, target: &Target, to: Option<&str>) -> Option<Result<Found, Failure>> {
-    let mut url = format!(
-        "{}/api/v1/resolve{}",
-        base.trim_end_matches('/'),
-        pair_path(&target.app, &target.id)
-    );
+    let mut url = format!("{}/api/v1/resolve{}", base.trim_end_matches('/'), pair_path(&target.app, &target.id));
     if let Some(to) = to {
         url.push_str("?to=");
         url.extend(url::form_urlencoded::byte_serialize(to.as_bytes()));
@@ -154,18 +141,14 @@ fn ask_daemon(base: &str, target: &Target, to: Option<&str>) -> Option<Result<Fo
     let json: serde_json::Value = match serde_json::from_str(&body) {
         Ok(json) => json,
         Err(_) => {
-            return Some(Err(Failure::Daemon(format!(
-                "{base} answered {status} without JSON; is it applinkd?"
-            ))));
+            return Some(Err(Failure::Daemon(format!("{base} answered {status} without JSON; is it applinkd?"))));
         }
     };
     let via = Via::Daemon(base.to_owned());
     Some(match status {
         200 => found(&json, via).map(|mut found| {
             if found.open_with.is_some() && !listener_is_ours(base) {
-                tracing::warn!(
-                    "ignoring `open_with` from {base}: cannot tell that it is your own applinkd"
-                );
+                tracing::warn!("ignoring `open_with` from {base}: cannot tell that it is your own applinkd");
                 found.open_with = None;
             }
             found
@@ -175,10 +158,7 @@ fn ask_daemon(base: &str, target: &Target, to: Option<&str>) -> Option<Result<Fo
             let text = |v: &serde_json::Value| v.as_str().unwrap_or("").to_owned();
             Err(Failure::NotFound {
                 message: text(&error["message"]),
-                suggestions: error["suggestions"]
-                    .as_array()
-                    .map(|a| a.iter().map(text).collect())
-                    .unwrap_or_default(),
+                suggestions: error["suggestions"].as_array().map(|a| a.iter().map(text).collect()).unwrap_or_default(),
                 json,
             })
         }
@@ -192,10 +172,7 @@ fn ask_daemon(base: &str, target: &Target, to: Option<&str>) -> Option<Result<Fo
 #[cfg(target_os = "linux")]
 fn listener_is_ours(base: &str) -> bool {
     use std::os::unix::fs::MetadataExt;
-    let Some(port) = url::Url::parse(base)
-        .ok()
-        .and_then(|u| u.port_or_known_default())
-    else {
+    let Some(port) = url::Url::parse(base).ok().and_then(|u| u.port_or_known_default()) else {
         return false;
     };
     let Ok(me) = std::fs::metadata("/proc/self").map(|m| m.uid()) else {
@@ -211,9 +188,7 @@ fn listener_is_ours(base: &str) -> bool {
             let fields: Vec<&str> = line.split_whitespace().collect();
             let listening_on_port = fields.len() > 7
                 && fields[3] == "0A"
-                && fields[1]
-                    .rsplit_once(':')
-                    .is_some_and(|(_, p)| u16::from_str_radix(p, 16) == Ok(port));
+                && fields[1].rsplit_once(':').is_some_and(|(_, p)| u16::from_str_radix(p, 16) == Ok(port));
             if listening_on_port {
                 owners.push(fields[7].parse::<u32>().ok());
             }

@@ -28,10 +28,7 @@ pub struct Launch {
 #[derive(Debug, thiserror::Error)]
 pub enum OpenError {
     #[error("cannot start `{program}`: {source}")]
-    Spawn {
-        program: String,
-        source: std::io::Error,
-    },
+    Spawn { program: String, source: std::io::Error },
     #[error("no web browser could be started ({0}); set $BROWSER to one")]
     Browser(std::io::Error),
 }
@@ -68,12 +65,7 @@ impl Launch {
             },
             Launcher::System => {
                 let (program, args) = system_opener();
-                [program]
-                    .iter()
-                    .chain(args)
-                    .copied()
-                    .collect::<Vec<_>>()
-                    .join(" ")
+                [program].iter().chain(args).copied().collect::<Vec<_>>().join(" ")
             }
             Launcher::Custom(argv) => argv.join(" "),
         }
@@ -105,10 +97,7 @@ fn spawn(program: &str, args: Vec<String>, url: &str) -> Result<(), OpenError> {
         .stdout(Stdio::null())
         .spawn()
         .map(drop)
-        .map_err(|source| OpenError::Spawn {
-            program: program.to_owned(),
-            source,
-        })
+        .map_err(|source| OpenError::Spawn { program: program.to_owned(), source })
 }
 
 #[cfg(test)]
@@ -116,26 +105,17 @@ mod tests {
     use super::*;
 
     fn launch(url: &str, open_with: Option<&[&str]>) -> Launch {
-        Launch::new(
-            LinkUrl::parse(url).unwrap(),
-            open_with.map(|a| a.iter().map(|s| s.to_string()).collect()),
-        )
+        Launch::new(LinkUrl::parse(url).unwrap(), open_with.map(|a| a.iter().map(|s| s.to_string()).collect()))
     }
 
     #[test]
     fn chooses_the_launcher() {
-        assert_eq!(
-            launch("https://a.example/", None).launcher,
-            Launcher::Browser
-        );
+        assert_eq!(launch("https://a.example/", None).launcher, Launcher::Browser);
         assert_eq!(launch("slack://user?id=1", None).launcher, Launcher::System);
         assert_eq!(
             launch("https://a.example/", Some(&["firefox", "--new-window"])).launcher,
             Launcher::Custom(vec!["firefox".into(), "--new-window".into()])
         );
-        assert_eq!(
-            launch("https://a.example/", Some(&["firefox", "-P", "work"])).describe(),
-            "firefox -P work"
-        );
+        assert_eq!(launch("https://a.example/", Some(&["firefox", "-P", "work"])).describe(), "firefox -P work");
     }
 }

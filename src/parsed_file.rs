@@ -67,6 +67,11 @@ pub struct ParsedFile {
     pub links: Vec<LinkDef>,
     /// The App IDs links name, each once; `LinkDef::app` is a position here.
     pub link_apps: Vec<AppId>,
+    /// For each of `link_apps`, its first link that gives an App Name.
+    pub(crate) first_named: Vec<Option<u32>>,
+    /// `pair_hash` of each link, made while parsing (in parallel, and only for
+    /// changed files) so that building the index hashes no strings.
+    pub(crate) hashes: Vec<u64>,
     /// Ids, URLs and names of links and records, back to back. Only the loader writes
     /// it, after validation, so every slice of it is a checked value.
     text: String,
@@ -80,17 +85,14 @@ pub struct Text {
 }
 
 impl Text {
-    pub const NONE: Text = Text {
-        start: u32::MAX,
-        len: 0,
-    };
+    pub const NONE: Text = Text { start: u32::MAX, len: 0 };
 
     pub fn is_some(self) -> bool {
         self.start != u32::MAX
     }
 }
 
-#[derive(Debug)]
+#[derive(Debug, PartialEq, Eq)]
 pub struct AppDef {
     pub id: AppId,
     pub name: Option<Box<str>>,
@@ -131,6 +133,8 @@ impl ParsedFile {
             records: Vec::new(),
             links: Vec::new(),
             link_apps: Vec::new(),
+            first_named: Vec::new(),
+            hashes: Vec::new(),
             text: String::new(),
         }
     }
@@ -170,9 +174,13 @@ impl ParsedFile {
             Some(i) => i,
             None => {
                 self.link_apps.push(app.clone());
+                self.first_named.push(None);
                 self.link_apps.len() - 1
             }
         } as u32;
+        if name.is_some() && self.first_named[app as usize].is_none() {
+            self.first_named[app as usize] = Some(self.links.len() as u32);
+        }
         let id = self.push_text(Some(id.as_str()));
         let url = self.push_text(url.map(LinkUrl::as_str));
         let name = self.push_text(name);
@@ -185,20 +193,27 @@ impl ParsedFile {
             Some(text) => {
                 let start = self.text.len() as u32;
                 self.text.push_str(text);
-                Text {
-                    start,
-                    len: text.len() as u32,
-                }
+                Text { start, len: text.len() as u32 }
             }
         }
     }
 
-    /// Gives back spare capacity once the file is complete.
-    pub(crate) fn shrink(&mut self) {
+    /// Completes the file: hashes its pairs, gives back spare capacity.
+    pub(crate) fn finish(&mut self) {
+        self.hashes = self.links.iter().map(|l| pair_hash(self.link_app(l).as_str(), self.link_id(l))).collect();
         self.text.shrink_to_fit();
         self.links.shrink_to_fit();
         self.records.shrink_to_fit();
     }
+}
+
+/// The hash of an (App ID, Unique ID) pair, the same for the whole process, so
+/// that files hash their pairs once and the index and lookups agree with them.
+/// Seeded at random per process (hash flooding is not a way in).
+pub fn pair_hash(app: &str, id: &str) -> u64 {
+    use std::hash::BuildHasher;
+    static HASHER: std::sync::OnceLock<hashbrown::DefaultHashBuilder> = std::sync::OnceLock::new();
+    HASHER.get_or_init(Default::default).hash_one((app, id))
 }
 
 pub fn fingerprint(bytes: &[u8]) -> u64 {

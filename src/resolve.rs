@@ -54,19 +54,11 @@ pub enum NotFound {
         same_id_in: Vec<String>,
     },
     #[error("no link for `{app} {id}`, and `{app}` has no URL template to build one")]
-    NoTemplate {
-        app: String,
-        id: String,
-        same_id_in: Vec<String>,
-    },
+    NoTemplate { app: String, id: String, same_id_in: Vec<String> },
     #[error("`{id}` is not a valid Unique ID: {reason}")]
     InvalidId { id: String, reason: UniqueIdError },
     #[error("refused `{app} {id}`: {reason}")]
-    Refused {
-        app: String,
-        id: String,
-        reason: Refusal,
-    },
+    Refused { app: String, id: String, reason: Refusal },
     #[error("no record carries `{app} {id}`, so there is no other application to go to")]
     NoRecord { app: String, id: String },
     #[error("the {kind} `{record}` has no link to `{to}`")]
@@ -96,30 +88,17 @@ impl NotFound {
     pub fn suggestions(&self) -> Vec<String> {
         let mut out = Vec::new();
         match self {
-            NotFound::UnknownApp {
-                close, same_id_in, ..
-            } => {
+            NotFound::UnknownApp { close, same_id_in, .. } => {
                 out.extend(close.iter().map(|a| format!("did you mean `{a}`?")));
-                out.extend(
-                    same_id_in
-                        .iter()
-                        .map(|a| format!("the same id exists in `{a}`")),
-                );
+                out.extend(same_id_in.iter().map(|a| format!("the same id exists in `{a}`")));
             }
             NotFound::NoTemplate { same_id_in, .. } => {
-                out.extend(
-                    same_id_in
-                        .iter()
-                        .map(|a| format!("the same id exists in `{a}`")),
-                );
+                out.extend(same_id_in.iter().map(|a| format!("the same id exists in `{a}`")));
             }
             NotFound::NoLinkTo { has, .. } if !has.is_empty() => {
                 out.push(format!(
                     "it links to {}",
-                    has.iter()
-                        .map(|a| format!("`{a}`"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    has.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", ")
                 ));
             }
             _ => {}
@@ -130,16 +109,8 @@ impl NotFound {
 
 impl Index {
     /// SPEC §3: the URL of (app, id), optionally of the same record in `to`.
-    pub fn resolve<'a>(
-        &'a self,
-        app: &str,
-        id: &'a str,
-        to: Option<&str>,
-    ) -> Result<Resolution<'a>, NotFound> {
-        unique_id::check(id).map_err(|reason| NotFound::InvalidId {
-            id: id.to_owned(),
-            reason,
-        })?;
+    pub fn resolve<'a>(&'a self, app: &str, id: &'a str, to: Option<&str>) -> Result<Resolution<'a>, NotFound> {
+        unique_id::check(id).map_err(|reason| NotFound::InvalidId { id: id.to_owned(), reason })?;
         let Some(known) = self.app(app) else {
             return Err(self.unknown_app(app, id));
         };
@@ -147,10 +118,7 @@ impl Index {
             return self.resolve_in(known, id);
         };
         let Some(link) = self.link(known, id) else {
-            return Err(NotFound::NoRecord {
-                app: known.id.to_string(),
-                id: id.to_owned(),
-            });
+            return Err(NotFound::NoRecord { app: known.id.to_string(), id: id.to_owned() });
         };
         let record = self.record_of(&link);
         let target_app = self.app(to);
@@ -185,11 +153,7 @@ impl Index {
                     record: None,
                     open_with: self.open_with(app),
                 }),
-                Err(reason) => Err(NotFound::Refused {
-                    app: app.id.to_string(),
-                    id: id.to_owned(),
-                    reason,
-                }),
+                Err(reason) => Err(NotFound::Refused { app: app.id.to_string(), id: id.to_owned(), reason }),
             },
             None => Err(NotFound::NoTemplate {
                 app: app.id.to_string(),
@@ -205,11 +169,7 @@ impl Index {
             Some(url) => (Cow::Borrowed(url), Source::Link),
             None => {
                 let id = link.id();
-                let refused = |reason| NotFound::Refused {
-                    app: link.app.id.to_string(),
-                    id: id.to_owned(),
-                    reason,
-                };
+                let refused = |reason| NotFound::Refused { app: link.app.id.to_string(), id: id.to_owned(), reason };
                 let Some(template) = self.template(link.app) else {
                     return Err(NotFound::NoTemplate {
                         app: link.app.id.to_string(),
@@ -217,10 +177,7 @@ impl Index {
                         same_id_in: Vec::new(),
                     });
                 };
-                (
-                    Cow::Owned(template.expand(link.app.id.as_str(), id).map_err(refused)?),
-                    Source::Template,
-                )
+                (Cow::Owned(template.expand(link.app.id.as_str(), id).map_err(refused)?), Source::Template)
             }
         };
         Ok(Resolution {
@@ -229,10 +186,7 @@ impl Index {
             id: link.id(),
             app_name: link.name().or_else(|| self.app_name(link.app)),
             source,
-            record: Some(RecordSummary {
-                kind: record.kind,
-                name: self.record_name(record),
-            }),
+            record: Some(RecordSummary { kind: record.kind, name: self.record_name(record) }),
             open_with: self.open_with(link.app),
         })
     }
@@ -246,22 +200,13 @@ impl Index {
         let close = self
             .apps()
             .iter()
-            .map(|a| {
-                (
-                    strsim::damerau_levenshtein(&lower, a.id.as_str()),
-                    a.id.as_str(),
-                )
-            })
+            .map(|a| (strsim::damerau_levenshtein(&lower, a.id.as_str()), a.id.as_str()))
             .filter(|&(d, _)| d <= 2)
             .min()
             .map(|(_, a)| a.to_owned())
             .into_iter()
             .collect();
-        NotFound::UnknownApp {
-            app: app.to_owned(),
-            close,
-            same_id_in: self.apps_with_id(id, None),
-        }
+        NotFound::UnknownApp { app: app.to_owned(), close, same_id_in: self.apps_with_id(id, None) }
     }
 
     /// Apps where a link with this exact id exists: one lookup per app, never a scan of links.

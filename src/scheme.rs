@@ -79,14 +79,7 @@ mod tests {
 
     #[test]
     fn dangerous_schemes_are_refused_in_any_case() {
-        for s in [
-            "javascript",
-            "JavaScript",
-            "data",
-            "file",
-            "vbscript",
-            "blob",
-        ] {
+        for s in ["javascript", "JavaScript", "data", "file", "vbscript", "blob"] {
             assert!(matches!(check(s), Err(SchemeError::Dangerous(_))), "{s}");
         }
         assert_eq!(check("applink"), Err(SchemeError::Own));

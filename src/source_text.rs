@@ -13,14 +13,8 @@ pub struct SourceText<'a> {
 
 impl<'a> SourceText<'a> {
     pub fn new(path: &'a str, text: &'a str) -> SourceText<'a> {
-        let line_starts = std::iter::once(0)
-            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
-            .collect();
-        SourceText {
-            path,
-            text,
-            line_starts,
-        }
+        let line_starts = std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect();
+        SourceText { path, text, line_starts }
     }
 
     /// 1-based line and character column of a byte offset.
@@ -28,20 +22,13 @@ impl<'a> SourceText<'a> {
         let offset = offset.min(self.text.len());
         let line = self.line_starts.partition_point(|&start| start <= offset) - 1;
         let start = self.line_starts[line];
-        let column = self
-            .text
-            .get(start..offset)
-            .map_or(offset - start, |s| s.chars().count());
+        let column = self.text.get(start..offset).map_or(offset - start, |s| s.chars().count());
         (line as u32 + 1, column as u32 + 1)
     }
 
     pub fn location(&self, offset: usize) -> Location {
         let (line, column) = self.line_column(offset);
-        Location {
-            file: self.path.to_owned(),
-            line,
-            column,
-        }
+        Location { file: self.path.to_owned(), line, column }
     }
 
     /// A label underlining `span` (clipped to its first line), with that line as snippet.
@@ -49,22 +36,12 @@ impl<'a> SourceText<'a> {
         let start = span.start.min(self.text.len());
         let location = self.location(start);
         let line_start = self.line_starts[location.line as usize - 1];
-        let line_end = self.text[line_start..]
-            .find('\n')
-            .map_or(self.text.len(), |i| line_start + i);
+        let line_end = self.text[line_start..].find('\n').map_or(self.text.len(), |i| line_start + i);
         let line = self.text[line_start..line_end].trim_end_matches('\r');
         let from = start - line_start;
         let to = span.end.clamp(start, line_start + line.len()) - line_start;
-        let to = if to == from {
-            (from + 1).min(line.len().max(from))
-        } else {
-            to
-        };
-        Label {
-            location,
-            text: text.into(),
-            snippet: Some((line.to_owned(), from..to)),
-        }
+        let to = if to == from { (from + 1).min(line.len().max(from)) } else { to };
+        Label { location, text: text.into(), snippet: Some((line.to_owned(), from..to)) }
     }
 }
 

@@ -13,9 +13,7 @@ pub struct Target {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TargetError {
-    #[error(
-        "`{0}` is not a target: give `APP ID`, `applink://APP/ID` or `http://127.0.0.1:7133/APP/ID`"
-    )]
+    #[error("`{0}` is not a target: give `APP ID`, `applink://APP/ID` or `http://127.0.0.1:7133/APP/ID`")]
     Form(String),
     #[error("`{0}` has no id after the App ID")]
     NoId(String),
@@ -28,11 +26,7 @@ pub enum TargetError {
 impl Target {
     pub fn parse(words: &[String]) -> Result<Target, TargetError> {
         match words {
-            [app, id] => Ok(Target {
-                app: app.clone(),
-                id: id.clone(),
-                to: None,
-            }),
+            [app, id] => Ok(Target { app: app.clone(), id: id.clone(), to: None }),
             [url] => Target::from_url(url),
             _ => Err(TargetError::Form(words.join(" "))),
         }
@@ -45,33 +39,21 @@ impl Target {
             rest.strip_prefix("//").unwrap_or(rest)
         } else if lower.starts_with("http://") || lower.starts_with("https://") {
             let rest = &url[url.find("//").expect("checked above") + 2..];
-            let slash = rest
-                .find('/')
-                .ok_or_else(|| TargetError::NoId(url.to_owned()))?;
+            let slash = rest.find('/').ok_or_else(|| TargetError::NoId(url.to_owned()))?;
             &rest[slash + 1..]
         } else {
             return Err(TargetError::Form(url.to_owned()));
         };
         let path = path.split('#').next().unwrap_or("");
         let (path, query) = path.split_once('?').unwrap_or((path, ""));
-        let (app, id) = path
-            .split_once('/')
-            .ok_or_else(|| TargetError::NoId(url.to_owned()))?;
+        let (app, id) = path.split_once('/').ok_or_else(|| TargetError::NoId(url.to_owned()))?;
         let id = decode(id)?;
         if id.is_empty() {
             return Err(TargetError::NoId(url.to_owned()));
         }
-        let to = query
-            .split('&')
-            .find_map(|pair| pair.strip_prefix("to="))
-            .map(decode)
-            .transpose()?
-            .map(Cow::into_owned);
-        Ok(Target {
-            app: decode(app)?.into_owned(),
-            id: id.into_owned(),
-            to,
-        })
+        let to =
+            query.split('&').find_map(|pair| pair.strip_prefix("to=")).map(decode).transpose()?.map(Cow::into_owned);
+        Ok(Target { app: decode(app)?.into_owned(), id: id.into_owned(), to })
     }
 }
 
@@ -96,11 +78,7 @@ const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
 /// so that the daemon's single decoding gives it back exactly.
 pub fn pair_path(app: &str, id: &str) -> String {
     use percent_encoding::utf8_percent_encode;
-    format!(
-        "/{}/{}",
-        utf8_percent_encode(app, SEGMENT),
-        utf8_percent_encode(id, SEGMENT)
-    )
+    format!("/{}/{}", utf8_percent_encode(app, SEGMENT), utf8_percent_encode(id, SEGMENT))
 }
 
 /// Percent-decodes one URL component once, strictly: a stray `%` or bytes that
@@ -127,27 +105,14 @@ mod tests {
     }
 
     fn pair(app: &str, id: &str) -> Target {
-        Target {
-            app: app.into(),
-            id: id.into(),
-            to: None,
-        }
+        Target { app: app.into(), id: id.into(), to: None }
     }
 
     #[test]
     fn three_forms() {
-        assert_eq!(
-            parse(&["mailchimp.com", "48616032"]).unwrap(),
-            pair("mailchimp.com", "48616032")
-        );
-        assert_eq!(
-            parse(&["applink://mailchimp.com/48616032"]).unwrap(),
-            pair("mailchimp.com", "48616032")
-        );
-        assert_eq!(
-            parse(&["APPLINK:mailchimp.com/4"]).unwrap(),
-            pair("mailchimp.com", "4")
-        );
+        assert_eq!(parse(&["mailchimp.com", "48616032"]).unwrap(), pair("mailchimp.com", "48616032"));
+        assert_eq!(parse(&["applink://mailchimp.com/48616032"]).unwrap(), pair("mailchimp.com", "48616032"));
+        assert_eq!(parse(&["APPLINK:mailchimp.com/4"]).unwrap(), pair("mailchimp.com", "4"));
         assert_eq!(
             parse(&["http://127.0.0.1:7133/mailchimp.com/48616032"]).unwrap(),
             pair("mailchimp.com", "48616032")
@@ -172,10 +137,7 @@ mod tests {
 
     #[test]
     fn pair_paths_round_trip() {
-        assert_eq!(
-            pair_path("a.com", "a/b?c#d%e f"),
-            "/a.com/a%2Fb%3Fc%23d%25e%20f"
-        );
+        assert_eq!(pair_path("a.com", "a/b?c#d%e f"), "/a.com/a%2Fb%3Fc%23d%25e%20f");
         assert_eq!(pair_path("a.com", "zoë"), "/a.com/zo%C3%AB");
         for id in ["a/b?c#d%e f", "zoë", "%2F", "..", "a\\b|c^d"] {
             let t = parse(&[&format!("applink:/{}", pair_path("a.com", id))]).unwrap();
@@ -185,26 +147,11 @@ mod tests {
 
     #[test]
     fn bad_targets() {
-        assert!(matches!(
-            parse(&["mailchimp.com"]),
-            Err(TargetError::Form(_))
-        ));
-        assert!(matches!(
-            parse(&["applink://a.com"]),
-            Err(TargetError::NoId(_))
-        ));
-        assert!(matches!(
-            parse(&["applink://a.com/"]),
-            Err(TargetError::NoId(_))
-        ));
-        assert!(matches!(
-            parse(&["applink://a.com/%zz"]),
-            Err(TargetError::BadPercent(_))
-        ));
-        assert!(matches!(
-            parse(&["applink://a.com/%ff"]),
-            Err(TargetError::NotUtf8(_))
-        ));
+        assert!(matches!(parse(&["mailchimp.com"]), Err(TargetError::Form(_))));
+        assert!(matches!(parse(&["applink://a.com"]), Err(TargetError::NoId(_))));
+        assert!(matches!(parse(&["applink://a.com/"]), Err(TargetError::NoId(_))));
+        assert!(matches!(parse(&["applink://a.com/%zz"]), Err(TargetError::BadPercent(_))));
+        assert!(matches!(parse(&["applink://a.com/%ff"]), Err(TargetError::NotUtf8(_))));
         assert!(matches!(parse(&["a", "b", "c"]), Err(TargetError::Form(_))));
     }
 }

@@ -56,11 +56,7 @@ impl UrlTemplate {
                 offset: byte_of(&shown).unwrap_or(0),
                 message: format!(
                     "invalid URL template: {}",
-                    shown
-                        .trim_start_matches("invalid URI template: ")
-                        .split(" (at ")
-                        .next()
-                        .unwrap_or("")
+                    shown.trim_start_matches("invalid URI template: ").split(" (at ").next().unwrap_or("")
                 ),
                 hint: Some("templates follow RFC 6570: `https://host/path/{id}`".into()),
             }
@@ -120,16 +116,9 @@ impl UrlTemplate {
             })?;
             Origin::of(&url)
         } else {
-            Origin {
-                scheme: scheme.to_ascii_lowercase().into(),
-                host: None,
-                port: None,
-            }
+            Origin { scheme: scheme.to_ascii_lowercase().into(), host: None, port: None }
         };
-        Ok(UrlTemplate {
-            text: text.into(),
-            origin,
-        })
+        Ok(UrlTemplate { text: text.into(), origin })
     }
 
     pub fn as_str(&self) -> &str {
@@ -144,8 +133,7 @@ impl UrlTemplate {
     /// Expands the template for one record, refusing any result whose scheme,
     /// host or port differ from the template's, or whose path a `..` would move.
     pub fn expand(&self, app: &str, id: &str) -> Result<String, Refusal> {
-        let template =
-            UriTemplateStr::new(&self.text).expect("checked when the template was parsed");
+        let template = UriTemplateStr::new(&self.text).expect("checked when the template was parsed");
         let expanded = template
             .expand::<UriSpec, _>(&Vars { app, id })
             .map(|e| e.to_string())
@@ -166,11 +154,7 @@ impl UrlTemplate {
 
 impl Origin {
     fn of(url: &url::Url) -> Origin {
-        Origin {
-            scheme: url.scheme().into(),
-            host: url.host_str().map(Into::into),
-            port: url.port_or_known_default(),
-        }
+        Origin { scheme: url.scheme().into(), host: url.host_str().map(Into::into), port: url.port_or_known_default() }
     }
 }
 
@@ -182,14 +166,11 @@ fn check_prefixes(text: &str) -> Result<(), TemplateError> {
         let close = text[open..].find('}').map_or(text.len(), |i| open + i);
         for spec in text[open + 1..close].split(',') {
             if let Some((_, digits)) = spec.split_once(':') {
-                let valid = !digits.starts_with('0')
-                    && digits.parse::<u16>().is_ok_and(|n| (1..=9999).contains(&n));
+                let valid = !digits.starts_with('0') && digits.parse::<u16>().is_ok_and(|n| (1..=9999).contains(&n));
                 if !valid {
                     return Err(TemplateError {
                         offset: open,
-                        message: format!(
-                            "invalid URL template: prefix length `{digits}` must be 1 to 9999"
-                        ),
+                        message: format!("invalid URL template: prefix length `{digits}` must be 1 to 9999"),
                         hint: None,
                     });
                 }
@@ -240,30 +221,16 @@ mod tests {
     use super::*;
 
     fn expand(template: &str, id: &str) -> Result<String, Refusal> {
-        UrlTemplate::parse(template)
-            .unwrap()
-            .expand("example.com", id)
+        UrlTemplate::parse(template).unwrap().expand("example.com", id)
     }
 
     #[test]
     fn id_stays_in_its_segment() {
         let t = "https://acme.zendesk.com/agent/users/{id}";
-        assert_eq!(
-            expand(t, "991").unwrap(),
-            "https://acme.zendesk.com/agent/users/991"
-        );
-        assert_eq!(
-            expand(t, "a/../b?x#y").unwrap(),
-            "https://acme.zendesk.com/agent/users/a%2F..%2Fb%3Fx%23y"
-        );
-        assert_eq!(
-            expand(t, "%2F").unwrap(),
-            "https://acme.zendesk.com/agent/users/%252F"
-        );
-        assert_eq!(
-            expand(t, "zoë").unwrap(),
-            "https://acme.zendesk.com/agent/users/zo%C3%AB"
-        );
+        assert_eq!(expand(t, "991").unwrap(), "https://acme.zendesk.com/agent/users/991");
+        assert_eq!(expand(t, "a/../b?x#y").unwrap(), "https://acme.zendesk.com/agent/users/a%2F..%2Fb%3Fx%23y");
+        assert_eq!(expand(t, "%2F").unwrap(), "https://acme.zendesk.com/agent/users/%252F");
+        assert_eq!(expand(t, "zoë").unwrap(), "https://acme.zendesk.com/agent/users/zo%C3%AB");
         assert!(matches!(expand(t, ".."), Err(Refusal::DotSegment(_))));
         assert!(matches!(expand(t, "."), Err(Refusal::DotSegment(_))));
     }
@@ -285,17 +252,11 @@ mod tests {
     fn reserved_expansion_cannot_escape_the_host() {
         let t = UrlTemplate::parse("https://host.example/{+id}").unwrap();
         assert_eq!(t.expand("a", "x/y").unwrap(), "https://host.example/x/y");
-        assert!(matches!(
-            t.expand("a", "../../x"),
-            Err(Refusal::DotSegment(_))
-        ));
+        assert!(matches!(t.expand("a", "../../x"), Err(Refusal::DotSegment(_))));
         let t = UrlTemplate::parse("https://host.example{/id}").unwrap();
         assert_eq!(t.expand("a", "x").unwrap(), "https://host.example/x");
         let t = UrlTemplate::parse("https://host.example{?id}").unwrap();
-        assert_eq!(
-            t.expand("a", "@evil.example").unwrap(),
-            "https://host.example/?id=%40evil.example"
-        );
+        assert_eq!(t.expand("a", "@evil.example").unwrap(), "https://host.example/?id=%40evil.example");
     }
 
     #[test]
@@ -338,9 +299,6 @@ mod tests {
     fn opaque_schemes_fix_only_the_scheme() {
         let t = UrlTemplate::parse("mailto:{id}").unwrap();
         assert_eq!(t.scheme(), "mailto");
-        assert_eq!(
-            t.expand("a", "ada@example.com").unwrap(),
-            "mailto:ada%40example.com"
-        );
+        assert_eq!(t.expand("a", "ada@example.com").unwrap(), "mailto:ada%40example.com");
     }
 }

@@ -49,57 +49,50 @@ pub fn spawn(paths: Vec<PathBuf>, mut reloader: Reloader) -> std::io::Result<Wat
     let roots = roots(&paths);
     let mut watching = HashSet::new();
     watch_missing(&mut debouncer, &roots, &mut watching);
-    let thread = std::thread::Builder::new()
-        .name("applinkd-watcher".into())
-        .spawn(move || {
-            // Set when a file read empty mid-save: read it again when its grace is over.
-            let mut deferred_until: Option<Instant> = None;
-            loop {
-                let received = match deferred_until {
-                    Some(deadline) => {
-                        match rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
-                            Err(mpsc::RecvTimeoutError::Timeout) => {
-                                // No write came: the file really is empty now.
-                                deferred_until = reloader
-                                    .reload(&[], true)
-                                    .then(|| Instant::now() + EMPTY_GRACE);
-                                continue;
-                            }
-                            other => other.map_err(|_| ()),
+    let thread = std::thread::Builder::new().name("applinkd-watcher".into()).spawn(move || {
+        // Set when a file read empty mid-save: read it again when its grace is over.
+        let mut deferred_until: Option<Instant> = None;
+        loop {
+            let received = match deferred_until {
+                Some(deadline) => {
+                    match rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+                        Err(mpsc::RecvTimeoutError::Timeout) => {
+                            // No write came: the file really is empty now.
+                            deferred_until = reloader.reload(&[], true).then(|| Instant::now() + EMPTY_GRACE);
+                            continue;
                         }
+                        other => other.map_err(|_| ()),
                     }
-                    None => rx.recv().map_err(|_| ()),
-                };
-                let Ok(result) = received else { break };
-                let (mut touched, rescan) = match result {
-                    Ok(events) => changed_paths(events),
-                    Err(errors) if errors.is_empty() => break, // the stop signal
-                    Err(errors) => {
-                        for e in errors {
-                            tracing::warn!("watching the link files: {e}");
-                        }
-                        (Vec::new(), true)
-                    }
-                };
-                if touched.is_empty() && !rescan {
-                    continue; // only reads (our own, often): nothing to do
                 }
-                touched.sort();
-                touched.dedup();
-                let deferred = reloader.reload(&touched, false);
-                deferred_until = match (deferred, deferred_until) {
-                    (false, _) => None,
-                    (true, Some(deadline)) => Some(deadline),
-                    (true, None) => Some(Instant::now() + EMPTY_GRACE),
-                };
-                watch_missing(&mut debouncer, &roots, &mut watching);
+                None => rx.recv().map_err(|_| ()),
+            };
+            let Ok(result) = received else { break };
+            let (mut touched, rescan) = match result {
+                Ok(events) => changed_paths(events),
+                Err(errors) if errors.is_empty() => break, // the stop signal
+                Err(errors) => {
+                    for e in errors {
+                        tracing::warn!("watching the link files: {e}");
+                    }
+                    (Vec::new(), true)
+                }
+            };
+            if touched.is_empty() && !rescan {
+                continue; // only reads (our own, often): nothing to do
             }
-            debouncer.stop();
-        })?;
-    Ok(Watcher {
-        stop: Some(stop),
-        thread: Some(thread),
-    })
+            touched.sort();
+            touched.dedup();
+            let deferred = reloader.reload(&touched, false);
+            deferred_until = match (deferred, deferred_until) {
+                (false, _) => None,
+                (true, Some(deadline)) => Some(deadline),
+                (true, None) => Some(Instant::now() + EMPTY_GRACE),
+            };
+            watch_missing(&mut debouncer, &roots, &mut watching);
+        }
+        debouncer.stop();
+    })?;
+    Ok(Watcher { stop: Some(stop), thread: Some(thread) })
 }
 
 /// Paths that events say were written, made, removed or renamed. Reads are
@@ -121,12 +114,7 @@ fn changed_paths(events: Vec<notify_debouncer_full::DebouncedEvent>) -> (Vec<Pat
 /// (so that a directory deleted and made again is noticed); for a file, or a path
 /// not there yet, its parent directory.
 fn roots(paths: &[PathBuf]) -> Vec<(PathBuf, RecursiveMode)> {
-    let parent = |p: &Path| {
-        p.parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."))
-            .to_path_buf()
-    };
+    let parent = |p: &Path| p.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")).to_path_buf();
     let mut roots = Vec::new();
     for path in paths {
         if path.is_dir() {

@@ -11,17 +11,13 @@ use crate::test::APPS;
 
 fn chromium() -> PathBuf {
     for name in ["chromium", "chromium-browser", "google-chrome"] {
-        if let Some(path) = std::env::var_os("PATH").and_then(|paths| {
-            std::env::split_paths(&paths)
-                .map(|p| p.join(name))
-                .find(|p| p.is_file())
-        }) {
+        if let Some(path) = std::env::var_os("PATH")
+            .and_then(|paths| std::env::split_paths(&paths).map(|p| p.join(name)).find(|p| p.is_file()))
+        {
             return path;
         }
     }
-    panic!(
-        "headless Chromium is needed for this test: `apt-get install chromium` (scripts/test does it)"
-    );
+    panic!("headless Chromium is needed for this test: `apt-get install chromium` (scripts/test does it)");
 }
 
 /// Loads `url` in headless Chromium and returns the DOM it ends on.
@@ -76,20 +72,14 @@ fn chromium_follows_the_redirect_to_the_target() {
     let target = target_server("landed-8f3a");
     let d = daemon(target);
     let dom = dump_dom(&d.url("/intranet.example/ada%2F1"));
-    assert!(
-        dom.contains("landed-8f3a"),
-        "Chromium did not land on the target:\n{dom}"
-    );
+    assert!(dom.contains("landed-8f3a"), "Chromium did not land on the target:\n{dom}");
 }
 
 #[test]
 fn chromium_reaches_the_daemon_as_name_dot_localhost() {
     let target = target_server("landed-via-localhost");
     let d = daemon(target);
-    let dom = dump_dom(&format!(
-        "http://applink.localhost:{}/intranet.example/ada%2F1",
-        d.addr.port()
-    ));
+    let dom = dump_dom(&format!("http://applink.localhost:{}/intranet.example/ada%2F1", d.addr.port()));
     assert!(dom.contains("landed-via-localhost"), "{dom}");
 }
 

@@ -5,30 +5,19 @@ use crate::test::{APPS, Test, check, check_error};
 #[test]
 fn example_config_is_clean() {
     let config = concat!(env!("CARGO_MANIFEST_DIR"), "/config");
-    Test::new()
-        .args(["check", "-c", config])
-        .run()
-        .status(0)
-        .stdout_has(": ok\n")
-        .stderr("");
+    Test::new().args(["check", "-c", config]).run().status(0).stdout_has(": ok\n").stderr("");
 }
 
 #[test]
 fn summary_counts() {
-    check(&format!(
-        "{APPS}\n[[person]]\nname = \"Ada\"\nlinks = [{{ app = \"mailchimp.com\", id = \"1\" }}]\n"
-    ))
-    .status(0)
-    .stdout("1 file: 2 apps, 1 record, 1 link: ok\n");
+    check(&format!("{APPS}\n[[person]]\nname = \"Ada\"\nlinks = [{{ app = \"mailchimp.com\", id = \"1\" }}]\n"))
+        .status(0)
+        .stdout("1 file: 2 apps, 1 record, 1 link: ok\n");
 }
 
 #[test]
 fn syntax_error() {
-    check_error(
-        "[[person]\nname = \"x\"\n",
-        "1:10",
-        "unclosed array table, expected `]`",
-    );
+    check_error("[[person]\nname = \"x\"\n", "1:10", "unclosed array table, expected `]`");
 }
 
 #[test]
@@ -39,31 +28,18 @@ fn several_syntax_errors_are_all_reported() {
 
 #[test]
 fn unknown_top_level_key_suggests() {
-    check_error(
-        "[[persons]]\nname = \"x\"\n",
-        "1:3",
-        "unknown key `persons`",
-    )
-    .stderr_has("did you mean `person`?");
+    check_error("[[persons]]\nname = \"x\"\n", "1:3", "unknown key `persons`").stderr_has("did you mean `person`?");
 }
 
 #[test]
 fn unknown_app_key() {
-    check_error(
-        "[apps.\"x.com\"]\nnme = \"X\"\n",
-        "2:1",
-        "unknown field `nme`",
-    );
+    check_error("[apps.\"x.com\"]\nnme = \"X\"\n", "2:1", "unknown field `nme`");
 }
 
 #[test]
 fn unknown_record_key() {
-    check_error(
-        "[[person]]\nname = \"x\"\nlink = []\n",
-        "3:1",
-        "unknown key `link` in a person",
-    )
-    .stderr_has("did you mean `links`?");
+    check_error("[[person]]\nname = \"x\"\nlink = []\n", "3:1", "unknown key `link` in a person")
+        .stderr_has("did you mean `links`?");
 }
 
 #[test]
@@ -82,16 +58,8 @@ fn wrong_types() {
         "3:32",
         "invalid type: boolean `true`, expected an id: a string or an integer",
     );
-    check_error(
-        "[[person]]\nname = \"x\"\nlinks = \"a.com\"\n",
-        "3:9",
-        "`links` must be an array",
-    );
-    check_error(
-        "person = 1\n",
-        "1:10",
-        "`person` must be an array of tables",
-    );
+    check_error("[[person]]\nname = \"x\"\nlinks = \"a.com\"\n", "3:9", "`links` must be an array");
+    check_error("person = 1\n", "1:10", "`person` must be an array of tables");
     check_error(
         "[apps.\"x.com\"]\nformerly = \"y.com\"\n",
         "2:12",
@@ -102,7 +70,10 @@ fn wrong_types() {
 #[test]
 fn numeric_ids_are_accepted() {
     Test::new()
-        .file("links.toml", format!("{APPS}\n[[person]]\nname = \"x\"\nlinks = [{{ app = \"zendesk.com\", id = 991 }}]\n"))
+        .file(
+            "links.toml",
+            format!("{APPS}\n[[person]]\nname = \"x\"\nlinks = [{{ app = \"zendesk.com\", id = 991 }}]\n"),
+        )
         .args(["resolve", "-c", "links.toml", "zendesk.com", "991", "--json"])
         .run()
         .status(0)
@@ -112,11 +83,7 @@ fn numeric_ids_are_accepted() {
 
 #[test]
 fn missing_record_name() {
-    check_error(
-        "[[person]]\nlinks = []\n",
-        "1:1",
-        "this person has no `name`",
-    );
+    check_error("[[person]]\nlinks = []\n", "1:1", "this person has no `name`");
 }
 
 #[test]
@@ -182,18 +149,11 @@ fn bad_unique_ids() {
 
 #[test]
 fn relative_and_unparsable_urls() {
-    let link = |url: &str| {
-        format!(
-            "[[person]]\nname = \"x\"\nlinks = [{{ app = \"a.com\", id = \"1\", url = \"{url}\" }}]\n"
-        )
-    };
+    let link =
+        |url: &str| format!("[[person]]\nname = \"x\"\nlinks = [{{ app = \"a.com\", id = \"1\", url = \"{url}\" }}]\n");
     check_error(&link("/ada"), "3:43", "`/ada` is not an absolute URL")
         .stderr_has("help: write the full URL with its scheme, like `https://example.com/ada`");
-    check_error(
-        &link("github.com/ada"),
-        "3:43",
-        "`github.com/ada` is not an absolute URL",
-    );
+    check_error(&link("github.com/ada"), "3:43", "`github.com/ada` is not an absolute URL");
     check_error(
         &link("https://exa mple.com/"),
         "3:43",
@@ -204,19 +164,10 @@ fn relative_and_unparsable_urls() {
 
 #[test]
 fn dangerous_schemes_are_refused_on_links_and_templates() {
-    for scheme in [
-        "javascript",
-        "data",
-        "file",
-        "vbscript",
-        "blob",
-        "JavaScript",
-    ] {
+    for scheme in ["javascript", "data", "file", "vbscript", "blob", "JavaScript"] {
         let lower = scheme.to_ascii_lowercase();
         check_error(
-            &format!(
-                "[[person]]\nname = \"x\"\nlinks = [{{ app = \"a.com\", id = \"1\", url = \"{scheme}:x\" }}]\n"
-            ),
+            &format!("[[person]]\nname = \"x\"\nlinks = [{{ app = \"a.com\", id = \"1\", url = \"{scheme}:x\" }}]\n"),
             "3:43",
             &format!("`{lower}:` URLs are never allowed"),
         );
@@ -247,44 +198,19 @@ fn scheme_outside_the_apps_schemes() {
         "3:10",
         "`slack:` URLs are not allowed for `slack.com`; the link is not applied",
     );
-    check("[apps.\"slack.com\"]\nurl = \"slack://user?id={id}\"\nschemes = [\"slack\"]\n")
-        .status(0);
+    check("[apps.\"slack.com\"]\nurl = \"slack://user?id={id}\"\nschemes = [\"slack\"]\n").status(0);
 }
 
 #[test]
 fn invalid_templates() {
     for (template, column, message) in [
-        (
-            "https://a.com/{id",
-            22,
-            "invalid URL template: expression not closed",
-        ),
-        (
-            "https://a.com/{!id}",
-            23,
-            "invalid URL template: unsupported operator",
-        ),
-        (
-            "https://a.com/{=id}",
-            23,
-            "invalid URL template: unsupported operator",
-        ),
-        (
-            "https://a.com/{user}",
-            23,
-            "unknown variable `user` in URL template",
-        ),
-        (
-            "/users/{id}",
-            8,
-            "the URL template does not start with a literal scheme",
-        ),
+        ("https://a.com/{id", 22, "invalid URL template: expression not closed"),
+        ("https://a.com/{!id}", 23, "invalid URL template: unsupported operator"),
+        ("https://a.com/{=id}", 23, "invalid URL template: unsupported operator"),
+        ("https://a.com/{user}", 23, "unknown variable `user` in URL template"),
+        ("/users/{id}", 8, "the URL template does not start with a literal scheme"),
     ] {
-        check_error(
-            &format!("[apps.\"a.com\"]\nurl = \"{template}\"\n"),
-            &format!("2:{column}"),
-            message,
-        );
+        check_error(&format!("[apps.\"a.com\"]\nurl = \"{template}\"\n"), &format!("2:{column}"), message);
     }
 }
 
@@ -316,14 +242,8 @@ fn formerly_that_is_a_real_app() {
 #[test]
 fn formerly_claimed_by_two_apps() {
     Test::new()
-        .file(
-            "1.toml",
-            "[apps.\"a.com\"]\nurl = \"https://a.com/{id}\"\nformerly = [\"old.com\"]\n",
-        )
-        .file(
-            "2.toml",
-            "[apps.\"b.com\"]\nurl = \"https://b.com/{id}\"\nformerly = [\"old.com\"]\n",
-        )
+        .file("1.toml", "[apps.\"a.com\"]\nurl = \"https://a.com/{id}\"\nformerly = [\"old.com\"]\n")
+        .file("2.toml", "[apps.\"b.com\"]\nurl = \"https://b.com/{id}\"\nformerly = [\"old.com\"]\n")
         .args(["check", "-c", "."])
         .run()
         .status(1)
@@ -335,8 +255,14 @@ fn formerly_claimed_by_two_apps() {
 #[test]
 fn same_pair_with_two_urls_reports_both_and_earlier_file_wins() {
     let test = Test::new()
-        .file("a.toml", "[[person]]\nname = \"Ada\"\nlinks = [{ app = \"a.com\", id = \"1\", url = \"https://a.com/first\" }]\n")
-        .file("b.toml", "[[person]]\nname = \"Ada\"\nlinks = [{ app = \"a.com\", id = \"1\", url = \"https://a.com/second\" }]\n");
+        .file(
+            "a.toml",
+            "[[person]]\nname = \"Ada\"\nlinks = [{ app = \"a.com\", id = \"1\", url = \"https://a.com/first\" }]\n",
+        )
+        .file(
+            "b.toml",
+            "[[person]]\nname = \"Ada\"\nlinks = [{ app = \"a.com\", id = \"1\", url = \"https://a.com/second\" }]\n",
+        );
     let out = test.args(["check", "-c", "."]).run().status(1);
     let out = out
         .stderr_has("error: `a.com 1` has two different URLs; the first is used")
@@ -344,8 +270,14 @@ fn same_pair_with_two_urls_reports_both_and_earlier_file_wins() {
         .stderr_has("::: ./a.toml:3:10");
     assert!(out.stderr.find("b.toml").unwrap() < out.stderr.find("a.toml").unwrap());
     Test::new()
-        .file("a.toml", "[[person]]\nname = \"Ada\"\nlinks = [{ app = \"a.com\", id = \"1\", url = \"https://a.com/first\" }]\n")
-        .file("b.toml", "[[person]]\nname = \"Ada\"\nlinks = [{ app = \"a.com\", id = \"1\", url = \"https://a.com/second\" }]\n")
+        .file(
+            "a.toml",
+            "[[person]]\nname = \"Ada\"\nlinks = [{ app = \"a.com\", id = \"1\", url = \"https://a.com/first\" }]\n",
+        )
+        .file(
+            "b.toml",
+            "[[person]]\nname = \"Ada\"\nlinks = [{ app = \"a.com\", id = \"1\", url = \"https://a.com/second\" }]\n",
+        )
         .args(["resolve", "-c", ".", "a.com", "1"])
         .run()
         .status(0)
@@ -373,20 +305,14 @@ fn link_without_url_and_app_without_template() {
 
 #[test]
 fn non_utf8_file() {
-    let out = Test::new()
-        .file("links.toml", b"[[person]]\nname = \"Ad\xff\"\n")
-        .args(["check", "-c", "links.toml"])
-        .run();
-    out.status(1)
-        .stderr_has("error: the file is not valid UTF-8")
-        .stderr_has("--> links.toml:2:11");
+    let out =
+        Test::new().file("links.toml", b"[[person]]\nname = \"Ad\xff\"\n").args(["check", "-c", "links.toml"]).run();
+    out.status(1).stderr_has("error: the file is not valid UTF-8").stderr_has("--> links.toml:2:11");
 }
 
 #[test]
 fn empty_file_is_valid() {
-    check("")
-        .status(0)
-        .stdout("1 file: 0 apps, 0 records, 0 links: ok\n");
+    check("").status(0).stdout("1 file: 0 apps, 0 records, 0 links: ok\n");
 }
 
 #[test]
@@ -451,10 +377,7 @@ fn hidden_files_and_editor_droppings_are_skipped() {
         .file(".links.toml.swp", "broken [")
         .file("4913", "broken [")
         .file(".git/x.toml", "broken [")
-        .file(
-            "sub/more.toml",
-            "[[person]]\nname = \"x\"\nlinks = [{ app = \"zendesk.com\", id = \"1\" }]\n",
-        )
+        .file("sub/more.toml", "[[person]]\nname = \"x\"\nlinks = [{ app = \"zendesk.com\", id = \"1\" }]\n")
         .args(["check", "-c", "."])
         .run()
         .status(0)

@@ -36,8 +36,14 @@ fn dash_c_wins_over_the_environment() {
 #[test]
 fn several_config_paths_in_order() {
     Test::new()
-        .file("one.toml", "[[person]]\nname = \"A\"\nlinks = [{ app = \"a.com\", id = \"1\", url = \"https://a.com/one\" }]\n")
-        .file("two.toml", "[[person]]\nname = \"A\"\nlinks = [{ app = \"a.com\", id = \"1\", url = \"https://a.com/two\" }]\n")
+        .file(
+            "one.toml",
+            "[[person]]\nname = \"A\"\nlinks = [{ app = \"a.com\", id = \"1\", url = \"https://a.com/one\" }]\n",
+        )
+        .file(
+            "two.toml",
+            "[[person]]\nname = \"A\"\nlinks = [{ app = \"a.com\", id = \"1\", url = \"https://a.com/two\" }]\n",
+        )
         .args(["resolve", "-c", "two.toml", "-c", "one.toml", "a.com", "1"])
         .run()
         .status(0)

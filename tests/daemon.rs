@@ -28,10 +28,7 @@ pub struct Reply {
 
 impl Reply {
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
 }
 
@@ -53,20 +50,11 @@ impl Daemon {
     /// Like `start_in`, but the daemon may hold at most `limit` file descriptors.
     pub fn start_with_fd_limit(dir: tempfile::TempDir, limit: u32, args: &[&str]) -> Daemon {
         let mut shell = Command::new("sh");
-        shell.args([
-            "-c",
-            &format!("ulimit -n {limit} && exec \"$0\" \"$@\""),
-            env!("CARGO_BIN_EXE_applinkd"),
-        ]);
+        shell.args(["-c", &format!("ulimit -n {limit} && exec \"$0\" \"$@\""), env!("CARGO_BIN_EXE_applinkd")]);
         Daemon::spawn(dir, shell, args, &[])
     }
 
-    fn spawn(
-        dir: tempfile::TempDir,
-        mut command: Command,
-        args: &[&str],
-        env: &[(&str, &str)],
-    ) -> Daemon {
+    fn spawn(dir: tempfile::TempDir, mut command: Command, args: &[&str], env: &[(&str, &str)]) -> Daemon {
         command
             .args(["serve", "--listen", "127.0.0.1:0"])
             .args(args)
@@ -110,13 +98,7 @@ impl Daemon {
                 .timeout_global(Some(DEADLINE))
                 .build(),
         );
-        Daemon {
-            child,
-            addr,
-            dir,
-            log,
-            agent,
-        }
+        Daemon { child, addr, dir, log, agent }
     }
 
     pub fn path(&self, relative: &str) -> PathBuf {
@@ -140,11 +122,7 @@ impl Daemon {
             .map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap_or("").to_owned()))
             .collect();
         let body = response.body_mut().read_to_string().unwrap_or_default();
-        Reply {
-            status,
-            headers,
-            body,
-        }
+        Reply { status, headers, body }
     }
 
     pub fn get(&self, path: &str) -> Reply {
@@ -182,27 +160,19 @@ impl Daemon {
     pub fn wait_for(&self, what: &str, mut done: impl FnMut(&Daemon) -> bool) {
         let started = Instant::now();
         while !done(self) {
-            assert!(
-                started.elapsed() < DEADLINE,
-                "timed out waiting for {what}\nlog:\n{}",
-                self.log()
-            );
+            assert!(started.elapsed() < DEADLINE, "timed out waiting for {what}\nlog:\n{}", self.log());
             std::thread::sleep(Duration::from_millis(10)); // poll interval of a deadline-bounded wait
         }
     }
 
     /// Waits until `GET path` redirects to `url`.
     pub fn wait_location(&self, path: &str, url: &str) {
-        self.wait_for(&format!("{path} → {url}"), |d| {
-            d.location(path).as_deref() == Ok(url)
-        });
+        self.wait_for(&format!("{path} → {url}"), |d| d.location(path).as_deref() == Ok(url));
     }
 
     /// Waits until `GET path` answers `status`.
     pub fn wait_status(&self, path: &str, status: u16) {
-        self.wait_for(&format!("{path} → {status}"), |d| {
-            d.get(path).status == status
-        });
+        self.wait_for(&format!("{path} → {status}"), |d| d.get(path).status == status);
     }
 
     pub fn status_json(&self) -> serde_json::Value {
@@ -218,10 +188,7 @@ impl Daemon {
             if let Some(status) = self.child.try_wait().unwrap() {
                 return status.code();
             }
-            assert!(
-                started.elapsed() < DEADLINE,
-                "applinkd did not stop on SIGTERM"
-            );
+            assert!(started.elapsed() < DEADLINE, "applinkd did not stop on SIGTERM");
             std::thread::sleep(Duration::from_millis(10)); // poll interval of a deadline-bounded wait
         }
     }
@@ -242,9 +209,7 @@ pub fn write(path: &Path, contents: &str) {
 
 /// A link file with one person linking `app id` to `url`.
 pub fn one_link(app: &str, id: &str, url: &str) -> String {
-    format!(
-        "[[person]]\nname = \"P\"\nlinks = [{{ app = \"{app}\", id = \"{id}\", url = \"{url}\" }}]\n"
-    )
+    format!("[[person]]\nname = \"P\"\nlinks = [{{ app = \"{app}\", id = \"{id}\", url = \"{url}\" }}]\n")
 }
 
 /// A stand-in web server on loopback: every request gets `body` with `content_type`.

@@ -46,13 +46,8 @@ fn filters_by_kind_and_app() {
     list(["--kind", "company"])
         .status(0)
         .stdout("company Acme\n  zendesk.com 10  https://acme.zendesk.com/agent/users/10\n");
-    list(["--app", "GitHub.com"])
-        .status(0)
-        .stdout_has("person Ada Lovelace")
-        .stdout_lacks("Acme");
-    list(["--app", "nope.com"])
-        .status(1)
-        .stderr_has("`nope.com` is not an App ID any link file knows");
+    list(["--app", "GitHub.com"]).status(0).stdout_has("person Ada Lovelace").stdout_lacks("Acme");
+    list(["--app", "nope.com"]).status(1).stderr_has("`nope.com` is not an App ID any link file knows");
     list(["--kind", "robot"]).status(2);
 }
 

@@ -31,11 +31,7 @@ pub fn received(out: &Path) -> Vec<String> {
         std::thread::sleep(std::time::Duration::from_millis(10)); // poll interval of a deadline-bounded wait
     }
     let bytes = std::fs::read(out).unwrap();
-    bytes
-        .split(|&b| b == 0)
-        .filter(|a| !a.is_empty())
-        .map(|a| String::from_utf8(a.to_vec()).unwrap())
-        .collect()
+    bytes.split(|&b| b == 0).filter(|a| !a.is_empty()).map(|a| String::from_utf8(a.to_vec()).unwrap()).collect()
 }
 
 pub struct Run {
@@ -77,23 +73,12 @@ fn dry_run_prints_the_url_and_how() {
     let (dir, browser, out) = setup();
     let run = applinkd(
         dir.path(),
-        &[
-            "open",
-            "-c",
-            "links",
-            "--dry-run",
-            "applink://zendesk.com/991",
-        ],
+        &["open", "-c", "links", "--dry-run", "applink://zendesk.com/991"],
         &[("BROWSER", browser.to_str().unwrap())],
     );
     assert_eq!(run.status, 0, "{}", run.stderr);
     assert_eq!(run.stdout, "https://acme.zendesk.com/agent/users/991\n");
-    assert!(
-        run.stderr
-            .contains("would open with the web browser ($BROWSER: "),
-        "{}",
-        run.stderr
-    );
+    assert!(run.stderr.contains("would open with the web browser ($BROWSER: "), "{}", run.stderr);
     assert!(run.stderr.contains("resolved from the link files"));
     assert!(!out.exists(), "a dry run opens nothing");
 }
@@ -101,51 +86,20 @@ fn dry_run_prints_the_url_and_how() {
 #[test]
 fn the_browser_gets_exactly_the_url_as_one_argument() {
     for (target, url) in [
-        (
-            "applink://zendesk.com/991",
-            "https://acme.zendesk.com/agent/users/991",
-        ),
-        (
-            "applink://zendesk.com/a%2Fb",
-            "https://acme.zendesk.com/agent/users/a%2Fb",
-        ),
-        (
-            "applink://zendesk.com/a%20b%3Bc",
-            "https://acme.zendesk.com/agent/users/a%20b%3Bc",
-        ),
-        (
-            "applink://zendesk.com/%24(touch%20x)",
-            "https://acme.zendesk.com/agent/users/%24%28touch%20x%29",
-        ),
-        (
-            "applink://zendesk.com/%60id%60",
-            "https://acme.zendesk.com/agent/users/%60id%60",
-        ),
-        (
-            "applink://zendesk.com/-rf",
-            "https://acme.zendesk.com/agent/users/-rf",
-        ),
-        (
-            "applink://zendesk.com/zo%C3%AB",
-            "https://acme.zendesk.com/agent/users/zo%C3%AB",
-        ),
-        (
-            "applink://MailChimp.com/48616032",
-            "https://us1.admin.mailchimp.com/lists/members/view?id=48616032",
-        ),
+        ("applink://zendesk.com/991", "https://acme.zendesk.com/agent/users/991"),
+        ("applink://zendesk.com/a%2Fb", "https://acme.zendesk.com/agent/users/a%2Fb"),
+        ("applink://zendesk.com/a%20b%3Bc", "https://acme.zendesk.com/agent/users/a%20b%3Bc"),
+        ("applink://zendesk.com/%24(touch%20x)", "https://acme.zendesk.com/agent/users/%24%28touch%20x%29"),
+        ("applink://zendesk.com/%60id%60", "https://acme.zendesk.com/agent/users/%60id%60"),
+        ("applink://zendesk.com/-rf", "https://acme.zendesk.com/agent/users/-rf"),
+        ("applink://zendesk.com/zo%C3%AB", "https://acme.zendesk.com/agent/users/zo%C3%AB"),
+        ("applink://MailChimp.com/48616032", "https://us1.admin.mailchimp.com/lists/members/view?id=48616032"),
     ] {
         let (dir, browser, out) = setup();
-        let run = applinkd(
-            dir.path(),
-            &["open", "-c", "links", target],
-            &[("BROWSER", browser.to_str().unwrap())],
-        );
+        let run = applinkd(dir.path(), &["open", "-c", "links", target], &[("BROWSER", browser.to_str().unwrap())]);
         assert_eq!(run.status, 0, "{target}: {}", run.stderr);
         assert_eq!(received(&out), [url], "{target}");
-        assert!(
-            !dir.path().join("x").exists(),
-            "nothing ran through a shell"
-        );
+        assert!(!dir.path().join("x").exists(), "nothing ran through a shell");
     }
 }
 
@@ -154,51 +108,24 @@ fn with_a_daemon_it_asks_the_daemon() {
     let d = Daemon::start(&[("links/apps.toml", APPS)]);
     let (browser, out) = stub(d.dir.path(), "browser");
     let base = d.url("");
-    let env = [
-        ("BROWSER", browser.to_str().unwrap()),
-        ("APPLINKD_URL", base.as_str()),
-    ];
-    let run = applinkd(
-        d.dir.path(),
-        &["open", "--dry-run", "applink://zendesk.com/a%2Fb"],
-        &env,
-    );
-    assert_eq!(
-        run.stdout, "https://acme.zendesk.com/agent/users/a%2Fb\n",
-        "{}",
-        run.stderr
-    );
-    assert!(
-        run.stderr
-            .contains(&format!("resolved by the daemon at {base}")),
-        "{}",
-        run.stderr
-    );
+    let env = [("BROWSER", browser.to_str().unwrap()), ("APPLINKD_URL", base.as_str())];
+    let run = applinkd(d.dir.path(), &["open", "--dry-run", "applink://zendesk.com/a%2Fb"], &env);
+    assert_eq!(run.stdout, "https://acme.zendesk.com/agent/users/a%2Fb\n", "{}", run.stderr);
+    assert!(run.stderr.contains(&format!("resolved by the daemon at {base}")), "{}", run.stderr);
     let run = applinkd(d.dir.path(), &["open", "applink://zendesk.com/a%2Fb"], &env);
     assert_eq!(run.status, 0, "{}", run.stderr);
-    assert_eq!(
-        received(&out),
-        ["https://acme.zendesk.com/agent/users/a%2Fb"]
-    );
+    assert_eq!(received(&out), ["https://acme.zendesk.com/agent/users/a%2Fb"]);
     // resolve asks the daemon too, and the daemon's not-found is the answer.
     let run = applinkd(d.dir.path(), &["resolve", "nope.example", "1"], &env);
     assert_eq!(run.status, 1);
-    assert!(
-        run.stderr
-            .contains("`nope.example` is not an App ID any link file knows"),
-        "{}",
-        run.stderr
-    );
+    assert!(run.stderr.contains("`nope.example` is not an App ID any link file knows"), "{}", run.stderr);
 }
 
 #[test]
 fn without_a_daemon_it_reads_the_default_files() {
     let (dir, browser, out) = setup();
     let config = dir.path().join("links");
-    let env = [
-        ("BROWSER", browser.to_str().unwrap()),
-        ("APPLINKD_CONFIG", config.to_str().unwrap()),
-    ];
+    let env = [("BROWSER", browser.to_str().unwrap()), ("APPLINKD_CONFIG", config.to_str().unwrap())];
     let run = applinkd(dir.path(), &["open", "applink://zendesk.com/7"], &env);
     assert_eq!(run.status, 0, "{}", run.stderr);
     assert_eq!(received(&out), ["https://acme.zendesk.com/agent/users/7"]);
@@ -207,29 +134,14 @@ fn without_a_daemon_it_reads_the_default_files() {
 #[test]
 fn daemon_down_and_files_broken_fails_clearly() {
     let dir = tempfile::tempdir().unwrap();
-    write(
-        &dir.path().join("links/apps.toml"),
-        "[apps.\"zendesk.com\"\n",
-    );
+    write(&dir.path().join("links/apps.toml"), "[apps.\"zendesk.com\"\n");
     let (browser, out) = stub(dir.path(), "browser");
     let config = dir.path().join("links");
-    let env = [
-        ("BROWSER", browser.to_str().unwrap()),
-        ("APPLINKD_CONFIG", config.to_str().unwrap()),
-    ];
+    let env = [("BROWSER", browser.to_str().unwrap()), ("APPLINKD_CONFIG", config.to_str().unwrap())];
     let run = applinkd(dir.path(), &["open", "applink://zendesk.com/7"], &env);
     assert_eq!(run.status, 1);
-    assert!(
-        run.stderr.contains("warning: 1 error(s) in the link files"),
-        "{}",
-        run.stderr
-    );
-    assert!(
-        run.stderr
-            .contains("error: `zendesk.com` is not an App ID any link file knows"),
-        "{}",
-        run.stderr
-    );
+    assert!(run.stderr.contains("warning: 1 error(s) in the link files"), "{}", run.stderr);
+    assert!(run.stderr.contains("error: `zendesk.com` is not an App ID any link file knows"), "{}", run.stderr);
     assert!(!out.exists());
 }
 
@@ -239,13 +151,15 @@ fn no_browser_fails_clearly() {
     let run = applinkd(
         dir.path(),
         &["open", "-c", "links", "applink://zendesk.com/7"],
-        &[
-            ("BROWSER", "/nonexistent/browser"),
-            ("PATH", "/nonexistent"),
-        ],
+        &[("BROWSER", "/nonexistent/browser"), ("PATH", "/nonexistent")],
     );
     assert_eq!(run.status, 1);
-    assert!(run.stderr.contains("error: cannot open https://acme.zendesk.com/agent/users/7: no web browser could be started"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("error: cannot open https://acme.zendesk.com/agent/users/7: no web browser could be started"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
@@ -259,25 +173,10 @@ fn open_with_names_the_program() {
             program.display()
         ),
     );
-    let run = applinkd(
-        dir.path(),
-        &["open", "-c", "links", "--dry-run", "a.example", "x y"],
-        &[],
-    );
+    let run = applinkd(dir.path(), &["open", "-c", "links", "--dry-run", "a.example", "x y"], &[]);
     assert_eq!(run.stdout, "https://a.example/x%20y\n");
-    assert!(
-        run.stderr.contains(&format!(
-            "would open with {} --new-window",
-            program.display()
-        )),
-        "{}",
-        run.stderr
-    );
-    let run = applinkd(
-        dir.path(),
-        &["open", "-c", "links", "a.example", "x y"],
-        &[],
-    );
+    assert!(run.stderr.contains(&format!("would open with {} --new-window", program.display())), "{}", run.stderr);
+    let run = applinkd(dir.path(), &["open", "-c", "links", "a.example", "x y"], &[]);
     assert_eq!(run.status, 0, "{}", run.stderr);
     assert_eq!(received(&out), ["--new-window", "https://a.example/x%20y"]);
 }
@@ -289,25 +188,14 @@ fn other_schemes_go_to_the_system_opener() {
         &dir.path().join("links/apps.toml"),
         "[apps.\"slack.com\"]\nurl = \"slack://user?team=T1&id={id}\"\nschemes = [\"slack\"]\n",
     );
-    let run = applinkd(
-        dir.path(),
-        &["open", "-c", "links", "--dry-run", "applink://slack.com/U1"],
-        &[],
-    );
+    let run = applinkd(dir.path(), &["open", "-c", "links", "--dry-run", "applink://slack.com/U1"], &[]);
     assert_eq!(run.stdout, "slack://user?team=T1&id=U1\n");
-    assert!(
-        run.stderr.contains("would open with xdg-open"),
-        "{}",
-        run.stderr
-    );
+    assert!(run.stderr.contains("would open with xdg-open"), "{}", run.stderr);
 }
 
 /// A fake daemon answering every request with `body` as a resolution.
 fn fake_daemon(body: String) -> String {
-    format!(
-        "http://{}",
-        crate::daemon::canned_server("application/json", body)
-    )
+    format!("http://{}", crate::daemon::canned_server("application/json", body))
 }
 
 #[test]
@@ -330,17 +218,10 @@ fn refuses_what_a_daemon_must_never_make_it_open() {
         let run = applinkd(
             dir.path(),
             &["open", "applink://a.example/1"],
-            &[
-                ("BROWSER", browser.to_str().unwrap()),
-                ("APPLINKD_URL", &base),
-            ],
+            &[("BROWSER", browser.to_str().unwrap()), ("APPLINKD_URL", &base)],
         );
         assert_eq!(run.status, 1, "{url} was not refused: {}", run.stderr);
-        assert!(
-            run.stderr.contains("error: refusing the answer"),
-            "{url}: {}",
-            run.stderr
-        );
+        assert!(run.stderr.contains("error: refusing the answer"), "{url}: {}", run.stderr);
         assert!(!out.exists(), "{url} reached the browser");
     }
 }
@@ -361,12 +242,7 @@ fn refuses_an_applink_target_in_the_files() {
     assert_eq!(run.status, 1);
     assert!(!out.exists());
     let run = applinkd(dir.path(), &["check", "-c", "links"], &[]);
-    assert!(
-        run.stderr
-            .contains("`applink:` URLs would loop back into applinkd"),
-        "{}",
-        run.stderr
-    );
+    assert!(run.stderr.contains("`applink:` URLs would loop back into applinkd"), "{}", run.stderr);
 }
 
 #[test]
@@ -374,31 +250,19 @@ fn open_with_from_another_users_daemon_is_ignored() {
     // Another user's applinkd squatting the port must not choose what program runs.
     let root = nix_uid() == 0;
     if !root {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI runs as root: this test must run there"
-        );
+        assert!(std::env::var_os("CI").is_none(), "CI runs as root: this test must run there");
         eprintln!("not root: cannot start a daemon as another user; test not run");
         return;
     }
-    let shared = tempfile::Builder::new()
-        .prefix("applinkd-other-user")
-        .tempdir()
-        .unwrap();
+    let shared = tempfile::Builder::new().prefix("applinkd-other-user").tempdir().unwrap();
     std::fs::set_permissions(shared.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
     let (evil, evil_out) = stub(shared.path(), "evil");
     let (browser, browser_out) = stub(shared.path(), "browser");
     write(
         &shared.path().join("links/apps.toml"),
-        &format!(
-            "[apps.\"a.example\"]\nurl = \"https://a.example/{{id}}\"\nopen_with = [\"{}\"]\n",
-            evil.display()
-        ),
+        &format!("[apps.\"a.example\"]\nurl = \"https://a.example/{{id}}\"\nopen_with = [\"{}\"]\n", evil.display()),
     );
-    for path in [
-        shared.path().join("links"),
-        shared.path().join("links/apps.toml"),
-    ] {
+    for path in [shared.path().join("links"), shared.path().join("links/apps.toml")] {
         let mode = if path.is_dir() { 0o755 } else { 0o644 };
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
     }
@@ -422,22 +286,13 @@ fn open_with_from_another_users_daemon_is_ignored() {
     let base = loop {
         let line = lines.next().expect("the daemon started").unwrap();
         if let Some(addr) = line.split("serving on ").nth(1) {
-            break addr
-                .trim_end_matches('/')
-                .split(' ')
-                .next()
-                .unwrap()
-                .trim_end_matches('/')
-                .to_owned();
+            break addr.trim_end_matches('/').split(' ').next().unwrap().trim_end_matches('/').to_owned();
         }
     };
     let run = applinkd(
         shared.path(),
         &["open", "applink://a.example/1"],
-        &[
-            ("BROWSER", browser.to_str().unwrap()),
-            ("APPLINKD_URL", &base),
-        ],
+        &[("BROWSER", browser.to_str().unwrap()), ("APPLINKD_URL", &base)],
     );
     let _ = child.kill();
     let _ = child.wait();

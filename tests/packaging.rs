@@ -4,8 +4,7 @@
 use std::path::Path;
 
 fn read(path: &str) -> String {
-    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(path))
-        .unwrap_or_else(|e| panic!("{path}: {e}"))
+    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(path)).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
 #[test]
@@ -18,11 +17,7 @@ fn linux_desktop_file_is_what_register_writes() {
         .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("packaging/linux/applinkd.desktop"))
         .output()
         .expect("desktop-file-validate (package desktop-file-utils; scripts/test installs it)");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
 }
 
 #[test]
@@ -35,10 +30,7 @@ fn systemd_user_unit_runs_serve_and_restarts() {
 
 #[test]
 fn macos_handler_sources_are_what_register_builds() {
-    assert_eq!(
-        read("packaging/macos/Info.plist"),
-        applinkd::register::info_plist()
-    );
+    assert_eq!(read("packaging/macos/Info.plist"), applinkd::register::info_plist());
     assert_eq!(
         read("packaging/macos/handler.applescript"),
         applinkd::register::applescript(Path::new("/usr/local/bin/applinkd"))
@@ -54,38 +46,21 @@ fn windows_reg_file_has_the_keys_register_sets() {
     let exe = "C:\\Program Files\\applinkd\\applinkd.exe";
     let escape = |s: &str| s.replace('\\', "\\\\").replace('"', "\\\"");
     for step in applinkd::register::windows(exe).steps {
-        let applinkd::register::Step::RegistrySet { key, name, value } = step else {
-            unreachable!()
-        };
-        assert!(
-            reg.contains(&format!("[HKEY_CURRENT_USER\\{key}]\r\n")),
-            "{key}"
-        );
-        let name = if name.is_empty() {
-            "@".to_owned()
-        } else {
-            format!("\"{name}\"")
-        };
-        assert!(
-            reg.contains(&format!("{name}=\"{}\"\r\n", escape(&value))),
-            "{name}={value}"
-        );
+        let applinkd::register::Step::RegistrySet { key, name, value } = step else { unreachable!() };
+        assert!(reg.contains(&format!("[HKEY_CURRENT_USER\\{key}]\r\n")), "{key}");
+        let name = if name.is_empty() { "@".to_owned() } else { format!("\"{name}\"") };
+        assert!(reg.contains(&format!("{name}=\"{}\"\r\n", escape(&value))), "{name}={value}");
     }
 }
 
 #[test]
 fn deb_package_assets_exist() {
     let manifest: toml::Table = toml::from_str(&read("Cargo.toml")).unwrap();
-    let assets = manifest["package"]["metadata"]["deb"]["assets"]
-        .as_array()
-        .unwrap();
+    let assets = manifest["package"]["metadata"]["deb"]["assets"].as_array().unwrap();
     for asset in assets {
         let source = asset[0].as_str().unwrap();
         if !source.starts_with("target/") {
-            assert!(
-                Path::new(env!("CARGO_MANIFEST_DIR")).join(source).is_file(),
-                "{source}"
-            );
+            assert!(Path::new(env!("CARGO_MANIFEST_DIR")).join(source).is_file(), "{source}");
         }
     }
 }

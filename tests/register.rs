@@ -36,11 +36,7 @@ impl Desktop {
             // xdg-open consults scheme handlers only "with a display"; nothing connects to it.
             ("DISPLAY".into(), ":97".into()),
         ];
-        Desktop {
-            dir,
-            browser_out,
-            env,
-        }
+        Desktop { dir, browser_out, env }
     }
 
     fn path(&self, p: &str) -> PathBuf {
@@ -49,17 +45,11 @@ impl Desktop {
 
     fn run(&self, program: &str, args: &[&str]) -> (i32, String, String) {
         let mut command = Command::new(program);
-        command
-            .args(args)
-            .current_dir(self.dir.path())
-            .env_remove("XDG_CURRENT_DESKTOP")
-            .env_remove("WAYLAND_DISPLAY");
+        command.args(args).current_dir(self.dir.path()).env_remove("XDG_CURRENT_DESKTOP").env_remove("WAYLAND_DISPLAY");
         for (k, v) in &self.env {
             command.env(k, v);
         }
-        let out = command
-            .output()
-            .unwrap_or_else(|e| panic!("{program}: {e} (scripts/test installs it)"));
+        let out = command.output().unwrap_or_else(|e| panic!("{program}: {e} (scripts/test installs it)"));
         (
             out.status.code().unwrap_or(-1),
             String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -84,24 +74,13 @@ fn register_makes_applinkd_the_default_handler() {
     let (status, _, stderr) = desktop.applinkd(&["register"]);
     assert_eq!(status, 0, "{stderr}");
     let file = std::fs::read_to_string(desktop.path("data/applications/applinkd.desktop")).unwrap();
-    assert!(
-        file.contains(&format!("\nExec={} open %u\n", exe().display())),
-        "{file}"
-    );
+    assert!(file.contains(&format!("\nExec={} open %u\n", exe().display())), "{file}");
     assert!(file.contains("\nMimeType=x-scheme-handler/applink;\n"));
     assert!(file.contains("\nNoDisplay=true\n"));
-    let (_, default, _) = desktop.run(
-        "xdg-mime",
-        &["query", "default", "x-scheme-handler/applink"],
-    );
+    let (_, default, _) = desktop.run("xdg-mime", &["query", "default", "x-scheme-handler/applink"]);
     assert_eq!(default.trim(), "applinkd.desktop");
-    let (status, _, stderr) = desktop.run(
-        "desktop-file-validate",
-        &[desktop
-            .path("data/applications/applinkd.desktop")
-            .to_str()
-            .unwrap()],
-    );
+    let (status, _, stderr) =
+        desktop.run("desktop-file-validate", &[desktop.path("data/applications/applinkd.desktop").to_str().unwrap()]);
     assert_eq!(status, 0, "desktop-file-validate: {stderr}");
 }
 
@@ -111,10 +90,7 @@ fn xdg_open_runs_applinkd_which_opens_the_browser() {
     assert_eq!(desktop.applinkd(&["register"]).0, 0);
     let (status, _, stderr) = desktop.run("xdg-open", &["applink://mailchimp.com/48616032"]);
     assert_eq!(status, 0, "xdg-open: {stderr}");
-    assert_eq!(
-        received(&desktop.browser_out),
-        ["https://us1.admin.mailchimp.com/lists/members/view?id=48616032"]
-    );
+    assert_eq!(received(&desktop.browser_out), ["https://us1.admin.mailchimp.com/lists/members/view?id=48616032"]);
 }
 
 #[test]
@@ -123,10 +99,7 @@ fn gio_open_runs_applinkd_which_opens_the_browser() {
     assert_eq!(desktop.applinkd(&["register"]).0, 0);
     let (status, _, stderr) = desktop.run("gio", &["open", "applink://zendesk.com/a%2Fb"]);
     assert_eq!(status, 0, "gio open: {stderr}");
-    assert_eq!(
-        received(&desktop.browser_out),
-        ["https://acme.zendesk.com/agent/users/a%2Fb"]
-    );
+    assert_eq!(received(&desktop.browser_out), ["https://acme.zendesk.com/agent/users/a%2Fb"]);
 }
 
 #[test]
@@ -137,22 +110,13 @@ fn unregister_restores_mimeapps_list_byte_for_byte() {
     assert_eq!(desktop.applinkd(&["register"]).0, 0);
     let registered = std::fs::read_to_string(&list).unwrap();
     assert!(registered.contains("[Default Applications]\ntext/html=firefox.desktop;\nx-scheme-handler/mailto=thunderbird.desktop;\nx-scheme-handler/applink=applinkd.desktop;\n"));
-    assert!(
-        registered.contains("[Removed Associations]\nx-scheme-handler/applink=evil.desktop;\n")
-    );
+    assert!(registered.contains("[Removed Associations]\nx-scheme-handler/applink=evil.desktop;\n"));
     assert_eq!(desktop.applinkd(&["register"]).0, 0, "registering twice");
-    assert_eq!(
-        std::fs::read_to_string(&list).unwrap(),
-        registered,
-        "idempotent"
-    );
+    assert_eq!(std::fs::read_to_string(&list).unwrap(), registered, "idempotent");
     assert_eq!(desktop.applinkd(&["unregister"]).0, 0);
     assert_eq!(std::fs::read_to_string(&list).unwrap(), UNRELATED);
     assert!(!desktop.path("data/applications/applinkd.desktop").exists());
-    let (_, default, _) = desktop.run(
-        "xdg-mime",
-        &["query", "default", "x-scheme-handler/applink"],
-    );
+    let (_, default, _) = desktop.run("xdg-mime", &["query", "default", "x-scheme-handler/applink"]);
     assert_eq!(default.trim(), "");
 }
 
@@ -162,10 +126,7 @@ fn unregister_restores_a_previous_handler_and_an_absent_file() {
     let list = desktop.path("config/mimeapps.list");
     assert_eq!(desktop.applinkd(&["register"]).0, 0);
     assert_eq!(desktop.applinkd(&["unregister"]).0, 0);
-    assert!(
-        !list.exists(),
-        "register made the file; unregister removes it"
-    );
+    assert!(!list.exists(), "register made the file; unregister removes it");
     assert!(!desktop.path("data/applications/mimeinfo.cache").exists());
     let before = "[Default Applications]\nx-scheme-handler/applink=other.desktop;\n";
     std::fs::write(&list, before).unwrap();
@@ -180,22 +141,11 @@ fn dry_run_changes_nothing() {
     let (status, plan, _) = desktop.applinkd(&["register", "--dry-run"]);
     assert_eq!(status, 0);
     assert!(
-        plan.contains(&format!(
-            "write {}",
-            desktop.path("data/applications/applinkd.desktop").display()
-        )),
+        plan.contains(&format!("write {}", desktop.path("data/applications/applinkd.desktop").display())),
         "{plan}"
     );
-    assert!(
-        plan.contains("    x-scheme-handler/applink=applinkd.desktop;"),
-        "{plan}"
-    );
-    assert!(
-        !desktop
-            .path("data/applications")
-            .join("applinkd.desktop")
-            .exists()
-    );
+    assert!(plan.contains("    x-scheme-handler/applink=applinkd.desktop;"), "{plan}");
+    assert!(!desktop.path("data/applications").join("applinkd.desktop").exists());
     assert!(!desktop.path("config/mimeapps.list").exists());
     let (status, plan, _) = desktop.applinkd(&["unregister", "--dry-run"]);
     assert_eq!(status, 0);
@@ -216,11 +166,7 @@ fn macos_and_windows_plans() {
         [
             set("Software\\Classes\\applink", "", "URL:App Link"),
             set("Software\\Classes\\applink", "URL Protocol", ""),
-            set(
-                "Software\\Classes\\applink\\DefaultIcon",
-                "",
-                "\"C:\\Program Files\\applinkd\\applinkd.exe\",0"
-            ),
+            set("Software\\Classes\\applink\\DefaultIcon", "", "\"C:\\Program Files\\applinkd\\applinkd.exe\",0"),
             set(
                 "Software\\Classes\\applink\\shell\\open\\command",
                 "",
@@ -228,17 +174,9 @@ fn macos_and_windows_plans() {
             ),
         ]
     );
-    let plan = macos(
-        Path::new("/usr/local/bin/applinkd"),
-        Path::new("/Users/ada"),
-    );
-    let Step::Write { path, contents, .. } = &plan.steps[0] else {
-        panic!("{plan}")
-    };
-    assert_eq!(
-        path,
-        Path::new("/Users/ada/Library/Application Support/applinkd/handler.applescript")
-    );
+    let plan = macos(Path::new("/usr/local/bin/applinkd"), Path::new("/Users/ada"));
+    let Step::Write { path, contents, .. } = &plan.steps[0] else { panic!("{plan}") };
+    assert_eq!(path, Path::new("/Users/ada/Library/Application Support/applinkd/handler.applescript"));
     assert!(contents.contains("on open location theURL\n\tdo shell script quoted form of \"/usr/local/bin/applinkd\" & \" open -- \" & quoted form of theURL\n"));
     assert_eq!(
         plan.steps[1],
@@ -252,22 +190,13 @@ fn macos_and_windows_plans() {
             optional: false
         }
     );
-    let Step::Write { path, contents, .. } = &plan.steps[2] else {
-        panic!("{plan}")
-    };
-    assert_eq!(
-        path,
-        Path::new("/Users/ada/Applications/applinkd.app/Contents/Info.plist")
-    );
+    let Step::Write { path, contents, .. } = &plan.steps[2] else { panic!("{plan}") };
+    assert_eq!(path, Path::new("/Users/ada/Applications/applinkd.app/Contents/Info.plist"));
     assert!(
-        contents.contains(
-            "<key>CFBundleURLSchemes</key>\n\t\t\t<array>\n\t\t\t\t<string>applink</string>"
-        ),
+        contents.contains("<key>CFBundleURLSchemes</key>\n\t\t\t<array>\n\t\t\t\t<string>applink</string>"),
         "{contents}"
     );
-    let Step::Run { program, args, .. } = &plan.steps[3] else {
-        panic!("{plan}")
-    };
+    let Step::Run { program, args, .. } = &plan.steps[3] else { panic!("{plan}") };
     assert!(program.ends_with("/lsregister"));
     assert_eq!(args, &["-f", "/Users/ada/Applications/applinkd.app"]);
 }

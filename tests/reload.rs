@@ -29,10 +29,7 @@ fn daemon() -> Daemon {
 #[test]
 fn in_place_write() {
     let d = daemon();
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .open(d.path("links/a.toml"))
-        .unwrap();
+    let mut file = std::fs::OpenOptions::new().write(true).open(d.path("links/a.toml")).unwrap();
     file.write_all(version(2).as_bytes()).unwrap(); // same length: overwrite without truncating
     file.sync_all().unwrap();
     d.wait_location(PATH, &url(2));
@@ -41,11 +38,7 @@ fn in_place_write() {
 #[test]
 fn truncate_then_write() {
     let d = daemon();
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .truncate(true)
-        .open(d.path("links/a.toml"))
-        .unwrap();
+    let mut file = std::fs::OpenOptions::new().write(true).truncate(true).open(d.path("links/a.toml")).unwrap();
     file.sync_all().unwrap();
     file.seek(SeekFrom::Start(0)).unwrap();
     file.write_all(version(2).as_bytes()).unwrap();
@@ -87,10 +80,7 @@ fn delete_then_create() {
 #[test]
 fn new_file_adds_and_deleted_file_removes() {
     let d = daemon();
-    write(
-        &d.path("links/b.toml"),
-        &one_link("b.example", "2", "https://b.example/2"),
-    );
+    write(&d.path("links/b.toml"), &one_link("b.example", "2", "https://b.example/2"));
     d.wait_location("/b.example/2", "https://b.example/2");
     std::fs::remove_file(d.path("links/b.toml")).unwrap();
     d.wait_status("/b.example/2", 404);
@@ -100,16 +90,10 @@ fn new_file_adds_and_deleted_file_removes() {
 #[test]
 fn directory_created_and_removed() {
     let d = daemon();
-    write(
-        &d.path("links/team/sub/b.toml"),
-        &one_link("b.example", "2", "https://b.example/2"),
-    );
+    write(&d.path("links/team/sub/b.toml"), &one_link("b.example", "2", "https://b.example/2"));
     d.wait_location("/b.example/2", "https://b.example/2");
     // A file written into the new directory afterwards is seen too.
-    write(
-        &d.path("links/team/sub/c.toml"),
-        &one_link("c.example", "3", "https://c.example/3"),
-    );
+    write(&d.path("links/team/sub/c.toml"), &one_link("c.example", "3", "https://c.example/3"));
     d.wait_location("/c.example/3", "https://c.example/3");
     std::fs::remove_dir_all(d.path("links/team")).unwrap();
     d.wait_status("/b.example/2", 404);
@@ -137,24 +121,14 @@ fn burst_of_saves_ends_on_the_last() {
 #[test]
 fn broken_save_keeps_the_last_good_version_until_fixed() {
     let d = daemon();
-    write(
-        &d.path("links/a.toml"),
-        &format!("{}\nbroken = [\n", version(2)),
-    );
+    write(&d.path("links/a.toml"), &format!("{}\nbroken = [\n", version(2)));
     d.wait_for("the error to show", |d| d.status_json()["errors"] == 1);
-    assert_eq!(
-        d.location(PATH),
-        Ok(url(1)),
-        "the last good version stays in force"
-    );
+    assert_eq!(d.location(PATH), Ok(url(1)), "the last good version stays in force");
     let status = d.status_json();
     let label = &status["diagnostics"][0]["labels"][0];
     assert!(label["file"].as_str().unwrap().ends_with("links/a.toml"));
     assert_eq!(label["line"], 5);
-    assert!(
-        d.get("/").body.contains("a.toml:5:"),
-        "the index page shows the error"
-    );
+    assert!(d.get("/").body.contains("a.toml:5:"), "the index page shows the error");
     write(&d.path("links/a.toml"), &version(3));
     d.wait_location(PATH, &url(3));
     assert_eq!(d.status_json()["errors"], 0);
@@ -164,27 +138,13 @@ fn broken_save_keeps_the_last_good_version_until_fixed() {
 fn only_the_changed_file_is_reparsed() {
     let d = Daemon::start(&[
         ("links/a.toml", &version(1)),
-        (
-            "links/b.toml",
-            &one_link("b.example", "2", "https://b.example/2"),
-        ),
-        (
-            "links/c.toml",
-            &one_link("c.example", "3", "https://c.example/3"),
-        ),
+        ("links/b.toml", &one_link("b.example", "2", "https://b.example/2")),
+        ("links/c.toml", &one_link("c.example", "3", "https://c.example/3")),
     ]);
-    write(
-        &d.path("links/b.toml"),
-        &one_link("b.example", "2", "https://b.example/new"),
-    );
+    write(&d.path("links/b.toml"), &one_link("b.example", "2", "https://b.example/new"));
     d.wait_location("/b.example/2", "https://b.example/new");
     let last = &d.status_json()["last_reload"];
-    let changed: Vec<&str> = last["changed"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c.as_str().unwrap())
-        .collect();
+    let changed: Vec<&str> = last["changed"].as_array().unwrap().iter().map(|c| c.as_str().unwrap()).collect();
     assert_eq!(changed.len(), 1, "{last}");
     assert!(changed[0].ends_with("links/b.toml"));
     assert!(d.log().contains("reparsed=1"), "{}", d.log());
@@ -208,33 +168,19 @@ fn git_checkout_of_another_branch() {
     let d = daemon();
     let git = |args: &[&str]| {
         let out = Command::new("git")
-            .args([
-                "-c",
-                "user.name=t",
-                "-c",
-                "user.email=t@t",
-                "-c",
-                "init.defaultBranch=main",
-            ])
+            .args(["-c", "user.name=t", "-c", "user.email=t@t", "-c", "init.defaultBranch=main"])
             .args(args)
             .current_dir(d.path("links"))
             .output()
             .expect("git");
-        assert!(
-            out.status.success(),
-            "git {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
     };
     git(&["init", "-q"]);
     git(&["add", "."]);
     git(&["commit", "-qm", "one"]);
     git(&["checkout", "-qb", "other"]);
     write(&d.path("links/a.toml"), &version(2));
-    write(
-        &d.path("links/b.toml"),
-        &one_link("b.example", "2", "https://b.example/2"),
-    );
+    write(&d.path("links/b.toml"), &one_link("b.example", "2", "https://b.example/2"));
     git(&["add", "."]);
     git(&["commit", "-qm", "two"]);
     d.wait_location("/b.example/2", "https://b.example/2");
@@ -264,11 +210,7 @@ fn kubernetes_configmap_symlink_swap() {
         std::fs::rename(root.join("..data_tmp"), root.join("..data")).unwrap();
         d.wait_location(PATH, &url(n));
     }
-    assert_eq!(
-        d.status_json()["files"].as_array().unwrap().len(),
-        1,
-        "hidden directories are not read twice"
-    );
+    assert_eq!(d.status_json()["files"].as_array().unwrap().len(), 1, "hidden directories are not read twice");
 }
 
 #[test]
@@ -299,17 +241,9 @@ fn requests_during_a_burst_of_reloads_never_fail() {
         d.wait_location(PATH, &url(2 - n % 2));
     }
     stop.store(true, Ordering::Relaxed);
-    let seen: Vec<String> = clients
-        .into_iter()
-        .flat_map(|c| c.join().expect("no client failed"))
-        .collect();
-    assert!(
-        seen.contains(&url(1)) && seen.contains(&url(2)),
-        "both versions were served"
-    );
-    let generation = d.status_json()["last_reload"]["generation"]
-        .as_u64()
-        .unwrap();
+    let seen: Vec<String> = clients.into_iter().flat_map(|c| c.join().expect("no client failed")).collect();
+    assert!(seen.contains(&url(1)) && seen.contains(&url(2)), "both versions were served");
+    let generation = d.status_json()["last_reload"]["generation"].as_u64().unwrap();
     assert!(generation >= 20, "reloads happened: {generation}");
     assert!(served.load(Ordering::Relaxed) > 0);
 }
@@ -317,11 +251,7 @@ fn requests_during_a_burst_of_reloads_never_fail() {
 #[test]
 fn a_save_caught_between_truncate_and_write_loses_nothing() {
     let d = daemon();
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .truncate(true)
-        .open(d.path("links/a.toml"))
-        .unwrap();
+    let mut file = std::fs::OpenOptions::new().write(true).truncate(true).open(d.path("links/a.toml")).unwrap();
     // A slow editor: the file stays empty for longer than the debounce. Every
     // request meanwhile still gets the last version.
     let window = std::time::Instant::now() + crate::daemon::DEADLINE / 100;
@@ -339,4 +269,45 @@ fn a_file_emptied_on_purpose_takes_its_links_away() {
     write(&d.path("links/a.toml"), "");
     d.wait_status(PATH, 404);
     assert_eq!(d.status_json()["errors"], 0);
+}
+
+#[test]
+fn a_url_edit_patches_the_index_and_a_new_link_rebuilds_it() {
+    let d = Daemon::start(&[
+        ("links/a.toml", &version(1)),
+        ("links/b.toml", &one_link("b.example", "2", "https://b.example/2")),
+    ]);
+    write(&d.path("links/b.toml"), &one_link("b.example", "2", "https://b.example/changed"));
+    d.wait_location("/b.example/2", "https://b.example/changed");
+    assert_eq!(d.status_json()["last_reload"]["patched"], true, "same shape: patched");
+    let more = format!(
+        "{}\n{}",
+        one_link("b.example", "2", "https://b.example/changed"),
+        one_link("c.example", "3", "https://c.example/3")
+    );
+    write(&d.path("links/b.toml"), &more);
+    d.wait_location("/c.example/3", "https://c.example/3");
+    assert_eq!(d.status_json()["last_reload"]["patched"], false, "new link: rebuilt");
+    assert_eq!(d.location("/b.example/2"), Ok("https://b.example/changed".into()));
+}
+
+#[test]
+fn conflicts_follow_a_patched_edit() {
+    let d = Daemon::start(&[
+        ("links/a.toml", &one_link("x.example", "1", "https://x.example/first")),
+        ("links/b.toml", &one_link("x.example", "1", "https://x.example/second")),
+    ]);
+    let conflict = |d: &Daemon| d.status_json()["diagnostics"].to_string();
+    assert!(conflict(&d).contains("has two different URLs"));
+    assert!(conflict(&d).contains("URL https://x.example/second"));
+    write(&d.path("links/b.toml"), &one_link("x.example", "1", "https://x.example/third"));
+    d.wait_for("the conflict to name the new URL", |d| conflict(d).contains("URL https://x.example/third"));
+    assert_eq!(d.location("/x.example/1"), Ok("https://x.example/first".into()), "the earlier file wins");
+    write(&d.path("links/b.toml"), &one_link("x.example", "1", "https://x.example/first"));
+    d.wait_for("the conflict to go", |d| d.status_json()["errors"] == 0);
+    assert_eq!(d.status_json()["last_reload"]["patched"], true);
+    // The first file's edit moves the answer; the second file's URL now conflicts with it.
+    write(&d.path("links/a.toml"), &one_link("x.example", "1", "https://x.example/fourth"));
+    d.wait_location("/x.example/1", "https://x.example/fourth");
+    d.wait_for("a conflict again", |d| d.status_json()["errors"] == 1);
 }

@@ -19,11 +19,7 @@ pub struct Output {
 impl Test {
     pub fn new() -> Test {
         let dir = tempfile::tempdir().expect("temp dir");
-        Test {
-            dir,
-            args: Vec::new(),
-            env: Vec::new(),
-        }
+        Test { dir, args: Vec::new(), env: Vec::new() }
     }
 
     /// Writes `contents` to `path` (relative to the test directory), creating folders.
@@ -75,11 +71,7 @@ impl Test {
 
 impl Output {
     pub fn status(self, expected: i32) -> Output {
-        assert_eq!(
-            self.status, expected,
-            "exit status\nstdout:\n{}\nstderr:\n{}",
-            self.stdout, self.stderr
-        );
+        assert_eq!(self.status, expected, "exit status\nstdout:\n{}\nstderr:\n{}", self.stdout, self.stderr);
         self
     }
 
@@ -94,45 +86,27 @@ impl Output {
     }
 
     pub fn stdout_has(self, part: &str) -> Output {
-        assert!(
-            self.stdout.contains(part),
-            "stdout lacks {part:?}:\n{}\nstderr:\n{}",
-            self.stdout,
-            self.stderr
-        );
+        assert!(self.stdout.contains(part), "stdout lacks {part:?}:\n{}\nstderr:\n{}", self.stdout, self.stderr);
         self
     }
 
     pub fn stderr_has(self, part: &str) -> Output {
-        assert!(
-            self.stderr.contains(part),
-            "stderr lacks {part:?}:\n{}",
-            self.stderr
-        );
+        assert!(self.stderr.contains(part), "stderr lacks {part:?}:\n{}", self.stderr);
         self
     }
 
     pub fn stdout_lacks(self, part: &str) -> Output {
-        assert!(
-            !self.stdout.contains(part),
-            "stdout has {part:?}:\n{}",
-            self.stdout
-        );
+        assert!(!self.stdout.contains(part), "stdout has {part:?}:\n{}", self.stdout);
         self
     }
 
     pub fn stderr_lacks(self, part: &str) -> Output {
-        assert!(
-            !self.stderr.contains(part),
-            "stderr has {part:?}:\n{}",
-            self.stderr
-        );
+        assert!(!self.stderr.contains(part), "stderr has {part:?}:\n{}", self.stderr);
         self
     }
 
     pub fn json(&self) -> serde_json::Value {
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", self.stdout))
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", self.stdout))
     }
 }
 
@@ -142,10 +116,7 @@ pub fn binary() -> PathBuf {
 
 /// `applinkd check -c links.toml` on one file; the usual start of a bad-input test.
 pub fn check(contents: &str) -> Output {
-    Test::new()
-        .file("links.toml", contents)
-        .args(["check", "-c", "links.toml"])
-        .run()
+    Test::new().file("links.toml", contents).args(["check", "-c", "links.toml"]).run()
 }
 
 /// Asserts that checking `contents` fails with `message` located at `line:column`.

@@ -8,10 +8,7 @@ use iri_string::template::simple_context::{SimpleContext, Value};
 use serde_json::Value as Json;
 
 fn suite(name: &str) -> serde_json::Map<String, Json> {
-    let path = format!(
-        "{}/tests/data/uritemplate-test/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    );
+    let path = format!("{}/tests/data/uritemplate-test/{name}", env!("CARGO_MANIFEST_DIR"));
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
@@ -21,17 +18,10 @@ fn context(variables: &Json) -> SimpleContext {
         let value = match value {
             Json::String(s) => Value::String(s.clone()),
             Json::Number(n) => Value::String(n.to_string()),
-            Json::Array(items) => Value::List(
-                items
-                    .iter()
-                    .map(|i| i.as_str().unwrap().to_owned())
-                    .collect(),
-            ),
-            Json::Object(map) => Value::Assoc(
-                map.iter()
-                    .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_owned()))
-                    .collect(),
-            ),
+            Json::Array(items) => Value::List(items.iter().map(|i| i.as_str().unwrap().to_owned()).collect()),
+            Json::Object(map) => {
+                Value::Assoc(map.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap().to_owned())).collect())
+            }
             Json::Null => Value::Undefined,
             other => panic!("unexpected variable {other}"),
         };
@@ -42,10 +32,7 @@ fn context(variables: &Json) -> SimpleContext {
 
 fn expand(template: &str, context: &SimpleContext) -> Option<String> {
     let template = UriTemplateStr::new(template).ok()?;
-    template
-        .expand::<UriSpec, _>(context)
-        .ok()
-        .map(|e| e.to_string())
+    template.expand::<UriSpec, _>(context).ok().map(|e| e.to_string())
 }
 
 #[test]
@@ -85,8 +72,5 @@ fn negative_tests_fail() {
     // no leading zero) and dots in variable names. applinkd refuses the first in
     // `UrlTemplate::parse` and the second by allowing only `id` and `app`; if
     // iri-string becomes strict, this list shrinks and the test says so.
-    assert_eq!(
-        accepted,
-        ["{var:0}", "{var:01}", "{var:10000}", "{x.}", "{x..y}"]
-    );
+    assert_eq!(accepted, ["{var:0}", "{var:01}", "{var:10000}", "{x.}", "{x..y}"]);
 }

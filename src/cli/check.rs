@@ -21,10 +21,7 @@ pub fn run(args: &CheckArgs) -> ExitCode {
     let catalog = args.config.load();
     let index = catalog.index();
     let diagnostics: Vec<&Diagnostic> = catalog.diagnostics().chain(index.diagnostics()).collect();
-    let errors = diagnostics
-        .iter()
-        .filter(|d| d.severity == Severity::Error)
-        .count();
+    let errors = diagnostics.iter().filter(|d| d.severity == Severity::Error).count();
     let warnings = diagnostics.len() - errors;
     if args.json {
         let files: Vec<_> = catalog
@@ -65,9 +62,5 @@ pub fn run(args: &CheckArgs) -> ExitCode {
             plural(index.link_count(), "link"),
         );
     }
-    if errors == 0 {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(FAILURE)
-    }
+    if errors == 0 { ExitCode::SUCCESS } else { ExitCode::from(FAILURE) }
 }

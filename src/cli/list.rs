@@ -62,10 +62,7 @@ pub fn run(args: &ListArgs) -> ExitCode {
         .filter(|r| app.is_none_or(|a| index.record_links(r).any(|l| l.app.id == *a)))
         .collect();
     if args.json {
-        let records: Vec<_> = records
-            .iter()
-            .map(|r| crate::report::record(&index, r))
-            .collect();
+        let records: Vec<_> = records.iter().map(|r| crate::report::record(&index, r)).collect();
         print_json(&json!({ "records": records }));
     } else {
         let mut out = String::new();
@@ -77,12 +74,7 @@ pub fn run(args: &ListArgs) -> ExitCode {
             }
             out.push('\n');
             for link in index.record_links(record) {
-                out.push_str(&format!(
-                    "  {} {}  {}\n",
-                    link.app.id,
-                    link.id(),
-                    url_or_error(&index, &link)
-                ));
+                out.push_str(&format!("  {} {}  {}\n", link.app.id, link.id(), url_or_error(&index, &link)));
             }
         }
         print!("{out}");

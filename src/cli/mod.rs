@@ -22,11 +22,7 @@ use crate::config_paths;
 use crate::diagnostic::Diagnostic;
 
 #[derive(Parser, Debug)]
-#[command(
-    name = "applinkd",
-    version,
-    about = "Resolve App Links (app, id) to the record's URL in that application."
-)]
+#[command(name = "applinkd", version, about = "Resolve App Links (app, id) to the record's URL in that application.")]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -93,13 +89,8 @@ const USAGE: u8 = 2;
 
 /// Logs to stderr; `RUST_LOG` sets the level (default `info`).
 fn init_logging() {
-    let filter =
-        tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(styled())
-        .init();
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(styled()).init();
 }
 
 fn styled() -> bool {
@@ -115,10 +106,7 @@ fn print_diagnostics<'a>(diagnostics: impl IntoIterator<Item = &'a Diagnostic>) 
 }
 
 fn print_json(value: &serde_json::Value) {
-    println!(
-        "{}",
-        serde_json::to_string_pretty(value).expect("JSON values serialise")
-    );
+    println!("{}", serde_json::to_string_pretty(value).expect("JSON values serialise"));
 }
 
 /// Parses TARGET words and looks them up the CLI's way (daemon first, unless `-c`),
@@ -144,11 +132,7 @@ fn look_up(
 fn report_failure(failure: crate::lookup::Failure, json: bool) -> ExitCode {
     use crate::lookup::Failure;
     match failure {
-        Failure::NotFound {
-            message,
-            suggestions,
-            json: document,
-        } => {
+        Failure::NotFound { message, suggestions, json: document } => {
             eprintln!("error: {message}");
             for suggestion in suggestions {
                 eprintln!("  = help: {suggestion}");
@@ -160,9 +144,7 @@ fn report_failure(failure: crate::lookup::Failure, json: bool) -> ExitCode {
         Failure::Unusable(message) | Failure::Daemon(message) => {
             eprintln!("error: {message}");
             if json {
-                print_json(
-                    &serde_json::json!({ "error": { "code": "daemon", "message": message } }),
-                );
+                print_json(&serde_json::json!({ "error": { "code": "daemon", "message": message } }));
             }
         }
     }
@@ -170,9 +152,5 @@ fn report_failure(failure: crate::lookup::Failure, json: bool) -> ExitCode {
 }
 
 fn plural(n: usize, word: &str) -> String {
-    if n == 1 {
-        format!("{n} {word}")
-    } else {
-        format!("{n} {word}s")
-    }
+    if n == 1 { format!("{n} {word}") } else { format!("{n} {word}s") }
 }

@@ -35,10 +35,7 @@ pub fn run(args: &ServeArgs) -> ExitCode {
             return ExitCode::from(FAILURE);
         }
     };
-    let paths: Vec<PathBuf> = paths
-        .into_iter()
-        .map(|p| std::path::absolute(&p).unwrap_or(p))
-        .collect();
+    let paths: Vec<PathBuf> = paths.into_iter().map(|p| std::path::absolute(&p).unwrap_or(p)).collect();
     let reloader = Reloader::start(paths.clone());
     let live = reloader.live();
     {
@@ -62,10 +59,7 @@ pub fn run(args: &ServeArgs) -> ExitCode {
             None
         }
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(e) => {
             tracing::error!("cannot start: {e}");
@@ -76,20 +70,21 @@ pub fn run(args: &ServeArgs) -> ExitCode {
         let listener = match tokio::net::TcpListener::bind(args.listen).await {
             Ok(listener) => listener,
             Err(e) => {
-                let hint = if e.kind() == std::io::ErrorKind::AddrInUse { " (is applinkd already running?)" } else { "" };
+                let hint =
+                    if e.kind() == std::io::ErrorKind::AddrInUse { " (is applinkd already running?)" } else { "" };
                 tracing::error!("cannot listen on {}: {e}{hint}", args.listen);
                 return ExitCode::from(FAILURE);
             }
         };
         if !args.listen.ip().is_loopback() {
-            tracing::warn!("listening on {}, which other machines can reach; only Host names allowed are answered", args.listen);
+            tracing::warn!(
+                "listening on {}, which other machines can reach; only Host names allowed are answered",
+                args.listen
+            );
         }
         let address = listener.local_addr().map_or(args.listen, |a| a);
         tracing::info!("serving on http://{address}/ (try http://applink.localhost:{}/)", address.port());
-        let options = server::Options {
-            allowed_hosts: args.allow_host.clone(),
-            ..server::Options::default()
-        };
+        let options = server::Options { allowed_hosts: args.allow_host.clone(), ..server::Options::default() };
         match server::run(listener, live, options, shutdown_signal()).await {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
@@ -109,14 +104,8 @@ fn first_run(given: &[PathBuf]) -> std::io::Result<Vec<PathBuf>> {
         std::fs::create_dir_all(&default)?;
         let starter = default.join("links.toml");
         std::fs::write(&starter, include_str!("../starter.toml"))?;
-        tracing::info!(
-            "created {} with a commented example; add your links there",
-            starter.display()
-        );
-        eprintln!(
-            "applinkd: created {}; add your links there",
-            starter.display()
-        );
+        tracing::info!("created {} with a commented example; add your links there", starter.display());
+        eprintln!("applinkd: created {}; add your links there", starter.display());
     }
     Ok(paths)
 }
@@ -126,11 +115,10 @@ async fn shutdown_signal() {
     let interrupt = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {
-        let mut terminate =
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(signal) => signal,
-                Err(_) => return std::future::pending().await,
-            };
+        let mut terminate = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(signal) => signal,
+            Err(_) => return std::future::pending().await,
+        };
         tokio::select! {
             _ = interrupt => {}
             _ = terminate.recv() => {}

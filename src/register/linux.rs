@@ -42,9 +42,7 @@ pub fn desktop_file(exe: &Path) -> String {
 
 /// Quotes a program path for `Exec=` (Desktop Entry Specification, "The Exec key").
 fn exec_quote(path: &str) -> String {
-    let plain = path
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || "/._-+".contains(c));
+    let plain = path.chars().all(|c| c.is_ascii_alphanumeric() || "/._-+".contains(c));
     if plain {
         return path.to_owned();
     }
@@ -69,17 +67,11 @@ pub fn linux(exe: &Path, data: &Path, config: &Path) -> Result<Plan, RegisterErr
     let list = config.join("mimeapps.list");
     let current = read_optional(&list)?;
     let (text, undo) = mimeapps::set_default(current.as_deref(), KEY, VALUE);
-    let mut steps = vec![Step::Write {
-        path: applications.join(DESKTOP_FILE),
-        contents: desktop_file(exe),
-        executable: false,
-    }];
+    let mut steps =
+        vec![Step::Write { path: applications.join(DESKTOP_FILE), contents: desktop_file(exe), executable: false }];
     // Keep the first registration's record: registering again must not forget the original state.
     if read_optional(&undo_path(data))?.is_none() {
-        let registration = Registration {
-            mimeapps: undo.clone(),
-            created_cache: !applications.join(CACHE).exists(),
-        };
+        let registration = Registration { mimeapps: undo.clone(), created_cache: !applications.join(CACHE).exists() };
         steps.push(Step::Write {
             path: undo_path(data),
             contents: serde_json::to_string_pretty(&registration).expect("serialises") + "\n",
@@ -87,11 +79,7 @@ pub fn linux(exe: &Path, data: &Path, config: &Path) -> Result<Plan, RegisterErr
         });
     }
     if !undo.unchanged {
-        steps.push(Step::Write {
-            path: list,
-            contents: text,
-            executable: false,
-        });
+        steps.push(Step::Write { path: list, contents: text, executable: false });
     }
     steps.push(update_database(&applications));
     Ok(Plan { steps })
@@ -105,28 +93,18 @@ pub fn linux_unregister(data: &Path, config: &Path) -> Result<Plan, RegisterErro
         None => Registration::default(),
     };
     let undo = &registration.mimeapps;
-    let mut steps = vec![Step::Remove {
-        path: applications.join(DESKTOP_FILE),
-    }];
+    let mut steps = vec![Step::Remove { path: applications.join(DESKTOP_FILE) }];
     if let Some(current) = read_optional(&list)? {
         match mimeapps::undo(&current, KEY, VALUE, undo) {
             Some(text) if text == current => {}
-            Some(text) => steps.push(Step::Write {
-                path: list,
-                contents: text,
-                executable: false,
-            }),
+            Some(text) => steps.push(Step::Write { path: list, contents: text, executable: false }),
             None => steps.push(Step::Remove { path: list }),
         }
     }
-    steps.push(Step::Remove {
-        path: undo_path(data),
-    });
+    steps.push(Step::Remove { path: undo_path(data) });
     steps.push(update_database(&applications));
     if registration.created_cache {
-        steps.push(Step::Remove {
-            path: applications.join(CACHE),
-        });
+        steps.push(Step::Remove { path: applications.join(CACHE) });
     }
     Ok(Plan { steps })
 }
@@ -143,10 +121,7 @@ fn read_optional(path: &Path) -> Result<Option<String>, RegisterError> {
     match std::fs::read_to_string(path) {
         Ok(text) => Ok(Some(text)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(source) => Err(RegisterError::Io {
-            path: path.to_path_buf(),
-            source,
-        }),
+        Err(source) => Err(RegisterError::Io { path: path.to_path_buf(), source }),
     }
 }
 
@@ -165,10 +140,7 @@ mod tests {
 
     #[test]
     fn exec_quoting() {
-        assert_eq!(
-            exec_quote("/opt/app links/applinkd"),
-            "\"/opt/app links/applinkd\""
-        );
+        assert_eq!(exec_quote("/opt/app links/applinkd"), "\"/opt/app links/applinkd\"");
         assert_eq!(exec_quote("/opt/$x/a\"b"), "\"/opt/\\\\$x/a\\\\\"b\"");
         assert_eq!(exec_quote("/opt/100%/applinkd"), "\"/opt/100%%/applinkd\"");
     }

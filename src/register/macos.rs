@@ -8,15 +8,12 @@ use std::path::Path;
 use super::{Plan, SCHEME, Step};
 
 pub const BUNDLE_ID: &str = "dev.applinkd.handler";
-const LSREGISTER: &str = "/System/Library/Frameworks/CoreServices.framework/Frameworks/LaunchServices.framework/Support/lsregister";
+const LSREGISTER: &str =
+    "/System/Library/Frameworks/CoreServices.framework/Frameworks/LaunchServices.framework/Support/lsregister";
 
 /// The applet's script. `quoted form of` makes each argument one shell word.
 pub fn applescript(exe: &Path) -> String {
-    let exe = exe
-        .display()
-        .to_string()
-        .replace('\\', "\\\\")
-        .replace('"', "\\\"");
+    let exe = exe.display().to_string().replace('\\', "\\\\").replace('"', "\\\"");
     format!(
         "-- applinkd's handler for {SCHEME}:// links: macOS sends each clicked link as an Apple Event.\n\
          on open location theURL\n\
@@ -78,25 +75,13 @@ pub fn macos(exe: &Path, home: &Path) -> Plan {
     let source = home.join("Library/Application Support/applinkd/handler.applescript");
     Plan {
         steps: vec![
-            Step::Write {
-                path: source.clone(),
-                contents: applescript(exe),
-                executable: false,
-            },
+            Step::Write { path: source.clone(), contents: applescript(exe), executable: false },
             Step::Run {
                 program: "osacompile".into(),
-                args: vec![
-                    "-o".into(),
-                    app.display().to_string(),
-                    source.display().to_string(),
-                ],
+                args: vec!["-o".into(), app.display().to_string(), source.display().to_string()],
                 optional: false,
             },
-            Step::Write {
-                path: app.join("Contents/Info.plist"),
-                contents: info_plist(),
-                executable: false,
-            },
+            Step::Write { path: app.join("Contents/Info.plist"), contents: info_plist(), executable: false },
             Step::Run {
                 program: LSREGISTER.into(),
                 args: vec!["-f".into(), app.display().to_string()],
@@ -116,9 +101,7 @@ pub fn macos_unregister(home: &Path) -> Plan {
                 optional: true,
             },
             Step::Remove { path: app },
-            Step::Remove {
-                path: home.join("Library/Application Support/applinkd/handler.applescript"),
-            },
+            Step::Remove { path: home.join("Library/Application Support/applinkd/handler.applescript") },
         ],
     }
 }

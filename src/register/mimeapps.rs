@@ -22,10 +22,7 @@ pub struct Undo {
 
 /// Sets `key=value` in `[Default Applications]` of `text` (`None`: no file yet).
 pub fn set_default(text: Option<&str>, key: &str, value: &str) -> (String, Undo) {
-    let mut undo = Undo {
-        created_file: text.is_none(),
-        ..Undo::default()
-    };
+    let mut undo = Undo { created_file: text.is_none(), ..Undo::default() };
     let text = text.unwrap_or("");
     let mut lines: Vec<String> = split_lines(text);
     let line = format!("{key}={value}\n");
@@ -33,10 +30,7 @@ pub fn set_default(text: Option<&str>, key: &str, value: &str) -> (String, Undo)
         Some((start, end)) => match find_key(&lines[start + 1..end], key) {
             Some(at) => {
                 let at = start + 1 + at;
-                let old = lines[at]
-                    .trim_end_matches(['\n', '\r'])
-                    .split_once('=')
-                    .map(|(_, v)| v.to_owned());
+                let old = lines[at].trim_end_matches(['\n', '\r']).split_once('=').map(|(_, v)| v.to_owned());
                 if old.as_deref() == Some(value) {
                     undo.unchanged = true;
                     return (text.to_owned(), undo);
@@ -46,10 +40,7 @@ pub fn set_default(text: Option<&str>, key: &str, value: &str) -> (String, Undo)
             }
             None => {
                 // After the section's last key, so blank lines and comments stay where they were.
-                let at = (start + 1..end)
-                    .rev()
-                    .find(|&i| lines[i].contains('='))
-                    .map_or(start + 1, |i| i + 1);
+                let at = (start + 1..end).rev().find(|&i| lines[i].contains('=')).map_or(start + 1, |i| i + 1);
                 if !lines[at - 1].ends_with('\n') {
                     lines[at - 1].push('\n');
                     undo.added_newline = true;
@@ -85,10 +76,7 @@ pub fn undo(text: &str, key: &str, value: &str, undo: &Undo) -> Option<String> {
     let Some(at) = find_key(&lines[start + 1..end], key).map(|i| start + 1 + i) else {
         return Some(text.to_owned());
     };
-    let current = lines[at]
-        .trim_end_matches(['\n', '\r'])
-        .split_once('=')
-        .map(|(_, v)| v);
+    let current = lines[at].trim_end_matches(['\n', '\r']).split_once('=').map(|(_, v)| v);
     if current != Some(value) {
         return Some(text.to_owned()); // someone else changed it since: leave theirs
     }
@@ -102,9 +90,7 @@ pub fn undo(text: &str, key: &str, value: &str, undo: &Undo) -> Option<String> {
                     last.pop();
                 }
             }
-            let section_empty = lines[start + 1..end - 1]
-                .iter()
-                .all(|l| l.trim().is_empty());
+            let section_empty = lines[start + 1..end - 1].iter().all(|l| l.trim().is_empty());
             if let Some(separator) = &undo.created_section
                 && section_empty
                 && end - 1 == lines.len()
@@ -142,17 +128,13 @@ fn split_lines(text: &str) -> Vec<String> {
 /// The section's header line and the line after its last line.
 fn find_section(lines: &[String]) -> Option<(usize, usize)> {
     let start = lines.iter().position(|l| l.trim() == SECTION)?;
-    let end = lines[start + 1..]
-        .iter()
-        .position(|l| l.trim_start().starts_with('['))
-        .map_or(lines.len(), |i| start + 1 + i);
+    let end =
+        lines[start + 1..].iter().position(|l| l.trim_start().starts_with('[')).map_or(lines.len(), |i| start + 1 + i);
     Some((start, end))
 }
 
 fn find_key(lines: &[String], key: &str) -> Option<usize> {
-    lines
-        .iter()
-        .position(|l| l.split_once('=').is_some_and(|(k, _)| k.trim() == key))
+    lines.iter().position(|l| l.split_once('=').is_some_and(|(k, _)| k.trim() == key))
 }
 
 #[cfg(test)]
@@ -164,27 +146,17 @@ mod tests {
 
     fn round_trip(before: Option<&str>) -> String {
         let (after, u) = set_default(before, KEY, VALUE);
-        assert!(
-            after.contains("x-scheme-handler/applink=applinkd.desktop;"),
-            "{after:?}"
-        );
+        assert!(after.contains("x-scheme-handler/applink=applinkd.desktop;"), "{after:?}");
         let (again, u2) = set_default(Some(&after), KEY, VALUE);
         assert_eq!(again, after, "idempotent");
         assert!(u2.unchanged);
-        assert_eq!(
-            undo(&after, KEY, VALUE, &u).as_deref(),
-            before,
-            "undo restores {before:?}"
-        );
+        assert_eq!(undo(&after, KEY, VALUE, &u).as_deref(), before, "undo restores {before:?}");
         after
     }
 
     #[test]
     fn no_file() {
-        assert_eq!(
-            round_trip(None),
-            "[Default Applications]\nx-scheme-handler/applink=applinkd.desktop;\n"
-        );
+        assert_eq!(round_trip(None), "[Default Applications]\nx-scheme-handler/applink=applinkd.desktop;\n");
     }
 
     #[test]
@@ -216,12 +188,8 @@ mod tests {
     #[test]
     fn section_without_final_newline() {
         round_trip(Some("[Default Applications]\ntext/html=firefox.desktop;"));
-        round_trip(Some(
-            "[Default Applications]\nx-scheme-handler/applink=other.desktop;",
-        ));
-        round_trip(Some(
-            "[Default Applications]\r\nx-scheme-handler/applink=other.desktop;\r\nk=v\r\n",
-        ));
+        round_trip(Some("[Default Applications]\nx-scheme-handler/applink=other.desktop;"));
+        round_trip(Some("[Default Applications]\r\nx-scheme-handler/applink=other.desktop;\r\nk=v\r\n"));
     }
 
     #[test]
@@ -233,9 +201,6 @@ mod tests {
             Some("[Default Applications]\ntext/html=firefox.desktop;\n")
         );
         let replaced = after.replace("applinkd.desktop;", "other.desktop;");
-        assert_eq!(
-            undo(&replaced, KEY, VALUE, &u).as_deref(),
-            Some(replaced.as_str())
-        );
+        assert_eq!(undo(&replaced, KEY, VALUE, &u).as_deref(), Some(replaced.as_str()));
     }
 }

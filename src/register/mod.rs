@@ -25,27 +25,15 @@ pub struct Plan {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Step {
     /// Write a file (creating its folders); `executable` sets the x bits.
-    Write {
-        path: PathBuf,
-        contents: String,
-        executable: bool,
-    },
+    Write { path: PathBuf, contents: String, executable: bool },
     /// Remove a file or a folder tree, if there.
     Remove { path: PathBuf },
     /// Set a value under `HKEY_CURRENT_USER` (`name` empty: the key's default value).
-    RegistrySet {
-        key: String,
-        name: String,
-        value: String,
-    },
+    RegistrySet { key: String, name: String, value: String },
     /// Delete a key under `HKEY_CURRENT_USER` with everything below it.
     RegistryDelete { key: String },
     /// Run a program (never through a shell). `optional`: skip it when not installed.
-    Run {
-        program: String,
-        args: Vec<String>,
-        optional: bool,
-    },
+    Run { program: String, args: Vec<String>, optional: bool },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -53,10 +41,7 @@ pub enum RegisterError {
     #[error("cannot find applinkd's own executable: {0}")]
     Executable(std::io::Error),
     #[error("{path}: {source}")]
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Io { path: PathBuf, source: std::io::Error },
     #[error("`{program}` failed: {detail}")]
     Command { program: String, detail: String },
     #[error("registering on this operating system is not supported")]
@@ -79,17 +64,8 @@ impl fmt::Display for Step {
                 writeln!(f, "set HKCU\\{key} {name} = {value}")
             }
             Step::RegistryDelete { key } => writeln!(f, "delete HKCU\\{key}"),
-            Step::Run {
-                program,
-                args,
-                optional,
-            } => {
-                writeln!(
-                    f,
-                    "run {program} {}{}",
-                    args.join(" "),
-                    if *optional { " (if installed)" } else { "" }
-                )
+            Step::Run { program, args, optional } => {
+                writeln!(f, "run {program} {}{}", args.join(" "), if *optional { " (if installed)" } else { "" })
             }
         }
     }
@@ -120,11 +96,7 @@ fn execute(step: &Step) -> Result<(), RegisterError> {
         move |source| RegisterError::Io { path, source }
     };
     match step {
-        Step::Write {
-            path,
-            contents,
-            executable,
-        } => {
+        Step::Write { path, contents, executable } => {
             if let Some(parent) = path.parent() {
                 std::fs::create_dir_all(parent).map_err(io(parent))?;
             }
@@ -132,19 +104,14 @@ fn execute(step: &Step) -> Result<(), RegisterError> {
             #[cfg(unix)]
             if *executable {
                 use std::os::unix::fs::PermissionsExt;
-                std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755))
-                    .map_err(io(path))?;
+                std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).map_err(io(path))?;
             }
             #[cfg(not(unix))]
             let _ = executable;
             Ok(())
         }
         Step::Remove { path } => {
-            let result = if path.is_dir() {
-                std::fs::remove_dir_all(path)
-            } else {
-                std::fs::remove_file(path)
-            };
+            let result = if path.is_dir() { std::fs::remove_dir_all(path) } else { std::fs::remove_file(path) };
             match result {
                 Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(io(path)(e)),
                 _ => Ok(()),
@@ -157,25 +124,11 @@ fn execute(step: &Step) -> Result<(), RegisterError> {
             } else {
                 args.extend(["/v".into(), name.clone()]);
             }
-            args.extend([
-                "/t".into(),
-                "REG_SZ".into(),
-                "/d".into(),
-                value.clone(),
-                "/f".into(),
-            ]);
+            args.extend(["/t".into(), "REG_SZ".into(), "/d".into(), value.clone(), "/f".into()]);
             run("reg", &args, false)
         }
-        Step::RegistryDelete { key } => run(
-            "reg",
-            &["delete".into(), format!("HKCU\\{key}"), "/f".into()],
-            true,
-        ),
-        Step::Run {
-            program,
-            args,
-            optional,
-        } => run(program, args, *optional),
+        Step::RegistryDelete { key } => run("reg", &["delete".into(), format!("HKCU\\{key}"), "/f".into()], true),
+        Step::Run { program, args, optional } => run(program, args, *optional),
     }
 }
 
@@ -188,10 +141,7 @@ fn run(program: &str, args: &[String], optional: bool) -> Result<(), RegisterErr
             detail: String::from_utf8_lossy(&out.stderr).trim().to_owned(),
         }),
         Err(e) if optional && e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(RegisterError::Command {
-            program: program.to_owned(),
-            detail: e.to_string(),
-        }),
+        Err(e) => Err(RegisterError::Command { program: program.to_owned(), detail: e.to_string() }),
     }
 }
 
@@ -206,27 +156,15 @@ pub fn for_this_os(register: bool) -> Result<Plan, RegisterError> {
     let exe = current_exe()?;
     if cfg!(target_os = "macos") {
         let home = etcetera::home_dir().map_err(|_| RegisterError::Unsupported)?;
-        Ok(if register {
-            macos(&exe, &home)
-        } else {
-            macos_unregister(&home)
-        })
+        Ok(if register { macos(&exe, &home) } else { macos_unregister(&home) })
     } else if cfg!(windows) {
         let exe = exe.display().to_string();
-        Ok(if register {
-            windows(&exe)
-        } else {
-            windows_unregister()
-        })
+        Ok(if register { windows(&exe) } else { windows_unregister() })
     } else if cfg!(unix) {
         use etcetera::BaseStrategy;
         let dirs = etcetera::choose_base_strategy().map_err(|_| RegisterError::Unsupported)?;
         let (data, config) = (dirs.data_dir(), dirs.config_dir());
-        if register {
-            linux(&exe, &data, &config)
-        } else {
-            linux_unregister(&data, &config)
-        }
+        if register { linux(&exe, &data, &config) } else { linux_unregister(&data, &config) }
     } else {
         Err(RegisterError::Unsupported)
     }

@@ -15,27 +15,17 @@ pub fn command_line(exe: &str) -> String {
 
 pub fn windows(exe: &str) -> Plan {
     let key = key();
-    let set = |key: String, name: &str, value: String| Step::RegistrySet {
-        key,
-        name: name.into(),
-        value,
-    };
+    let set = |key: String, name: &str, value: String| Step::RegistrySet { key, name: name.into(), value };
     Plan {
         steps: vec![
             set(key.clone(), "", "URL:App Link".into()),
             set(key.clone(), "URL Protocol", String::new()),
             set(format!("{key}\\DefaultIcon"), "", format!("\"{exe}\",0")),
-            set(
-                format!("{key}\\shell\\open\\command"),
-                "",
-                command_line(exe),
-            ),
+            set(format!("{key}\\shell\\open\\command"), "", command_line(exe)),
         ],
     }
 }
 
 pub fn windows_unregister() -> Plan {
-    Plan {
-        steps: vec![Step::RegistryDelete { key: key() }],
-    }
+    Plan { steps: vec![Step::RegistryDelete { key: key() }] }
 }

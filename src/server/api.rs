@@ -16,12 +16,7 @@ pub fn route(snapshot: &Snapshot, path: &str, query: Option<&str>) -> Response<B
     match path {
         "/v1/status" => response::json(StatusCode::OK, &status(snapshot)),
         "/v1/apps" => {
-            let apps: Vec<_> = snapshot
-                .index
-                .apps()
-                .iter()
-                .map(|a| report::app(&snapshot.index, a))
-                .collect();
+            let apps: Vec<_> = snapshot.index.apps().iter().map(|a| report::app(&snapshot.index, a)).collect();
             response::json(StatusCode::OK, &json!({ "apps": apps }))
         }
         "/v1/records" => records(snapshot, query),
@@ -40,43 +35,27 @@ fn resolve(snapshot: &Snapshot, path: &str, query: Option<&str>) -> Response<Bod
     let pair = match split_pair(path) {
         Ok(pair) => pair,
         Err(PairError::NoId) => {
-            return error(
-                StatusCode::NOT_FOUND,
-                "no_id",
-                "give /api/v1/resolve/APP/ID",
-            );
+            return error(StatusCode::NOT_FOUND, "no_id", "give /api/v1/resolve/APP/ID");
         }
         Err(PairError::Bad(e)) => {
             return error(StatusCode::BAD_REQUEST, "bad_request", &e.to_string());
         }
     };
-    match snapshot
-        .index
-        .resolve(&pair.app, &pair.id, param(query, "to").as_deref())
-    {
-        Ok(resolution) => response::json(
-            StatusCode::OK,
-            &serde_json::to_value(&resolution).expect("resolutions serialise"),
-        ),
-        Err(not_found) => response::json(
-            status_of(&not_found),
-            &report::not_found(&not_found, &pair.app, &pair.id),
-        ),
+    match snapshot.index.resolve(&pair.app, &pair.id, param(query, "to").as_deref()) {
+        Ok(resolution) => {
+            response::json(StatusCode::OK, &serde_json::to_value(&resolution).expect("resolutions serialise"))
+        }
+        Err(not_found) => response::json(status_of(&not_found), &report::not_found(&not_found, &pair.app, &pair.id)),
     }
 }
 
 fn records(snapshot: &Snapshot, query: Option<&str>) -> Response<Body> {
     let index = &snapshot.index;
-    let limit = param(query, "limit")
-        .and_then(|l| l.parse().ok())
-        .unwrap_or(DEFAULT_LIMIT)
-        .min(MAX_LIMIT);
+    let limit = param(query, "limit").and_then(|l| l.parse().ok()).unwrap_or(DEFAULT_LIMIT).min(MAX_LIMIT);
     let app = param(query, "app").and_then(|a| index.app(&a).map(|a| a.id.clone()));
     let q = param(query, "q").unwrap_or_default();
-    let matching = index.search(&q).filter(|r| {
-        app.as_ref()
-            .is_none_or(|a| index.record_links(r).any(|l| l.app.id == *a))
-    });
+    let matching =
+        index.search(&q).filter(|r| app.as_ref().is_none_or(|a| index.record_links(r).any(|l| l.app.id == *a)));
     let mut total = 0;
     let mut shown = Vec::new();
     for record in matching {
@@ -104,8 +83,5 @@ fn status(snapshot: &Snapshot) -> serde_json::Value {
 }
 
 fn error(status: StatusCode, code: &str, message: &str) -> Response<Body> {
-    response::json(
-        status,
-        &json!({ "error": { "code": code, "message": message } }),
-    )
+    response::json(status, &json!({ "error": { "code": code, "message": message } }))
 }

@@ -13,10 +13,7 @@ pub struct HostGuard {
 
 impl HostGuard {
     pub fn new(port: u16, allowed: &[String]) -> HostGuard {
-        HostGuard {
-            port,
-            allowed: allowed.iter().map(|h| h.to_ascii_lowercase()).collect(),
-        }
+        HostGuard { port, allowed: allowed.iter().map(|h| h.to_ascii_lowercase()).collect() }
     }
 
     /// Whether a `Host` header value names this daemon.
@@ -63,9 +60,7 @@ fn is_loopback_name(name: &str) -> bool {
             !sub.is_empty()
                 && sub.split('.').all(|label| {
                     !label.is_empty()
-                        && label
-                            .bytes()
-                            .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                        && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
                         && !label.starts_with('-')
                         && !label.ends_with('-')
                 })

@@ -91,21 +91,14 @@ pub fn index(snapshot: &Snapshot, query: Option<&str>) -> String {
             record_item(&mut list, snapshot, record);
         }
     }
-    let heading = if q.is_empty() {
-        "Records".to_owned()
-    } else {
-        format!("Records matching “{}”", escape(q))
-    };
+    let heading = if q.is_empty() { "Records".to_owned() } else { format!("Records matching “{}”", escape(q)) };
     let _ = write!(body, "<h2>{heading}</h2>");
     if total == 0 {
         body.push_str("<p>No records.</p>");
     } else {
         let _ = write!(body, "<ul class=\"records\">{list}</ul>");
         if total > shown {
-            let _ = write!(
-                body,
-                "<p class=\"meta\">Showing {shown} of {total}; search to narrow.</p>"
-            );
+            let _ = write!(body, "<p class=\"meta\">Showing {shown} of {total}; search to narrow.</p>");
         }
     }
     page("applinkd", &body)
@@ -127,11 +120,7 @@ fn diagnostics_banner(body: &mut String, snapshot: &Snapshot) {
             Severity::Error => "error",
             Severity::Warning => "warning",
         };
-        let _ = write!(
-            body,
-            "<li class=\"{class}\"><code>{}</code></li>",
-            escape(&d.to_string())
-        );
+        let _ = write!(body, "<li class=\"{class}\"><code>{}</code></li>", escape(&d.to_string()));
     }
     body.push_str("</ul></section>");
 }
@@ -156,27 +145,15 @@ fn record_item(out: &mut String, snapshot: &Snapshot, record: &Record) {
     let mut names = index.record_defs(record).map(|(f, d)| f.record_name(d));
     let first = names.next().unwrap_or("");
     let also: Vec<&str> = names.filter(|n| *n != first).collect();
-    let _ = write!(
-        out,
-        "<li><span class=\"kind\">{}</span><strong>{}</strong>",
-        record.kind,
-        escape(first)
-    );
+    let _ = write!(out, "<li><span class=\"kind\">{}</span><strong>{}</strong>", record.kind, escape(first));
     if !also.is_empty() {
-        let _ = write!(
-            out,
-            " <span class=\"also\">(also {})</span>",
-            escape(&also.join(", "))
-        );
+        let _ = write!(out, " <span class=\"also\">(also {})</span>", escape(&also.join(", ")));
     }
     out.push_str("<ul class=\"links\">");
     for link in index.record_links(record) {
         let app = link.app.id.as_str();
         let id = link.id();
-        let name = link
-            .name()
-            .or_else(|| index.app_name(link.app))
-            .unwrap_or(app);
+        let name = link.name().or_else(|| index.app_name(link.app)).unwrap_or(app);
         let _ = write!(
             out,
             "<li><a href=\"{}\">{} <code>{}</code></a></li>",
@@ -198,11 +175,7 @@ pub fn not_found(not_found: &NotFound, app: &str, id: &str) -> String {
     );
     let mut close: Vec<String> = Vec::new();
     match not_found {
-        NotFound::UnknownApp {
-            close: apps,
-            same_id_in,
-            ..
-        } => {
+        NotFound::UnknownApp { close: apps, same_id_in, .. } => {
             for other in apps {
                 close.push(format!(
                     "<a href=\"{}\">{} <code>{}</code></a>",
@@ -256,14 +229,7 @@ fn code_spans(text: &str) -> String {
 
 /// A plain page for a request that cannot be answered (bad encoding and the like).
 pub fn problem(title: &str, message: &str) -> String {
-    page(
-        title,
-        &format!(
-            "<h1>{}</h1><p>{}</p><p><a href=\"/\">All links</a></p>",
-            escape(title),
-            escape(message)
-        ),
-    )
+    page(title, &format!("<h1>{}</h1><p>{}</p><p><a href=\"/\">All links</a></p>", escape(title), escape(message)))
 }
 
 #[cfg(test)]
@@ -272,26 +238,17 @@ mod tests {
 
     #[test]
     fn local_paths_encode_what_would_be_misread() {
-        assert_eq!(
-            link_path("a.com", "a/b?c#d%e f"),
-            "/a.com/a%2Fb%3Fc%23d%25e%20f"
-        );
+        assert_eq!(link_path("a.com", "a/b?c#d%e f"), "/a.com/a%2Fb%3Fc%23d%25e%20f");
         assert_eq!(link_path("a.com", "zoë"), "/a.com/zo%C3%AB");
     }
 
     #[test]
     fn code_spans_are_escaped() {
-        assert_eq!(
-            code_spans("`<a>` is & `b`"),
-            "<code>&lt;a&gt;</code> is &amp; <code>b</code>"
-        );
+        assert_eq!(code_spans("`<a>` is & `b`"), "<code>&lt;a&gt;</code> is &amp; <code>b</code>");
     }
 
     #[test]
     fn escaping() {
-        assert_eq!(
-            escape("<a href=\"x\">'&'</a>"),
-            "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
-        );
+        assert_eq!(escape("<a href=\"x\">'&'</a>"), "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;");
     }
 }

@@ -7,7 +7,8 @@ use hyper::{Response, StatusCode};
 
 pub type Body = http_body_util::Full<Bytes>;
 
-const PAGE_POLICY: &str = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+const PAGE_POLICY: &str =
+    "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 fn base(status: StatusCode, content_type: &'static str, body: impl Into<Bytes>) -> Response<Body> {
     let mut response = Response::new(Body::new(body.into()));
@@ -15,14 +16,8 @@ fn base(status: StatusCode, content_type: &'static str, body: impl Into<Bytes>) 
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    headers.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
-    );
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
     response
 }
 
@@ -34,10 +29,7 @@ pub fn redirect(url: &str) -> Response<Body> {
             response.headers_mut().insert(header::LOCATION, location);
             response
         }
-        Err(_) => text(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "the resolved URL cannot be sent as a header\n",
-        ),
+        Err(_) => text(StatusCode::INTERNAL_SERVER_ERROR, "the resolved URL cannot be sent as a header\n"),
     }
 }
 
@@ -48,10 +40,7 @@ pub fn text(status: StatusCode, body: impl Into<String>) -> Response<Body> {
 pub fn html(status: StatusCode, body: String) -> Response<Body> {
     let mut response = base(status, "text/html; charset=utf-8", body);
     let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(PAGE_POLICY),
-    );
+    headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(PAGE_POLICY));
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     response
 }
@@ -63,12 +52,7 @@ pub fn json(status: StatusCode, value: &serde_json::Value) -> Response<Body> {
 }
 
 pub fn method_not_allowed() -> Response<Body> {
-    let mut response = text(
-        StatusCode::METHOD_NOT_ALLOWED,
-        "only GET and HEAD are answered\n",
-    );
-    response
-        .headers_mut()
-        .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
+    let mut response = text(StatusCode::METHOD_NOT_ALLOWED, "only GET and HEAD are answered\n");
+    response.headers_mut().insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
     response
 }

@@ -53,8 +53,7 @@ impl Router {
     fn route<B>(&self, request: &Request<B>) -> Response<Body> {
         let host = request.headers().get(HOST).and_then(|h| h.to_str().ok());
         let authority = request.uri().authority().map(|a| a.as_str());
-        let host_ok = host.is_some_and(|h| self.guard.allows(h))
-            && authority.is_none_or(|a| self.guard.allows(a));
+        let host_ok = host.is_some_and(|h| self.guard.allows(h)) && authority.is_none_or(|a| self.guard.allows(a));
         if !host_ok {
             return response::text(StatusCode::FORBIDDEN, self.guard.explain());
         }
@@ -72,22 +71,14 @@ impl Router {
         let query = uri.query();
         let snapshot = self.live.load();
         match path {
-            "/" => response::html(
-                StatusCode::OK,
-                pages::index(&snapshot, param(query, "q").as_deref()),
-            ),
+            "/" => response::html(StatusCode::OK, pages::index(&snapshot, param(query, "q").as_deref())),
             "/healthz" => response::text(StatusCode::OK, "ok\n"),
             _ if path.starts_with("/api/") => api::route(&snapshot, &path["/api".len()..], query),
             _ => self.redirect(&snapshot, path, query),
         }
     }
 
-    fn redirect(
-        &self,
-        snapshot: &crate::live::Snapshot,
-        path: &str,
-        query: Option<&str>,
-    ) -> Response<Body> {
+    fn redirect(&self, snapshot: &crate::live::Snapshot, path: &str, query: Option<&str>) -> Response<Body> {
         let pair = match split_pair(path) {
             Ok(pair) => pair,
             Err(PairError::NoId) => {
@@ -95,19 +86,13 @@ impl Router {
                 return response::html(StatusCode::NOT_FOUND, pages::problem("Not found", message));
             }
             Err(PairError::Bad(e)) => {
-                return response::html(
-                    StatusCode::BAD_REQUEST,
-                    pages::problem("Bad request", &e.to_string()),
-                );
+                return response::html(StatusCode::BAD_REQUEST, pages::problem("Bad request", &e.to_string()));
             }
         };
         let to = param(query, "to");
         match snapshot.index.resolve(&pair.app, &pair.id, to.as_deref()) {
             Ok(resolution) => response::redirect(&resolution.url),
-            Err(not_found) => response::html(
-                status_of(&not_found),
-                pages::not_found(&not_found, &pair.app, &pair.id),
-            ),
+            Err(not_found) => response::html(status_of(&not_found), pages::not_found(&not_found, &pair.app, &pair.id)),
         }
     }
 }
