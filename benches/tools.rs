@@ -111,6 +111,25 @@ fn reload(args: &[String]) {
         assert!(response.status() == 302 || response.status() == 404, "status {}", response.status());
         response.headers().get("location").map(|l| l.to_str().unwrap().to_owned())
     };
+    // A light steady load meanwhile (about 200 requests a second), which must never fail.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let background = {
+        let (stop, base, path) = (stop.clone(), base.clone(), path.clone());
+        std::thread::spawn(move || {
+            let agent = ureq::Agent::new_with_config(
+                ureq::config::Config::builder().max_redirects(0).http_status_as_error(false).build(),
+            );
+            let (mut served, mut failed) = (0u64, 0u64);
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                match agent.get(format!("{base}{path}")).call() {
+                    Ok(r) if r.status() == 302 => served += 1,
+                    _ => failed += 1,
+                }
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            (served, failed)
+        })
+    };
     let original = std::fs::read_to_string(file).unwrap();
     assert!(original.contains(old.as_str()), "{file} does not contain {old}");
     let mut times = Vec::new();
@@ -118,7 +137,7 @@ fn reload(args: &[String]) {
     for round in 0..n {
         let (from, to) = if round % 2 == 0 { (old, new) } else { (new, old) };
         let text = if round % 2 == 0 { original.replacen(from.as_str(), to, 1) } else { original.clone() };
-        let expected = to.clone();
+        let expected = to.trim_matches('"').to_owned();
         // Write beside and rename: what editors do, and one event, not two.
         let tmp = format!("{file}.bench-tmp");
         std::fs::write(&tmp, &text).unwrap();
@@ -126,7 +145,7 @@ fn reload(args: &[String]) {
         let started = Instant::now();
         loop {
             match location(&agent) {
-                Some(l) if l.contains(expected.as_str()) => break,
+                Some(l) if l.ends_with(expected.as_str()) => break,
                 Some(_) => {}
                 None => failures += 1,
             }
@@ -136,6 +155,10 @@ fn reload(args: &[String]) {
         std::thread::sleep(Duration::from_millis(200)); // let the server settle between rounds
     }
     std::fs::write(file, &original).unwrap();
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let (served, failed) = background.join().unwrap();
+    failures += failed;
+    println!("steady load: {served} requests served, {failed} failed");
     times.sort_by(f64::total_cmp);
     let median = times[times.len() / 2];
     println!(

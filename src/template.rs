@@ -5,8 +5,8 @@
 //! that no id can change (SPEC §2). It must not know about files or the index.
 
 use iri_string::spec::UriSpec;
-use iri_string::template::UriTemplateStr;
 use iri_string::template::context::{Context, Visitor};
+use iri_string::template::{UriTemplateStr, UriTemplateString};
 
 use crate::scheme::{self, SchemeError};
 
@@ -14,7 +14,8 @@ use crate::scheme::{self, SchemeError};
 /// the host and port) of every URL it expands to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UrlTemplate {
-    text: Box<str>,
+    /// Validated once here, not on every expansion.
+    text: UriTemplateString,
     origin: Origin,
 }
 
@@ -118,11 +119,11 @@ impl UrlTemplate {
         } else {
             Origin { scheme: scheme.to_ascii_lowercase().into(), host: None, port: None }
         };
-        Ok(UrlTemplate { text: text.into(), origin })
+        Ok(UrlTemplate { text: template.to_owned(), origin })
     }
 
     pub fn as_str(&self) -> &str {
-        &self.text
+        self.text.as_str()
     }
 
     /// The lower-case scheme every expansion has.
@@ -133,8 +134,8 @@ impl UrlTemplate {
     /// Expands the template for one record, refusing any result whose scheme,
     /// host or port differ from the template's, or whose path a `..` would move.
     pub fn expand(&self, app: &str, id: &str) -> Result<String, Refusal> {
-        let template = UriTemplateStr::new(&self.text).expect("checked when the template was parsed");
-        let expanded = template
+        let expanded = self
+            .text
             .expand::<UriSpec, _>(&Vars { app, id })
             .map(|e| e.to_string())
             .map_err(|_| Refusal::Invalid(String::new()))?;

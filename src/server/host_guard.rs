@@ -16,18 +16,17 @@ impl HostGuard {
         HostGuard { port, allowed: allowed.iter().map(|h| h.to_ascii_lowercase()).collect() }
     }
 
-    /// Whether a `Host` header value names this daemon.
+    /// Whether a `Host` header value names this daemon. Called for every request: no allocation.
     pub fn allows(&self, host: &str) -> bool {
-        let host = host.to_ascii_lowercase();
-        if self.allowed.contains(&host) {
+        if self.allowed.iter().any(|a| a.eq_ignore_ascii_case(host)) {
             return true;
         }
-        let (name, port) = split_port(&host);
+        let (name, port) = split_port(host);
         let port_ok = match port {
             Some(port) => port.parse::<u16>() == Ok(self.port),
             None => self.port == 80,
         };
-        port_ok && (is_loopback_name(name) || self.allowed.iter().any(|a| a == name))
+        port_ok && (is_loopback_name(name) || self.allowed.iter().any(|a| a.eq_ignore_ascii_case(name)))
     }
 
     /// What the refusal says: which names are answered, and how to add one.
@@ -54,18 +53,24 @@ fn split_port(host: &str) -> (&str, Option<&str>) {
 }
 
 fn is_loopback_name(name: &str) -> bool {
-    match name {
-        "127.0.0.1" | "[::1]" | "localhost" => true,
-        _ => name.strip_suffix(".localhost").is_some_and(|sub| {
-            !sub.is_empty()
-                && sub.split('.').all(|label| {
-                    !label.is_empty()
-                        && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-                        && !label.starts_with('-')
-                        && !label.ends_with('-')
-                })
-        }),
+    const SUFFIX: &str = ".localhost";
+    if ["127.0.0.1", "[::1]", "localhost"].iter().any(|n| n.eq_ignore_ascii_case(name)) {
+        return true;
     }
+    let cut = name.len().saturating_sub(SUFFIX.len());
+    let sub = match (name.get(..cut), name.get(cut..)) {
+        (Some(sub), Some(suffix)) if suffix.eq_ignore_ascii_case(SUFFIX) => Some(sub),
+        _ => None,
+    };
+    sub.is_some_and(|sub| {
+        !sub.is_empty()
+            && sub.split('.').all(|label| {
+                !label.is_empty()
+                    && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                    && !label.starts_with('-')
+                    && !label.ends_with('-')
+            })
+    })
 }
 
 #[cfg(test)]

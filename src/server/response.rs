@@ -22,11 +22,16 @@ fn base(status: StatusCode, content_type: &'static str, body: impl Into<Bytes>) 
 }
 
 /// `302 Found` to `url`, which must be a canonical URL (ASCII, as the `url` crate writes it).
+/// No body, so no content type: the redirect path is the hot one, and lean.
 pub fn redirect(url: &str) -> Response<Body> {
     match HeaderValue::from_str(url) {
         Ok(location) => {
-            let mut response = base(StatusCode::FOUND, "text/plain; charset=utf-8", Bytes::new());
-            response.headers_mut().insert(header::LOCATION, location);
+            let mut response = Response::new(Body::new(Bytes::new()));
+            *response.status_mut() = StatusCode::FOUND;
+            let headers = response.headers_mut();
+            headers.insert(header::LOCATION, location);
+            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
             response
         }
         Err(_) => text(StatusCode::INTERNAL_SERVER_ERROR, "the resolved URL cannot be sent as a header\n"),

@@ -21,10 +21,10 @@ pub struct Router {
     guard: HostGuard,
 }
 
-/// A request's `/{app}/{id}` after decoding.
-pub struct Pair {
-    pub app: String,
-    pub id: String,
+/// A request's `/{app}/{id}` after decoding (borrowed from the path when nothing was encoded).
+pub struct Pair<'a> {
+    pub app: std::borrow::Cow<'a, str>,
+    pub id: std::borrow::Cow<'a, str>,
 }
 
 pub enum PairError {
@@ -38,6 +38,9 @@ impl Router {
     }
 
     pub fn handle<B>(&self, request: &Request<B>) -> Response<Body> {
+        if !tracing::enabled!(tracing::Level::DEBUG) {
+            return self.route(request);
+        }
         let started = Instant::now();
         let response = self.route(request);
         tracing::debug!(
@@ -98,16 +101,13 @@ impl Router {
 }
 
 /// `/{app}/{id}`: the id is everything after the first segment, percent-decoded once.
-pub fn split_pair(path: &str) -> Result<Pair, PairError> {
+pub fn split_pair(path: &str) -> Result<Pair<'_>, PairError> {
     let rest = path.strip_prefix('/').unwrap_or(path);
     let (app, id) = rest.split_once('/').ok_or(PairError::NoId)?;
     if id.is_empty() {
         return Err(PairError::NoId);
     }
-    Ok(Pair {
-        app: decode(app).map_err(PairError::Bad)?.into_owned(),
-        id: decode(id).map_err(PairError::Bad)?.into_owned(),
-    })
+    Ok(Pair { app: decode(app).map_err(PairError::Bad)?, id: decode(id).map_err(PairError::Bad)? })
 }
 
 /// Not found is `404`; an id that can never be valid, or whose expansion is

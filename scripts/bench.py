@@ -1,0 +1,457 @@
+#!/usr/bin/env python3
+"""The benchmark suite behind BENCHMARKS.md (run it through scripts/bench).
+
+Every comparison is side by side in one run: rounds interleave the contenders,
+and each figure is the median of the rounds. Generated data goes to a temporary
+directory. Results print as Markdown and are saved to target/bench/results.md.
+"""
+import argparse
+import json
+import os
+import re
+import resource
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def run(cmd, **kw):
+    return subprocess.run(cmd, check=True, text=True, capture_output=True, **kw)
+
+
+def build():
+    run(["cargo", "build", "--release", "--locked"], cwd=ROOT)
+    out = run(["cargo", "bench", "--locked", "--no-run", "--bench", "tools", "--message-format=json"], cwd=ROOT).stdout
+    tools = None
+    for line in out.splitlines():
+        msg = json.loads(line)
+        if msg.get("reason") == "compiler-artifact" and msg["target"]["name"] == "tools" and msg.get("executable"):
+            tools = msg["executable"]
+    assert tools, "the tools bench was not built"
+    return os.path.join(ROOT, "target/release/applinkd"), tools
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_http(url, deadline=120):
+    """Polls until `url` answers anything HTTP (redirects are not followed)."""
+    start = time.time()
+    opener = urllib.request.build_opener(NoRedirect)
+    while time.time() - start < deadline:
+        try:
+            opener.open(url, timeout=1).read()
+            return
+        except urllib.error.HTTPError:
+            return
+        except Exception:
+            time.sleep(0.05)
+    raise RuntimeError(f"{url} did not answer")
+
+
+def cpu_seconds(pids):
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+        except FileNotFoundError:
+            pass
+    return total / TICKS
+
+
+def tree(pid):
+    """pid and its children (nginx's workers)."""
+    pids = [pid]
+    try:
+        for child in open(f"/proc/{pid}/task/{pid}/children").read().split():
+            pids.append(int(child))
+    except FileNotFoundError:
+        pass
+    return pids
+
+
+def rss_kib(pid):
+    for line in open(f"/proc/{pid}/status"):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def median(xs):
+    return statistics.median(xs)
+
+
+# ---------------------------------------------------------------- data
+
+def generate(out, links, files):
+    run([sys.executable, os.path.join(ROOT, "scripts/gen-links.py"), out, str(links), str(files)])
+
+
+def pairs_from(directory, count):
+    """Known pairs from the files, plus template-only pairs no file names."""
+    explicit, templated = [], []
+    pat = re.compile(r'\{ app = "([^"]+)", id = "([^"]+)"(, url = "([^"]+)")? \}')
+    for name in sorted(os.listdir(directory)):
+        if not name.startswith("links-"):
+            continue
+        for m in pat.finditer(open(os.path.join(directory, name)).read()):
+            (explicit if m.group(4) else templated).append((m.group(1), m.group(2), m.group(4)))
+    paths = [f"/{a}/{i}" for a, i, _ in explicit[: count // 2]]
+    paths += [f"/{a}/{i}" for a, i, _ in templated[: count // 2 - count // 10]]
+    paths += [f"/mailchimp.com/t{n}" for n in range(count // 20)] + [f"/zendesk.com/t{n}" for n in range(count // 20)]
+    return paths, explicit
+
+
+def nginx_conf(workdir, port, explicit, workers):
+    os.makedirs(os.path.join(workdir, "logs"), exist_ok=True)
+    with open(os.path.join(workdir, "map.conf"), "w") as f:
+        for app, id_, url in explicit:
+            f.write(f'"/{app}/{id_}" "{url}";\n')
+    conf = f"""
+worker_processes {workers};
+error_log {workdir}/logs/error.log crit;
+pid {workdir}/nginx.pid;
+events {{ worker_connections 4096; }}
+http {{
+    access_log off;
+    map_hash_max_size {max(4096, 2 * len(explicit))};
+    map_hash_bucket_size 128;
+    map $uri $applink {{ default ""; include {workdir}/map.conf; }}
+    server {{
+        listen 127.0.0.1:{port} reuseport;
+        add_header Cache-Control no-store always;
+        location ~ ^/mailchimp\\.com/(.+)$ {{ return 302 "https://us1.admin.mailchimp.com/lists/members/view?id=$1"; }}
+        location ~ ^/zendesk\\.com/(.+)$ {{ return 302 "https://acme.zendesk.com/agent/users/$1"; }}
+        location / {{
+            if ($applink) {{ return 302 $applink; }}
+            return 404;
+        }}
+    }}
+}}
+"""
+    path = os.path.join(workdir, "nginx.conf")
+    with open(path, "w") as f:
+        f.write(conf)
+    return path
+
+
+WRK_LUA = """
+local paths = {}
+for line in io.lines(os.getenv("PAIRS")) do paths[#paths + 1] = line end
+local i = 0
+request = function()
+  i = i % #paths + 1
+  return wrk.format("GET", paths[i])
+end
+"""
+
+
+def wrk(url, seconds, lua, pairs_file):
+    env = dict(os.environ, PAIRS=pairs_file)
+    out = run(["wrk", "-t1", "-c64", f"-d{seconds}s", "--latency", "-s", lua, url], env=env).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    requests = int(re.search(r"(\d+) requests in", out).group(1))
+    non = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+
+    def lat(p):
+        m = re.search(rf"\s{p}%\s+([\d.]+)(us|ms|s)", out)
+        v, unit = float(m.group(1)), m.group(2)
+        return v * {"us": 1, "ms": 1000, "s": 1e6}[unit]
+
+    errors = re.search(r"Socket errors: (.*)", out)
+    return {"rps": rps, "requests": requests, "p50": lat(50), "p99": lat(99), "non3xx": int(non.group(1)) if non else 0, "socket_errors": errors.group(1) if errors else ""}
+
+
+# ---------------------------------------------------------------- benchmarks
+
+def redirects(applinkd, tools, work, quick, rounds):
+    data = os.path.join(work, "redirect-data")
+    links = 5_000 if quick else 250_000  # about 100,000 records of 1-4 links
+    generate(data, links, 2 if quick else 10)
+    paths, explicit = pairs_from(data, 1_000 if quick else 10_000)
+    pairs_file = os.path.join(work, "pairs.txt")
+    open(pairs_file, "w").write("\n".join(paths) + "\n")
+    lua = os.path.join(work, "pairs.lua")
+    open(lua, "w").write(WRK_LUA)
+    workers = os.cpu_count()
+    seconds = 1 if quick else 10
+
+    procs = {}
+    port = free_port()
+    procs["applinkd"] = (subprocess.Popen([applinkd, "serve", "-c", data, "--listen", f"127.0.0.1:{port}"], stderr=subprocess.DEVNULL), port)
+    port = free_port()
+    procs["limit"] = (subprocess.Popen([tools, "limit", f"127.0.0.1:{port}"], stderr=subprocess.DEVNULL), port)
+    port = free_port()
+    ngx_dir = os.path.join(work, "nginx")
+    os.makedirs(ngx_dir, exist_ok=True)
+    conf = nginx_conf(ngx_dir, port, explicit, workers)
+    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    procs["nginx"] = (subprocess.Popen([nginx, "-p", ngx_dir, "-c", conf, "-g", "daemon off;"], stderr=subprocess.DEVNULL), port)
+    try:
+        for name, (proc, port) in procs.items():
+            wait_http(f"http://127.0.0.1:{port}/mailchimp.com/1" if name != "limit" else f"http://127.0.0.1:{port}/")
+        # Same answers from applinkd and nginx for every pair the load uses.
+        for path in paths[:: max(1, len(paths) // 200)]:
+            answers = set()
+            for name in ("applinkd", "nginx"):
+                req = urllib.request.Request(f"http://127.0.0.1:{procs[name][1]}{path}", method="GET")
+                opener = urllib.request.build_opener(NoRedirect)
+                try:
+                    opener.open(req, timeout=5)
+                    answers.add((200, None))
+                except urllib.error.HTTPError as e:
+                    answers.add((e.code, e.headers.get("Location")))
+            assert len(answers) == 1, f"{path}: applinkd and nginx differ: {answers}"
+        results = {name: [] for name in procs}
+        for _ in range(rounds):
+            for name, (proc, port) in procs.items():
+                pids = tree(proc.pid)
+                before = cpu_seconds(pids)
+                r = wrk(f"http://127.0.0.1:{port}", seconds, lua, pairs_file)
+                r["cpu_us"] = (cpu_seconds(pids) - before) / max(1, r["requests"]) * 1e6
+                results[name].append(r)
+    finally:
+        for proc, _ in procs.values():
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(timeout=10)
+    summary = {}
+    for name, rs in results.items():
+        summary[name] = {k: median([r[k] for r in rs]) for k in ("rps", "p50", "p99", "cpu_us")}
+        summary[name]["non3xx"] = sum(r["non3xx"] for r in rs)
+        summary[name]["socket_errors"] = "; ".join(r["socket_errors"] for r in rs if r["socket_errors"])
+    return {"links": links, "pairs": len(paths), "seconds": seconds, "rounds": rounds, "workers": workers, "servers": summary}
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def timed(cmd, **kw):
+    """Wall seconds and peak RSS (KiB) of one child process."""
+    start = time.perf_counter()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    proc = subprocess.run(cmd, capture_output=True, text=True, **kw)
+    wall = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return wall, peak if peak > before else None, proc
+
+
+def load(applinkd, tools, work, quick, rounds):
+    data = os.path.join(work, "million")
+    links = 20_000 if quick else 1_000_000
+    generate(data, links, 10 if quick else 100)
+    check, bare, peaks = [], [], []
+    for _ in range(rounds):
+        wall, peak, proc = timed([applinkd, "check", "-c", data])
+        assert proc.returncode == 0, proc.stderr
+        check.append(wall)
+        peaks.append(peak)
+        out = run([tools, "bare-parse", data]).stdout
+        bare.append(float(re.search(r"bare-parse ([\d.]+) s", out).group(1)))
+    counted = int(re.search(r"(\d+) links", proc.stdout).group(1))
+    phases = run([tools, "phases", data]).stdout.strip()
+    # Resident memory of a daemon with the links loaded, over an empty one.
+    empty_dir = os.path.join(work, "empty")
+    os.makedirs(empty_dir, exist_ok=True)
+    rss = {}
+    for name, cfg in (("empty", empty_dir), ("loaded", data)):
+        port = free_port()
+        proc = subprocess.Popen([applinkd, "serve", "-c", cfg, "--listen", f"127.0.0.1:{port}"], stderr=subprocess.DEVNULL)
+        try:
+            wait_http(f"http://127.0.0.1:{port}/healthz")
+            rss[name] = rss_kib(proc.pid)
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(timeout=10)
+    return {
+        "links": counted,
+        "check_s": median(check),
+        "bare_s": median(bare),
+        "check_peak_mib": max(p for p in peaks if p) / 1024 if any(peaks) else None,
+        "phases": phases,
+        "rss_empty_mib": rss["empty"] / 1024,
+        "rss_loaded_mib": rss["loaded"] / 1024,
+        "bytes_per_link": (rss["loaded"] - rss["empty"]) * 1024 / counted,
+        "data": data,
+    }
+
+
+def reload(applinkd, tools, work, quick, data):
+    files = sorted(f for f in os.listdir(data) if f.startswith("links-"))
+    target = os.path.join(data, files[len(files) // 2])
+    m = re.search(r'app = "(github\.com)", id = "([^"]+)", url = "([^"]+)"', open(target).read())
+    app, id_, url = m.groups()
+    port = free_port()
+    log = os.path.join(work, "reload-serve.log")
+    proc = subprocess.Popen([applinkd, "serve", "-c", data, "--listen", f"127.0.0.1:{port}"], stderr=open(log, "w"))
+    try:
+        wait_http(f"http://127.0.0.1:{port}/healthz")
+        rounds = 4 if quick else 20
+        out = run([tools, "reload", f"http://127.0.0.1:{port}", target, f"/{app}/{id_}", f'{url}"', f'{url}-new"', str(rounds)]).stdout
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=10)
+    lines = [line for line in open(log) if "reloaded" in line]
+    reparsed = sorted(set(re.search(r"reparsed=(\d+)", line).group(1) for line in lines))
+    patched = sorted(set(re.search(r"patched=(\w+)", line).group(1) for line in lines))
+    server_ms = [float(re.search(r'ms="([\d.]+)"', line).group(1)) for line in lines]
+    return {
+        "result": out.strip(),
+        "median_ms": float(re.search(r"reload median ([\d.]+) ms", out).group(1)),
+        "failed": int(re.search(r"(\d+) failed requests", out).group(1)),
+        "reparsed_per_reload": reparsed,
+        "patched": patched,
+        "server_median_ms": median(server_ms) if server_ms else None,
+        "log_example": lines[0].strip() if lines else "",
+    }
+
+
+def click_to_open(applinkd, work, quick, data):
+    runs = 10 if quick else 200
+    port = free_port()
+    proc = subprocess.Popen([applinkd, "serve", "-c", data, "--listen", f"127.0.0.1:{port}"], stderr=subprocess.DEVNULL)
+    try:
+        wait_http(f"http://127.0.0.1:{port}/healthz")
+        m = re.search(r'app = "(github\.com)", id = "([^"]+)"', open(os.path.join(data, sorted(os.listdir(data))[1])).read())
+        target = f"applink://{m.group(1)}/{m.group(2)}"
+        export = os.path.join(work, "hyperfine.json")
+        config = os.path.join(ROOT, "config")
+        run([
+            "hyperfine", "-N", "--warmup", "5", "--runs", str(runs), "--export-json", export,
+            "-n", "with daemon", f"env APPLINKD_URL=http://127.0.0.1:{port} {applinkd} open --dry-run {target}",
+            "-n", "no daemon, config/", f"env APPLINKD_URL=http://127.0.0.1:9 {applinkd} open -c {config} --dry-run applink://mailchimp.com/48616032",
+            "-n", "/bin/true", "/bin/true",
+        ])
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=10)
+    results = json.load(open(export))["results"]
+    return {r["command"]: {"median_ms": r["median"] * 1000, "mean_ms": r["mean"] * 1000} for r in results}
+
+
+def in_process(quick):
+    args = ["cargo", "bench", "--locked", "--bench", "resolve", "--"]
+    if quick:
+        args += ["--sample-count", "10"]
+    return run(args, cwd=ROOT).stdout
+
+
+# ---------------------------------------------------------------- report
+
+def machine():
+    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")), "?")
+    mem = next(line.split()[1] for line in open("/proc/meminfo") if line.startswith("MemTotal"))
+    versions = {}
+    for cmd in (["nginx", "-v"], ["wrk", "-v"], ["hyperfine", "--version"], ["rustc", "--version"]):
+        try:
+            p = subprocess.run(cmd, capture_output=True, text=True)
+            versions[cmd[0]] = (p.stdout + p.stderr).strip().splitlines()[0]
+        except (FileNotFoundError, IndexError):
+            versions[cmd[0]] = "?"
+    return f"{os.cpu_count()} cores ({cpu}), {int(mem) // 1024 // 1024} GiB; " + "; ".join(versions.values())
+
+
+def report(r):
+    lines = [f"Machine: {r['machine']}", ""]
+    red = r["redirects"]
+    s = red["servers"]
+    lines += [
+        f"### 1. Redirects: {red['links']:,} links (~{red['links'] * 2 // 5:,} records), {red['pairs']:,} pairs cycled, wrk -t1 -c64, {red['seconds']} s x {red['rounds']} rounds, {red['workers']} workers each",
+        "",
+        "| server | requests/s | p50 µs | p99 µs | CPU µs/request | non-3xx |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for name in ("applinkd", "nginx", "limit"):
+        x = s[name]
+        lines.append(f"| {name} | {x['rps']:,.0f} | {x['p50']:.0f} | {x['p99']:.0f} | {x['cpu_us']:.1f} | {x['non3xx']} |")
+    a, n, l = s["applinkd"], s["nginx"], s["limit"]
+    lines += [
+        "",
+        f"Ratios: requests/s applinkd/nginx **{a['rps'] / n['rps']:.2f}**, applinkd/limit **{a['rps'] / l['rps']:.2f}**; "
+        f"p99 applinkd/nginx **{a['p99'] / n['p99']:.2f}**; CPU per request applinkd/nginx **{a['cpu_us'] / n['cpu_us']:.2f}**.",
+        "",
+    ]
+    ld = r["load"]
+    lines += [
+        f"### 2. Loading {ld['links']:,} links ({'100' if ld['links'] >= 1_000_000 else '10'} files)",
+        "",
+        "| what | figure |",
+        "|---|---:|",
+        f"| `applinkd check` wall (validation + index, all cores) | {ld['check_s']:.2f} s |",
+        f"| bare `toml::Table` parse, one thread | {ld['bare_s']:.2f} s |",
+        f"| ratio check / bare parse | **{ld['check_s'] / ld['bare_s']:.2f}** |",
+        f"| `applinkd check` peak RSS | {ld['check_peak_mib']:.0f} MiB |" if ld["check_peak_mib"] else "| `applinkd check` peak RSS | ? |",
+        f"| `serve` RSS empty / loaded | {ld['rss_empty_mib']:.1f} MiB / {ld['rss_loaded_mib']:.0f} MiB |",
+        f"| RSS per link over an empty daemon | **{ld['bytes_per_link']:.0f} bytes** |",
+        f"| phases (in process) | {ld['phases']} |",
+        "",
+    ]
+    rl = r["reload"]
+    lines += [
+        "### 3. Reload latency (one URL changed in one of the files, light steady load)",
+        "",
+        f"- write → first response with the new URL: **median {rl['median_ms']:.1f} ms** ({rl['result']})",
+        f"- files re-parsed per reload: {', '.join(rl['reparsed_per_reload'])}; index patched: {', '.join(rl['patched'])}; daemon-side median {rl['server_median_ms']:.1f} ms",
+        f"- failed requests meanwhile: {rl['failed']}",
+        f"- a reload log line: `{rl['log_example'][rl['log_example'].find('reloaded'):]}`",
+        "",
+    ]
+    co = r["click"]
+    lines += ["### 4. Click to open (`applinkd open --dry-run`)", "", "| case | median ms | mean ms |", "|---|---:|---:|"]
+    for name, x in co.items():
+        lines.append(f"| {name} | {x['median_ms']:.2f} | {x['mean_ms']:.2f} |")
+    lines += ["", "### 5. In-process resolve (divan)", "", "```", r["in_process"].strip(), "```", ""]
+    return "\n".join(lines)
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--quick", action="store_true", help="tiny sizes: checks the suite runs, measures nothing")
+    p.add_argument("--rounds", type=int)
+    a = p.parse_args()
+    rounds = a.rounds or (1 if a.quick else 3)
+    applinkd, tools = build()
+    work = tempfile.mkdtemp(prefix="applinkd-bench-")
+    try:
+        results = {"machine": machine(), "quick": a.quick}
+        print("redirects ...", flush=True)
+        results["redirects"] = redirects(applinkd, tools, work, a.quick, rounds)
+        print("load ...", flush=True)
+        results["load"] = load(applinkd, tools, work, a.quick, rounds)
+        print("reload ...", flush=True)
+        results["reload"] = reload(applinkd, tools, work, a.quick, results["load"]["data"])
+        print("click to open ...", flush=True)
+        results["click"] = click_to_open(applinkd, work, a.quick, results["load"]["data"])
+        print("in process ...", flush=True)
+        results["in_process"] = in_process(a.quick)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    text = report(results)
+    os.makedirs(os.path.join(ROOT, "target/bench"), exist_ok=True)
+    with open(os.path.join(ROOT, "target/bench/results.md"), "w") as f:
+        f.write(text + "\n")
+    with open(os.path.join(ROOT, "target/bench/results.json"), "w") as f:
+        json.dump(results, f, indent=2, default=str)
+    print(text)
+    assert results["redirects"]["servers"]["applinkd"]["non3xx"] == 0, "applinkd answered something other than a redirect"
+    assert results["reload"]["failed"] == 0, "requests failed during reloads"
+
+
+if __name__ == "__main__":
+    main()
