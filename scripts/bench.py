@@ -424,6 +424,7 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("--quick", action="store_true", help="tiny sizes: checks the suite runs, measures nothing")
     p.add_argument("--rounds", type=int)
+    p.add_argument("--only", choices=["redirects"], help="run only this part (for profiling work)")
     a = p.parse_args()
     rounds = a.rounds or (1 if a.quick else 3)
     applinkd, tools = build()
@@ -432,6 +433,9 @@ def main():
         results = {"machine": machine(), "quick": a.quick}
         print("redirects ...", flush=True)
         results["redirects"] = redirects(applinkd, tools, work, a.quick, rounds)
+        if a.only == "redirects":
+            print(json.dumps(results["redirects"], indent=2))
+            return
         print("load ...", flush=True)
         results["load"] = load(applinkd, tools, work, a.quick, rounds)
         print("reload ...", flush=True)

@@ -54,4 +54,4 @@ pub mod watcher;
 
 pub use catalog::Catalog;
 pub use index::Index;
-pub use resolve::{NotFound, Resolution};
+pub use resolve::{NotFound, Resolution, Resolved};

@@ -11,22 +11,70 @@ use crate::parsed_file::Kind;
 use crate::template::Refusal;
 use crate::unique_id::{self, UniqueIdError};
 
-/// A resolved link.
-#[derive(Debug, Clone, Serialize)]
+/// A resolved link. Only the URL is computed up front: a redirect needs nothing
+/// else, and the rest (names, record) costs memory reads it should not pay for.
+#[derive(Clone, Copy)]
 pub struct Resolution<'a> {
-    pub url: Cow<'a, str>,
-    pub app: &'a str,
-    pub id: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub app_name: Option<&'a str>,
+    index: &'a Index,
+    app: &'a App,
+    id: &'a str,
+    /// The link with the pair, if a file names it.
+    link: Option<LinkView<'a>>,
     /// `link` when a link wrote the URL, `template` when the app's template made it.
     pub source: Source,
+}
+
+/// A resolution with its URL.
+pub struct Resolved<'a> {
+    pub url: Cow<'a, str>,
+    pub resolution: Resolution<'a>,
+}
+
+impl<'a> Resolution<'a> {
+    pub fn app(&self) -> &'a str {
+        self.app.id.as_str()
+    }
+
+    pub fn id(&self) -> &'a str {
+        self.id
+    }
+
+    pub fn app_name(&self) -> Option<&'a str> {
+        self.link.and_then(|l| l.name()).or_else(|| self.index.app_name(self.app))
+    }
+
     /// The record carrying the pair, if any.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub record: Option<RecordSummary<'a>>,
+    pub fn record(&self) -> Option<RecordSummary<'a>> {
+        let record = self.index.record_of(self.link.as_ref()?);
+        Some(RecordSummary { kind: record.kind, name: self.index.record_name(record) })
+    }
+
     /// How `open` launches this app's links, when the app says (`open_with`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub open_with: Option<&'a [String]>,
+    pub fn open_with(&self) -> Option<&'a [String]> {
+        self.index.app_def(self.app)?.open_with.as_deref()
+    }
+}
+
+impl Serialize for Resolved<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let r = &self.resolution;
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("url", &self.url)?;
+        map.serialize_entry("app", r.app())?;
+        map.serialize_entry("id", r.id())?;
+        if let Some(name) = r.app_name() {
+            map.serialize_entry("app_name", name)?;
+        }
+        map.serialize_entry("source", &r.source)?;
+        if let Some(record) = r.record() {
+            map.serialize_entry("record", &record)?;
+        }
+        if let Some(open_with) = r.open_with() {
+            map.serialize_entry("open_with", open_with)?;
+        }
+        map.end()
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -109,7 +157,7 @@ impl NotFound {
 
 impl Index {
     /// SPEC §3: the URL of (app, id), optionally of the same record in `to`.
-    pub fn resolve<'a>(&'a self, app: &str, id: &'a str, to: Option<&str>) -> Result<Resolution<'a>, NotFound> {
+    pub fn resolve<'a>(&'a self, app: &str, id: &'a str, to: Option<&str>) -> Result<Resolved<'a>, NotFound> {
         unique_id::check(id).map_err(|reason| NotFound::InvalidId { id: id.to_owned(), reason })?;
         let Some(known) = self.app(app) else {
             return Err(self.unknown_app(app, id));
@@ -138,20 +186,15 @@ impl Index {
         }
     }
 
-    fn resolve_in<'a>(&'a self, app: &'a App, id: &'a str) -> Result<Resolution<'a>, NotFound> {
+    fn resolve_in<'a>(&'a self, app: &'a App, id: &'a str) -> Result<Resolved<'a>, NotFound> {
         if let Some(link) = self.link(app, id) {
             return self.resolve_link(link);
         }
         match self.template(app) {
             Some(template) => match template.expand(app.id.as_str(), id) {
-                Ok(url) => Ok(Resolution {
+                Ok(url) => Ok(Resolved {
                     url: Cow::Owned(url),
-                    app: app.id.as_str(),
-                    id,
-                    app_name: self.app_name(app),
-                    source: Source::Template,
-                    record: None,
-                    open_with: self.open_with(app),
+                    resolution: Resolution { index: self, app, id, link: None, source: Source::Template },
                 }),
                 Err(reason) => Err(NotFound::Refused { app: app.id.to_string(), id: id.to_owned(), reason }),
             },
@@ -163,12 +206,11 @@ impl Index {
         }
     }
 
-    fn resolve_link<'a>(&'a self, link: LinkView<'a>) -> Result<Resolution<'a>, NotFound> {
-        let record = self.record_of(&link);
+    fn resolve_link<'a>(&'a self, link: LinkView<'a>) -> Result<Resolved<'a>, NotFound> {
+        let id = link.id();
         let (url, source) = match link.url() {
             Some(url) => (Cow::Borrowed(url), Source::Link),
             None => {
-                let id = link.id();
                 let refused = |reason| NotFound::Refused { app: link.app.id.to_string(), id: id.to_owned(), reason };
                 let Some(template) = self.template(link.app) else {
                     return Err(NotFound::NoTemplate {
@@ -180,19 +222,7 @@ impl Index {
                 (Cow::Owned(template.expand(link.app.id.as_str(), id).map_err(refused)?), Source::Template)
             }
         };
-        Ok(Resolution {
-            url,
-            app: link.app.id.as_str(),
-            id: link.id(),
-            app_name: link.name().or_else(|| self.app_name(link.app)),
-            source,
-            record: Some(RecordSummary { kind: record.kind, name: self.record_name(record) }),
-            open_with: self.open_with(link.app),
-        })
-    }
-
-    fn open_with<'a>(&'a self, app: &'a App) -> Option<&'a [String]> {
-        self.app_def(app)?.open_with.as_deref()
+        Ok(Resolved { url, resolution: Resolution { index: self, app: link.app, id, link: Some(link), source } })
     }
 
     fn unknown_app(&self, app: &str, id: &str) -> NotFound {

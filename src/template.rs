@@ -134,16 +134,16 @@ impl UrlTemplate {
     /// Expands the template for one record, refusing any result whose scheme,
     /// host or port differ from the template's, or whose path a `..` would move.
     pub fn expand(&self, app: &str, id: &str) -> Result<String, Refusal> {
-        let expanded = self
-            .text
-            .expand::<UriSpec, _>(&Vars { app, id })
-            .map(|e| e.to_string())
-            .map_err(|_| Refusal::Invalid(String::new()))?;
+        use std::fmt::Write;
+        let mut expanded = String::with_capacity(self.text.len() + 3 * (id.len() + app.len()));
+        let vars = Vars { app, id };
+        let template = self.text.expand::<UriSpec, _>(&vars).map_err(|_| Refusal::Invalid(String::new()))?;
+        write!(expanded, "{template}").map_err(|_| Refusal::Invalid(String::new()))?;
         let url = match url::Url::parse(&expanded) {
             Ok(url) => url,
             Err(_) => return Err(Refusal::Invalid(expanded)),
         };
-        if Origin::of(&url) != self.origin {
+        if !self.origin.is_of(&url) {
             return Err(Refusal::Escapes(expanded));
         }
         if has_dot_segment(&expanded) {
@@ -154,6 +154,13 @@ impl UrlTemplate {
 }
 
 impl Origin {
+    /// Whether `url` has this origin; compares in place (this runs on every expansion).
+    fn is_of(&self, url: &url::Url) -> bool {
+        url.scheme() == &*self.scheme
+            && url.host_str() == self.host.as_deref()
+            && url.port_or_known_default() == self.port
+    }
+
     fn of(url: &url::Url) -> Origin {
         Origin { scheme: url.scheme().into(), host: url.host_str().map(Into::into), port: url.port_or_known_default() }
     }
