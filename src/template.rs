@@ -14,8 +14,19 @@ use crate::scheme::{self, SchemeError};
 /// the host and port) of every URL it expands to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UrlTemplate {
-    /// Validated once here, not on every expansion.
+    /// The template as written.
+    written: Box<str>,
+    /// What iri-string expands: `written` with each reserved expression (`{+…}`, `{#…}`)
+    /// replaced by a placeholder. iri-string 0.7.14 mishandles values in reserved
+    /// expansion (`a%C3%28b` loses `%28`; `%é` panics), and ids are untrusted, so those
+    /// expressions are expanded here, by RFC 6570 §3.2.3 and §3.2.4. Validated once.
     text: UriTemplateString,
+    /// The reserved expressions, in order, each replacing one placeholder.
+    reserved: Box<[Reserved]>,
+    /// Expansions come out already in the canonical form the `url` crate writes
+    /// (checked when parsing, with probe ids of every character in every part of
+    /// the URL), so they need not be parsed again one by one.
+    canonical: bool,
     origin: Origin,
 }
 
@@ -119,11 +130,27 @@ impl UrlTemplate {
         } else {
             Origin { scheme: scheme.to_ascii_lowercase().into(), host: None, port: None }
         };
-        Ok(UrlTemplate { text: template.to_owned(), origin })
+        if text.contains(PLACEHOLDER) {
+            return Err(TemplateError {
+                offset: 0,
+                message: format!("a URL template may not contain `{PLACEHOLDER}`"),
+                hint: None,
+            });
+        }
+        let (internal, reserved) = split_reserved(text);
+        let internal = UriTemplateString::try_from(internal).map_err(|_| TemplateError {
+            offset: 0,
+            message: "invalid URL template".into(),
+            hint: None,
+        })?;
+        let mut checked =
+            UrlTemplate { written: text.into(), text: internal, reserved: reserved.into(), origin, canonical: false };
+        checked.canonical = checked.expands_canonically();
+        Ok(checked)
     }
 
     pub fn as_str(&self) -> &str {
-        self.text.as_str()
+        &self.written
     }
 
     /// The lower-case scheme every expansion has.
@@ -133,12 +160,40 @@ impl UrlTemplate {
 
     /// Expands the template for one record, refusing any result whose scheme,
     /// host or port differ from the template's, or whose path a `..` would move.
+    ///
+    /// The scheme, host and port cannot differ: parsing checked that the template's
+    /// literal text fixes them before any expression. For templates whose expansions
+    /// are already canonical that proof stands alone; the others are parsed again and
+    /// checked, and come out in canonical form.
     pub fn expand(&self, app: &str, id: &str) -> Result<String, Refusal> {
+        let expanded = self.expand_raw(app, id)?;
+        if has_dot_segment(&expanded) {
+            return Err(Refusal::DotSegment(expanded));
+        }
+        if self.canonical { Ok(expanded) } else { self.canonicalize(expanded) }
+    }
+
+    fn expand_raw(&self, app: &str, id: &str) -> Result<String, Refusal> {
         use std::fmt::Write;
         let mut expanded = String::with_capacity(self.text.len() + 3 * (id.len() + app.len()));
         let vars = Vars { app, id };
         let template = self.text.expand::<UriSpec, _>(&vars).map_err(|_| Refusal::Invalid(String::new()))?;
         write!(expanded, "{template}").map_err(|_| Refusal::Invalid(String::new()))?;
+        if self.reserved.is_empty() {
+            return Ok(expanded);
+        }
+        let mut out = String::with_capacity(expanded.len() + 3 * id.len());
+        let mut pieces = expanded.split(PLACEHOLDER);
+        out.push_str(pieces.next().unwrap_or(""));
+        for (piece, reserved) in pieces.zip(self.reserved.iter()) {
+            reserved.expand(&vars, &mut out);
+            out.push_str(piece);
+        }
+        Ok(out)
+    }
+
+    /// Parses an expansion again: its origin must be the template's; returns its canonical form.
+    fn canonicalize(&self, expanded: String) -> Result<String, Refusal> {
         let url = match url::Url::parse(&expanded) {
             Ok(url) => url,
             Err(_) => return Err(Refusal::Invalid(expanded)),
@@ -146,10 +201,23 @@ impl UrlTemplate {
         if !self.origin.is_of(&url) {
             return Err(Refusal::Escapes(expanded));
         }
-        if has_dot_segment(&expanded) {
-            return Err(Refusal::DotSegment(expanded));
-        }
         Ok(url.into())
+    }
+
+    /// Whether parsing an expansion again would change nothing, for ids holding each
+    /// printable character in a path, after a `?` and after a `#`, and non-ASCII.
+    fn expands_canonically(&self) -> bool {
+        let mut probes: Vec<String> = vec!["x".into(), "é😀".into(), "%41".into(), "a%2Fb".into()];
+        for c in (0x21u8..0x7f).map(char::from) {
+            for context in ["", "?", "#", "/"] {
+                probes.push(format!("a{context}{c}b"));
+            }
+        }
+        probes.iter().all(|id| match self.expand_raw("app.example", id) {
+            Ok(raw) if has_dot_segment(&raw) => true, // refused at expansion anyway
+            Ok(raw) => self.canonicalize(raw.clone()).is_ok_and(|canonical| canonical == raw),
+            Err(_) => false,
+        })
     }
 }
 
@@ -164,6 +232,81 @@ impl Origin {
     fn of(url: &url::Url) -> Origin {
         Origin { scheme: url.scheme().into(), host: url.host_str().map(Into::into), port: url.port_or_known_default() }
     }
+}
+
+/// Literal text that stands for a reserved expression in what iri-string expands. `!`
+/// is encoded by every other expression, and a template may not contain it.
+const PLACEHOLDER: &str = "!applinkd-reserved!";
+
+/// A reserved expression (`{+id}`, `{#id:3,app}`): operator and variables.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Reserved {
+    fragment: bool,
+    /// Each variable (`id` or `app`) with its prefix length, if any.
+    specs: Vec<(bool, Option<usize>)>,
+}
+
+impl Reserved {
+    /// RFC 6570 §3.2.3 and §3.2.4: values joined by `,`, unreserved and reserved
+    /// characters and pct-encoded triplets kept, all else percent-encoded as UTF-8.
+    fn expand(&self, vars: &Vars<'_>, out: &mut String) {
+        if self.fragment {
+            out.push('#');
+        }
+        for (n, &(is_id, prefix)) in self.specs.iter().enumerate() {
+            if n > 0 {
+                out.push(',');
+            }
+            let value = if is_id { vars.id } else { vars.app };
+            let value = match prefix {
+                Some(chars) => value.char_indices().nth(chars).map_or(value, |(at, _)| &value[..at]),
+                None => value,
+            };
+            let bytes = value.as_bytes();
+            for (i, c) in value.char_indices() {
+                let keep = c.is_ascii_alphanumeric()
+                    || "-._~:/?#[]@!$&'()*+,;=".contains(c)
+                    || (c == '%' && bytes.get(i + 1..i + 3).is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit)));
+                if keep {
+                    out.push(c);
+                } else {
+                    let mut buf = [0; 4];
+                    for b in c.encode_utf8(&mut buf).bytes() {
+                        out.push_str(&format!("%{b:02X}"));
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The template with its reserved expressions replaced by placeholders, and those expressions.
+fn split_reserved(written: &str) -> (String, Vec<Reserved>) {
+    let mut out = String::with_capacity(written.len() + 8);
+    let mut reserved = Vec::new();
+    let mut rest = written;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let close = rest[open..].find('}').map_or(rest.len(), |i| open + i + 1);
+        let expression = &rest[open..close];
+        if expression.starts_with("{+") || expression.starts_with("{#") {
+            let specs = expression[2..expression.len() - 1]
+                .split(',')
+                .map(|spec| {
+                    let (name, prefix) =
+                        spec.split_once(':').map_or((spec.trim_end_matches('*'), None), |(n, p)| (n, p.parse().ok()));
+                    (name == "id", prefix)
+                })
+                .collect();
+            reserved.push(Reserved { fragment: expression.starts_with("{#"), specs });
+            out.push_str(PLACEHOLDER);
+        } else {
+            out.push_str(expression);
+        }
+        rest = &rest[close..];
+    }
+    out.push_str(rest);
+    (out, reserved)
 }
 
 /// RFC 6570 §2.4.1: a prefix length is 1 to 9999 without leading zeros
@@ -257,6 +400,42 @@ mod tests {
     }
 
     #[test]
+    fn reserved_expansion_of_non_ascii() {
+        let t = UrlTemplate::parse("https://host.example/{+id}#{#id}?{id}").unwrap();
+        assert_eq!(t.as_str(), "https://host.example/{+id}#{#id}?{id}");
+        assert_eq!(t.expand("a", "é/x").unwrap(), "https://host.example/%C3%A9/x##%C3%A9/x?%C3%A9%2Fx");
+        for (id, url) in [
+            ("a%C3%28b", "https://h.example/a%C3%28b"),
+            ("%é", "https://h.example/%25%C3%A9"),
+            ("%", "https://h.example/%25"),
+        ] {
+            assert_eq!(UrlTemplate::parse("https://h.example/{+id}").unwrap().expand("a", id).unwrap(), url);
+        }
+    }
+
+    /// RFC 6570's examples for `+` and `#`, with their variable renamed `id`.
+    #[test]
+    fn reserved_expansion_follows_rfc_6570() {
+        let expand = |template: &str, id: &str| {
+            UrlTemplate::parse(&format!("https://h.example/x{template}")).unwrap().expand("app.example", id).unwrap()
+        };
+        for (template, id, expected) in [
+            ("{+id}", "value", "value"),
+            ("{+id}", "Hello World!", "Hello%20World!"),
+            ("{+id}/here", "/foo/bar", "/foo/bar/here"),
+            ("?ref={+id}", "/foo/bar", "?ref=/foo/bar"),
+            ("{#id}", "value", "#value"),
+            ("{#id}", "Hello World!", "#Hello%20World!"),
+            ("{+id:6}/here", "/foo/bar", "/foo/b/here"),
+            ("{#id:6}/here", "/foo/bar", "#/foo/b/here"),
+            ("{+id,app}", "1024", "1024,app.example"),
+            ("{#id,app}", "1024", "#1024,app.example"),
+        ] {
+            assert_eq!(expand(template, id), format!("https://h.example/x{expected}"), "{template}");
+        }
+    }
+
+    #[test]
     fn reserved_expansion_cannot_escape_the_host() {
         let t = UrlTemplate::parse("https://host.example/{+id}").unwrap();
         assert_eq!(t.expand("a", "x/y").unwrap(), "https://host.example/x/y");
@@ -301,6 +480,44 @@ mod tests {
     fn error_offset_points_into_the_template() {
         let err = UrlTemplate::parse("https://{id}.example.com/").unwrap_err();
         assert_eq!(err.offset, 8);
+    }
+
+    /// The fast path (no second parse) must give exactly what the checked path gives.
+    #[test]
+    fn canonical_templates_expand_as_if_parsed_again() {
+        let pool: Vec<char> = (0x20u8..0x7f).map(char::from).chain(['é', '😀', 'ß', '\u{7ff}']).collect();
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for text in [
+            "https://acme.zendesk.com/agent/users/{id}",
+            "https://github.com/{+id}",
+            "https://host.example{/id}",
+            "https://host.example/search{?id}",
+            "https://host.example/page{#id}",
+            "https://us1.admin.mailchimp.com/lists/members/view?id={id}&app={app}",
+            "https://host.example/{+id}/x?y={id}#{+id}",
+            "slack://user?team=T1&id={id}",
+            "mailto:{id}",
+            "HTTPS://Host.Example:443/{id}",
+        ] {
+            let t = UrlTemplate::parse(text).unwrap();
+            for _ in 0..3000 {
+                let len = 1 + next() as usize % 12;
+                let id: String = (0..len).map(|_| pool[next() as usize % pool.len()]).collect();
+                let fast = t.expand("app.example", &id);
+                let slow = t.expand_raw("app.example", &id).and_then(|raw| {
+                    if has_dot_segment(&raw) { Err(Refusal::DotSegment(raw)) } else { t.canonicalize(raw) }
+                });
+                assert_eq!(fast, slow, "{text} with id {id:?} (canonical: {})", t.canonical);
+            }
+        }
+        assert!(UrlTemplate::parse("https://acme.zendesk.com/agent/users/{id}").unwrap().canonical);
+        assert!(!UrlTemplate::parse("HTTPS://Host.Example:443/{id}").unwrap().canonical);
     }
 
     #[test]
