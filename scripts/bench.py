@@ -322,6 +322,7 @@ def reload(applinkd, tools, work, quick, data):
         wait_http(f"http://127.0.0.1:{port}/healthz")
         rounds = 4 if quick else 20
         out = run([tools, "reload", f"http://127.0.0.1:{port}", target, f"/{app}/{id_}", f'{url}"', f'{url}-new"', str(rounds)]).stdout
+        structural = structural_reloads(port, target, 3 if quick else 8)
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=10)
@@ -330,6 +331,7 @@ def reload(applinkd, tools, work, quick, data):
     patched = sorted(set(re.search(r"patched=(\w+)", line).group(1) for line in lines))
     server_ms = [float(re.search(r'ms="([\d.]+)"', line).group(1)) for line in lines]
     return {
+        "structural_median_ms": median(structural),
         "result": out.strip(),
         "median_ms": float(re.search(r"reload median ([\d.]+) ms", out).group(1)),
         "failed": int(re.search(r"(\d+) failed requests", out).group(1)),
@@ -338,6 +340,35 @@ def reload(applinkd, tools, work, quick, data):
         "server_median_ms": median(server_ms) if server_ms else None,
         "log_example": lines[0].strip() if lines else "",
     }
+
+
+def structural_reloads(port, target, rounds):
+    """Edits that change a file's shape (a new record) rebuild the index: time them too."""
+    opener = urllib.request.build_opener(NoRedirect)
+
+    def location(path):
+        try:
+            opener.open(f"http://127.0.0.1:{port}{path}", timeout=5)
+        except urllib.error.HTTPError as e:
+            return e.headers.get("Location")
+
+    original = open(target).read()
+    times = []
+    try:
+        for n in range(rounds):
+            text = original + f'\n[[person]]\nname = "New {n}"\nlinks = [{{ app = "github.com", id = "structural{n}", url = "https://github.com/s{n}" }}]\n'
+            with open(target + ".tmp", "w") as f:
+                f.write(text)
+            os.rename(target + ".tmp", target)
+            start = time.perf_counter()
+            while location(f"/github.com/structural{n}") != f"https://github.com/s{n}":
+                assert time.perf_counter() - start < 30, "no reload"
+            times.append((time.perf_counter() - start) * 1000)
+            time.sleep(0.2)
+    finally:
+        with open(target, "w") as f:
+            f.write(original)
+    return times
 
 
 def click_to_open(applinkd, work, quick, data):
@@ -438,6 +469,7 @@ def report(r):
         f"- write → first response with the new URL: **median {rl['median_ms']:.1f} ms** ({rl['result']})",
         f"- files re-parsed per reload: {', '.join(rl['reparsed_per_reload'])}; index patched: {', '.join(rl['patched'])}; daemon-side median {rl['server_median_ms']:.1f} ms",
         f"- failed requests meanwhile: {rl['failed']}",
+        f"- an edit that changes the file's shape (a record added), so the index is rebuilt: median {rl['structural_median_ms']:.1f} ms",
         f"- a reload log line: `{rl['log_example'][rl['log_example'].find('reloaded'):]}`",
         "",
     ]

@@ -3,7 +3,8 @@
 //!
 //! The core is pure: files are parsed and validated into types that cannot hold bad
 //! values, combined into an immutable [`Index`], and [`Index::resolve`] needs no I/O.
-//! The command line is an edge that uses it.
+//! The daemon, the watcher, the opener, the registrar and the command line are edges
+//! that use it.
 //!
 //! # Layout
 //! - `app_id`: `AppId`, the lower-case domain naming an application.
