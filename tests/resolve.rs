@@ -1,16 +1,8 @@
 //! `applinkd resolve`: the exact URL for every TARGET form and for hostile ids.
 
-use crate::test::{APPS, Output, Test};
+use crate::test::{ADA, APPS, Output, Test};
 
-const RECORDS: &str = r#"
-[[person]]
-name = "Ada Lovelace"
-links = [
-  { app = "mailchimp.com", id = "48616032" },
-  { app = "zendesk.com",   id = "991" },
-  { app = "github.com",    id = "ada", name = "GitHub", url = "https://github.com/ada" },
-]
-
+const MORE: &str = r#"
 [[person]]
 name = "Ada King"
 links = [
@@ -20,7 +12,11 @@ links = [
 "#;
 
 fn resolve<const N: usize>(args: [&str; N]) -> Output {
-    let test = Test::new().file("apps.toml", APPS).file("people.toml", RECORDS).args(["resolve", "-c", "."]).args(args);
+    let test = Test::new()
+        .file("apps.toml", APPS)
+        .file("people.toml", format!("{ADA}{MORE}"))
+        .args(["resolve", "-c", "."])
+        .args(args);
     test.run()
 }
 

@@ -1,24 +1,16 @@
 //! `applinkd serve` over real HTTP: every route, every status, the guards.
 
 use crate::daemon::{Daemon, one_link};
-use crate::test::APPS;
+use crate::test::{ADA, APPS};
 
-const PEOPLE: &str = r#"
-[[person]]
-name = "Ada Lovelace"
-links = [
-  { app = "mailchimp.com", id = "48616032" },
-  { app = "zendesk.com",   id = "991" },
-  { app = "github.com",    id = "ada", name = "GitHub", url = "https://github.com/ada" },
-]
-
+const ACME: &str = r#"
 [[company]]
 name = "Acme <Corp> & \"Sons\""
 links = [{ app = "salesforce.com", id = "0015g", url = "https://acme.lightning.force.com/r/0015g" }]
 "#;
 
 fn daemon() -> Daemon {
-    Daemon::start(&[("links/apps.toml", APPS), ("links/people.toml", PEOPLE)])
+    Daemon::start(&[("links/apps.toml", APPS), ("links/people.toml", &format!("{ADA}{ACME}"))])
 }
 
 #[test]

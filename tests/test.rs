@@ -137,3 +137,14 @@ formerly = ["mailchimp.net"]
 name = "Zendesk"
 url = "https://acme.zendesk.com/agent/users/{id}"
 "#;
+
+/// Ada, with a templated, a merged and an explicit link.
+pub const ADA: &str = r#"
+[[person]]
+name = "Ada Lovelace"
+links = [
+  { app = "mailchimp.com", id = "48616032" },
+  { app = "zendesk.com",   id = "991" },
+  { app = "github.com",    id = "ada", name = "GitHub", url = "https://github.com/ada" },
+]
+"#;

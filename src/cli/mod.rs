@@ -46,6 +46,17 @@ enum Command {
     Serve(serve::ServeArgs),
 }
 
+/// What to resolve: TARGET and `--to`.
+#[derive(Args, Debug, Clone)]
+pub struct TargetArgs {
+    /// `APP ID`, `applink://APP/ID` or `http://127.0.0.1:7133/APP/ID`.
+    #[arg(value_name = "TARGET", required = true, num_args = 1..=2)]
+    target: Vec<String>,
+    /// The same record's link in this other application.
+    #[arg(long, value_name = "APP")]
+    to: Option<String>,
+}
+
 /// Where the link files are.
 #[derive(Args, Debug, Clone)]
 pub struct ConfigArgs {
@@ -113,14 +124,13 @@ fn print_json(value: &serde_json::Value) {
 /// printing warnings. `Err` is the exit code of a usage error.
 fn look_up(
     config: &ConfigArgs,
-    words: &[String],
-    to: Option<&str>,
+    args: &TargetArgs,
 ) -> Result<Result<crate::lookup::Found, crate::lookup::Failure>, ExitCode> {
-    let target = crate::target::Target::parse(words).map_err(|e| {
+    let target = crate::target::Target::parse(&args.target).map_err(|e| {
         eprintln!("error: {e}");
         ExitCode::from(USAGE)
     })?;
-    let to = to.or(target.to.as_deref());
+    let to = args.to.as_deref().or(target.to.as_deref());
     let (answer, warnings) = crate::lookup::find(&config.paths_given(), &target, to);
     for warning in warnings {
         eprintln!("warning: {warning}");

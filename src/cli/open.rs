@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use super::{ConfigArgs, FAILURE};
+use super::{ConfigArgs, FAILURE, TargetArgs};
 use crate::lookup::Via;
 use crate::opener::Launch;
 
@@ -13,19 +13,15 @@ use crate::opener::Launch;
 pub struct OpenArgs {
     #[command(flatten)]
     config: ConfigArgs,
-    /// `applink://APP/ID`, `APP ID` or `http://127.0.0.1:7133/APP/ID`.
-    #[arg(value_name = "TARGET", required = true, num_args = 1..=2)]
-    target: Vec<String>,
-    /// Open the same record's link in this other application.
-    #[arg(long, value_name = "APP")]
-    to: Option<String>,
+    #[command(flatten)]
+    target: TargetArgs,
     /// Print what would be opened, and with what, without opening it.
     #[arg(long)]
     dry_run: bool,
 }
 
 pub fn run(args: &OpenArgs) -> ExitCode {
-    let found = match super::look_up(&args.config, &args.target, args.to.as_deref()) {
+    let found = match super::look_up(&args.config, &args.target) {
         Ok(Ok(found)) => found,
         Ok(Err(failure)) => return super::report_failure(failure, false),
         Err(usage) => return usage,
