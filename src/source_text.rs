@@ -39,8 +39,15 @@ impl<'a> SourceText<'a> {
         let line_end = self.text[line_start..].find('\n').map_or(self.text.len(), |i| line_start + i);
         let line = self.text[line_start..line_end].trim_end_matches('\r');
         let from = start - line_start;
-        let to = span.end.clamp(start, line_start + line.len()) - line_start;
-        let to = if to == from { (from + 1).min(line.len().max(from)) } else { to };
+        let mut to = span.end.clamp(start, line_start + line.len()) - line_start;
+        if to == from {
+            // Underline one character, not one byte.
+            to = line[from..].chars().next().map_or(from, |c| from + c.len_utf8());
+        }
+        // Spans from parsers can end inside a character; a renderer must not cut one.
+        while !line.is_char_boundary(to) {
+            to += 1;
+        }
         Label { location, text: text.into(), snippet: Some((line.to_owned(), from..to)) }
     }
 }

@@ -16,13 +16,12 @@ use crate::scheme::{self, SchemeError};
 pub struct UrlTemplate {
     /// The template as written.
     written: Box<str>,
-    /// What iri-string expands: `written` with each reserved expression (`{+…}`, `{#…}`)
-    /// replaced by a placeholder. iri-string 0.7.14 mishandles values in reserved
-    /// expansion (`a%C3%28b` loses `%28`; `%é` panics), and ids are untrusted, so those
-    /// expressions are expanded here, by RFC 6570 §3.2.3 and §3.2.4. Validated once.
+    /// What iri-string expands: `written` with some expressions replaced by placeholders
+    /// (see `split_own`): ids are untrusted, and iri-string 0.7.14 mishandles them there,
+    /// so those are expanded here, by RFC 6570 §3.2. Validated once.
     text: UriTemplateString,
-    /// The reserved expressions, in order, each replacing one placeholder.
-    reserved: Box<[Reserved]>,
+    /// The expressions expanded here, in order, each replacing one placeholder.
+    reserved: Box<[Own]>,
     /// Expansions come out already in the canonical form the `url` crate writes
     /// (checked when parsing, with probe ids of every character in every part of
     /// the URL), so they need not be parsed again one by one.
@@ -137,7 +136,7 @@ impl UrlTemplate {
                 hint: None,
             });
         }
-        let (internal, reserved) = split_reserved(text);
+        let (internal, reserved) = split_own(text);
         let internal = UriTemplateString::try_from(internal).map_err(|_| TemplateError {
             offset: 0,
             message: "invalid URL template".into(),
@@ -234,39 +233,62 @@ impl Origin {
     }
 }
 
-/// Literal text that stands for a reserved expression in what iri-string expands. `!`
-/// is encoded by every other expression, and a template may not contain it.
+/// Literal text that stands for an expression expanded here, in what iri-string expands.
+/// `!` is encoded by every other expression, and a template may not contain it.
 const PLACEHOLDER: &str = "!applinkd-reserved!";
 
-/// A reserved expression (`{+id}`, `{#id:3,app}`): operator and variables.
+/// An expression expanded here rather than by iri-string: a reserved one (`{+…}`,
+/// `{#…}`), or one with a prefix modifier (`{id:3}`). Variables are always defined strings.
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct Reserved {
-    fragment: bool,
-    /// Each variable (`id` or `app`) with its prefix length, if any.
+struct Own {
+    /// The operator, or 0 for simple string expansion.
+    op: u8,
+    /// Each variable (`id`: true, `app`: false) with its prefix length, if any.
     specs: Vec<(bool, Option<usize>)>,
 }
 
-impl Reserved {
-    /// RFC 6570 §3.2.3 and §3.2.4: values joined by `,`, unreserved and reserved
-    /// characters and pct-encoded triplets kept, all else percent-encoded as UTF-8.
+impl Own {
+    /// RFC 6570 §3.2 for string values: the operator's first string and separator,
+    /// `name=` for the named operators, and encoding that keeps unreserved characters
+    /// (and, for `+` and `#`, reserved ones and pct-encoded triplets).
     fn expand(&self, vars: &Vars<'_>, out: &mut String) {
-        if self.fragment {
-            out.push('#');
-        }
+        let (first, separator, named, if_empty) = match self.op {
+            b'+' => ("", ",", false, ""),
+            b'#' => ("#", ",", false, ""),
+            b'.' => (".", ".", false, ""),
+            b'/' => ("/", "/", false, ""),
+            b';' => (";", ";", true, ""),
+            b'?' => ("?", "&", true, "="),
+            b'&' => ("&", "&", true, "="),
+            _ => ("", ",", false, ""),
+        };
+        let reserved = matches!(self.op, b'+' | b'#');
+        out.push_str(first);
         for (n, &(is_id, prefix)) in self.specs.iter().enumerate() {
             if n > 0 {
-                out.push(',');
+                out.push_str(separator);
             }
-            let value = if is_id { vars.id } else { vars.app };
+            let (name, value) = if is_id { ("id", vars.id) } else { ("app", vars.app) };
             let value = match prefix {
                 Some(chars) => value.char_indices().nth(chars).map_or(value, |(at, _)| &value[..at]),
                 None => value,
             };
+            if named {
+                out.push_str(name);
+                if value.is_empty() {
+                    out.push_str(if_empty);
+                    continue;
+                }
+                out.push('=');
+            }
             let bytes = value.as_bytes();
             for (i, c) in value.char_indices() {
                 let keep = c.is_ascii_alphanumeric()
-                    || "-._~:/?#[]@!$&'()*+,;=".contains(c)
-                    || (c == '%' && bytes.get(i + 1..i + 3).is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit)));
+                    || "-._~".contains(c)
+                    || (reserved
+                        && (":/?#[]@!$&'()*+,;=".contains(c)
+                            || (c == '%'
+                                && bytes.get(i + 1..i + 3).is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit)))));
                 if keep {
                     out.push(c);
                 } else {
@@ -280,17 +302,22 @@ impl Reserved {
     }
 }
 
-/// The template with its reserved expressions replaced by placeholders, and those expressions.
-fn split_reserved(written: &str) -> (String, Vec<Reserved>) {
+/// The template with the expressions expanded here replaced by placeholders, and those
+/// expressions. iri-string 0.7.14 mishandles values in reserved expansion (`a%C3%28b`
+/// loses `%28`; `%é` panics) and counts prefix lengths in bytes, not characters.
+fn split_own(written: &str) -> (String, Vec<Own>) {
     let mut out = String::with_capacity(written.len() + 8);
-    let mut reserved = Vec::new();
+    let mut own = Vec::new();
     let mut rest = written;
     while let Some(open) = rest.find('{') {
         out.push_str(&rest[..open]);
         let close = rest[open..].find('}').map_or(rest.len(), |i| open + i + 1);
         let expression = &rest[open..close];
-        if expression.starts_with("{+") || expression.starts_with("{#") {
-            let specs = expression[2..expression.len() - 1]
+        let body = &expression[1..expression.len().saturating_sub(1).max(1)];
+        let op = body.bytes().next().filter(|b| b"+#./;?&".contains(b));
+        if matches!(op, Some(b'+' | b'#')) || body.contains(':') {
+            let names = if op.is_some() { &body[1..] } else { body };
+            let specs = names
                 .split(',')
                 .map(|spec| {
                     let (name, prefix) =
@@ -298,7 +325,7 @@ fn split_reserved(written: &str) -> (String, Vec<Reserved>) {
                     (name == "id", prefix)
                 })
                 .collect();
-            reserved.push(Reserved { fragment: expression.starts_with("{#"), specs });
+            own.push(Own { op: op.unwrap_or(0), specs });
             out.push_str(PLACEHOLDER);
         } else {
             out.push_str(expression);
@@ -306,7 +333,7 @@ fn split_reserved(written: &str) -> (String, Vec<Reserved>) {
         rest = &rest[close..];
     }
     out.push_str(rest);
-    (out, reserved)
+    (out, own)
 }
 
 /// RFC 6570 §2.4.1: a prefix length is 1 to 9999 without leading zeros
@@ -413,7 +440,7 @@ mod tests {
         }
     }
 
-    /// RFC 6570's examples for `+` and `#`, with their variable renamed `id`.
+    /// RFC 6570's examples for `+`, `#` and prefixes, with their variable renamed `id`.
     #[test]
     fn reserved_expansion_follows_rfc_6570() {
         let expand = |template: &str, id: &str| {
@@ -430,6 +457,13 @@ mod tests {
             ("{#id:6}/here", "/foo/bar", "#/foo/b/here"),
             ("{+id,app}", "1024", "1024,app.example"),
             ("{#id,app}", "1024", "#1024,app.example"),
+            ("{id:3}", "value", "val"),
+            ("{;id:5}", "Hello World!", ";id=Hello"),
+            ("{?id:3}", "value", "?id=val"),
+            ("{&id:3}", "value", "&id=val"),
+            ("{/id:1,id}", "value", "/v/value"),
+            ("{.id:2}", "value", ".va"),
+            ("{?id:3,app}", "value", "?id=val&app=app.example"),
         ] {
             assert_eq!(expand(template, id), format!("https://h.example/x{expected}"), "{template}");
         }
@@ -474,6 +508,11 @@ mod tests {
     fn prefix_modifier() {
         let t = UrlTemplate::parse("https://x.example/{id:3}").unwrap();
         assert_eq!(t.expand("a", "abcdef").unwrap(), "https://x.example/abc");
+        assert_eq!(t.expand("a", "éé😀xyz").unwrap(), "https://x.example/%C3%A9%C3%A9%F0%9F%98%80");
+        let t = UrlTemplate::parse("https://x.example/x{?id:2,app}").unwrap();
+        assert_eq!(t.expand("a.example", "ébc").unwrap(), "https://x.example/x?id=%C3%A9b&app=a.example");
+        let t = UrlTemplate::parse("https://x.example{/id:1}").unwrap();
+        assert_eq!(t.expand("a", "😀x").unwrap(), "https://x.example/%F0%9F%98%80");
     }
 
     #[test]

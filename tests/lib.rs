@@ -13,5 +13,6 @@ mod packaging;
 mod register;
 mod reload;
 mod resolve;
+mod robustness;
 mod serve;
 mod uritemplate;
