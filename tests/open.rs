@@ -266,17 +266,14 @@ fn open_with_from_another_users_daemon_is_ignored() {
         let mode = if path.is_dir() { 0o755 } else { 0o644 };
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
     }
+    // A copy the other user can run, wherever the build directory is (CI's may be private).
+    let binary = shared.path().join("applinkd");
+    std::fs::copy(env!("CARGO_BIN_EXE_applinkd"), &binary).unwrap();
+    std::fs::set_permissions(&binary, std::fs::Permissions::from_mode(0o755)).unwrap();
     let mut child = Command::new("setpriv")
-        .args([
-            "--reuid=65534",
-            "--regid=65534",
-            "--clear-groups",
-            env!("CARGO_BIN_EXE_applinkd"),
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "-c",
-        ])
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+        .arg(&binary)
+        .args(["serve", "--listen", "127.0.0.1:0", "-c"])
         .arg(shared.path().join("links"))
         .env("HOME", shared.path())
         .stderr(std::process::Stdio::piped())
