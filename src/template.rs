@@ -363,14 +363,13 @@ fn check_prefixes(text: &str) -> Result<(), TemplateError> {
 fn has_dot_segment(url: &str) -> bool {
     let after_scheme = url.split_once(':').map_or(url, |(_, rest)| rest);
     let path_and_more = match after_scheme.strip_prefix("//") {
-        Some(authority) => authority.find('/').map_or("", |at| &authority[at..]),
+        // The authority ends at the first `/`, `?` or `#`; only a `/` starts a path.
+        Some(authority) => authority.find(['/', '?', '#']).map_or("", |at| &authority[at..]),
         None => after_scheme,
     };
     let path = path_and_more.split(['?', '#']).next().unwrap_or("");
-    path.split(['/', '\\']).any(|segment| {
-        let s = segment.to_ascii_lowercase();
-        matches!(s.as_str(), "." | ".." | "%2e" | "%2e%2e" | ".%2e" | "%2e.")
-    })
+    path.split(['/', '\\'])
+        .any(|segment| [".", "..", "%2e", "%2e%2e", ".%2e", "%2e."].iter().any(|dot| segment.eq_ignore_ascii_case(dot)))
 }
 
 /// iri-string reports where a template is broken only in its message.
@@ -424,6 +423,15 @@ mod tests {
             expand(t, "..").unwrap(),
             "https://us1.admin.mailchimp.com/lists/members/view?id=..&app=example.com"
         );
+    }
+
+    #[test]
+    fn dot_segments_only_count_in_the_path() {
+        let t = UrlTemplate::parse("https://host.example?q={+id}").unwrap();
+        assert_eq!(t.expand("a", "/../x").unwrap(), "https://host.example/?q=/../x");
+        let t = UrlTemplate::parse("https://host.example/{+id}").unwrap();
+        assert!(matches!(t.expand("a", "x/%2E%2E/y"), Err(Refusal::DotSegment(_))));
+        assert!(matches!(t.expand("a", "x/.%2e"), Err(Refusal::DotSegment(_))));
     }
 
     #[test]
