@@ -39,10 +39,17 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<Diagnostic>) {
     for path in paths {
         let shown = path.display().to_string();
         match std::fs::metadata(path) {
-            Err(e) => diagnostics.push(
-                Diagnostic::error(format!("cannot read config path: {e}"), Label::at(Location::file(shown), ""))
-                    .with_hint(Some("pass an existing file or directory with `-c`")),
-            ),
+            Err(e) => {
+                let hint = if *path == default_dir() {
+                    "`applinkd serve` makes it, with a commented example; or pass files with `-c`"
+                } else {
+                    "pass an existing file or directory with `-c`"
+                };
+                diagnostics.push(
+                    Diagnostic::error(format!("cannot read config path: {e}"), Label::at(Location::file(shown), ""))
+                        .with_hint(Some(hint)),
+                )
+            }
             Ok(meta) if meta.is_dir() => {
                 let mut found = toml_files_below(path, &mut diagnostics);
                 found.sort_by(|a, b| a.as_os_str().as_encoded_bytes().cmp(b.as_os_str().as_encoded_bytes()));

@@ -28,6 +28,15 @@ pub struct ServeArgs {
 
 pub fn run(args: &ServeArgs) -> ExitCode {
     super::init_logging();
+    // Bind first: a second instance fails at once, before loading anything.
+    let listener = match std::net::TcpListener::bind(args.listen).and_then(|l| l.set_nonblocking(true).map(|()| l)) {
+        Ok(listener) => listener,
+        Err(e) => {
+            let hint = if e.kind() == std::io::ErrorKind::AddrInUse { " (is applinkd already running?)" } else { "" };
+            tracing::error!("cannot listen on {}: {e}{hint}", args.listen);
+            return ExitCode::from(FAILURE);
+        }
+    };
     let paths = match first_run(&args.config.paths_given()) {
         Ok(paths) => paths,
         Err(e) => {
@@ -67,12 +76,10 @@ pub fn run(args: &ServeArgs) -> ExitCode {
         }
     };
     runtime.block_on(async {
-        let listener = match tokio::net::TcpListener::bind(args.listen).await {
+        let listener = match tokio::net::TcpListener::from_std(listener) {
             Ok(listener) => listener,
             Err(e) => {
-                let hint =
-                    if e.kind() == std::io::ErrorKind::AddrInUse { " (is applinkd already running?)" } else { "" };
-                tracing::error!("cannot listen on {}: {e}{hint}", args.listen);
+                tracing::error!("cannot listen on {}: {e}", args.listen);
                 return ExitCode::from(FAILURE);
             }
         };
