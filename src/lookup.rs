@@ -64,10 +64,13 @@ pub fn find(given: &[PathBuf], target: &Target, to: Option<&str>) -> (Result<Fou
         }
     }
     let catalog = Catalog::load(crate::config_paths::from_arguments(given));
-    let broken = catalog.diagnostics().filter(|d| d.is_error()).count();
-    if broken > 0 {
+    // Say what is wrong (the first few, one line each), not only that something is.
+    let errors: Vec<String> = catalog.diagnostics().filter(|d| d.is_error()).map(ToString::to_string).collect();
+    if !errors.is_empty() {
+        let count = errors.len();
         warnings
-            .push(format!("{broken} error(s) in the link files; what they hold is not applied (run `applinkd check`)"));
+            .push(format!("{count} error(s) in the link files; what they hold is not applied (run `applinkd check`)"));
+        warnings.extend(errors.into_iter().take(3));
     }
     let index = catalog.index();
     let answer = match index.resolve(&target.app, &target.id, to) {
