@@ -91,16 +91,17 @@ impl Reloader {
             return deferred;
         }
         self.generation += 1;
-        let previous = self.live.load();
+        // A full `Arc`, not a guard: building takes long, and guards are for short reads.
+        let previous = self.live.current.load_full();
         let snapshot = snapshot(&self.catalog, Some(&previous.index), self.generation, started.elapsed(), refresh);
-        drop(previous);
         let report = snapshot.reload.clone();
         let links = snapshot.index.link_count();
         let errors = snapshot.diagnostics.iter().filter(|d| d.is_error()).count();
-        let before: std::collections::HashSet<String> =
-            self.live.load().diagnostics.iter().map(ToString::to_string).collect();
+        // Log only problems that are new, not every standing one on every reload.
+        let before: std::collections::HashSet<String> = previous.diagnostics.iter().map(ToString::to_string).collect();
         let new: Vec<String> =
             snapshot.diagnostics.iter().map(ToString::to_string).filter(|d| !before.contains(d)).collect();
+        drop(previous);
         self.live.current.store(Arc::new(snapshot));
         tracing::info!(
             generation = report.generation,
