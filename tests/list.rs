@@ -63,3 +63,28 @@ fn json() {
     assert_eq!(ada["links"][2]["url"], "https://github.com/ada");
     assert_eq!(ada["links"][0]["app_name"], "MailChimp");
 }
+
+#[test]
+fn a_reader_that_stops_early_ends_the_listing_quietly() {
+    use std::io::{BufRead, BufReader};
+    // Enough output to overflow the pipe after the reader is gone.
+    let mut records = String::from(APPS);
+    for n in 0..5000 {
+        records
+            .push_str(&format!("[[person]]\nname = \"P{n}\"\nlinks = [{{ app = \"zendesk.com\", id = \"{n}\" }}]\n"));
+    }
+    let test = Test::new().file("links.toml", records);
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_applinkd"))
+        .args(["list", "-c", "links.toml"])
+        .current_dir(test.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
+    assert_eq!(first, "person P0\n");
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+}

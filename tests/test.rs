@@ -45,6 +45,10 @@ impl Test {
         self
     }
 
+    pub fn path(&self) -> &std::path::Path {
+        self.dir.path()
+    }
+
     pub fn run(&self) -> Output {
         let mut command = Command::new(binary());
         command

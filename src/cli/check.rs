@@ -54,13 +54,13 @@ pub fn run(args: &CheckArgs) -> ExitCode {
             (e, 0) => plural(e, "error"),
             (e, w) => format!("{}, {}", plural(e, "error"), plural(w, "warning")),
         };
-        println!(
-            "{}: {}, {}, {}: {problems}",
+        super::emit(format!(
+            "{}: {}, {}, {}: {problems}\n",
             plural(catalog.files().len(), "file"),
             plural(index.apps().len(), "app"),
             plural(index.records().len(), "record"),
             plural(index.link_count(), "link"),
-        );
+        ));
     }
     if errors == 0 { ExitCode::SUCCESS } else { ExitCode::from(FAILURE) }
 }

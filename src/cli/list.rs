@@ -77,7 +77,7 @@ pub fn run(args: &ListArgs) -> ExitCode {
                 out.push_str(&format!("  {} {}  {}\n", link.app.id, link.id(), url_or_error(&index, &link)));
             }
         }
-        print!("{out}");
+        super::emit(out);
     }
     ExitCode::SUCCESS
 }

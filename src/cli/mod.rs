@@ -117,7 +117,21 @@ fn print_diagnostics<'a>(diagnostics: impl IntoIterator<Item = &'a Diagnostic>) 
 }
 
 fn print_json(value: &serde_json::Value) {
-    println!("{}", serde_json::to_string_pretty(value).expect("JSON values serialise"));
+    emit(format!("{}\n", serde_json::to_string_pretty(value).expect("JSON values serialise")));
+}
+
+/// Writes a result to stdout. A reader that stopped reading (`applinkd list | head`)
+/// ends the command quietly, as it does for `cat`; `println!` would panic.
+fn emit(text: impl AsRef<str>) {
+    use std::io::ErrorKind;
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_all(text.as_ref().as_bytes()).and_then(|()| out.flush()) {
+        if e.kind() == ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("error: cannot write the result: {e}");
+        std::process::exit(FAILURE.into());
+    }
 }
 
 /// Parses TARGET words and looks them up the CLI's way (daemon first, unless `-c`),

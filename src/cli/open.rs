@@ -28,7 +28,7 @@ pub fn run(args: &OpenArgs) -> ExitCode {
     };
     let launch = Launch::new(found.url, found.open_with);
     if args.dry_run {
-        println!("{}", launch.url);
+        super::emit(format!("{}\n", launch.url));
         let via = match &found.via {
             Via::Daemon(base) => format!("resolved by the daemon at {base}"),
             Via::Files => "resolved from the link files".to_owned(),

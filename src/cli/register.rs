@@ -23,7 +23,7 @@ pub fn run(args: &RegisterArgs, register: bool) -> ExitCode {
         }
     };
     if args.dry_run {
-        print!("{plan}");
+        super::emit(plan.to_string());
         return ExitCode::SUCCESS;
     }
     match plan.execute() {

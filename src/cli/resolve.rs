@@ -27,7 +27,7 @@ pub fn run(args: &ResolveArgs) -> ExitCode {
             if args.json {
                 print_json(&found.json);
             } else {
-                println!("{}", found.url);
+                super::emit(format!("{}\n", found.url));
             }
             ExitCode::SUCCESS
         }
