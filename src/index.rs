@@ -2,8 +2,9 @@
 //!
 //! Owns the rules that need all files at once (SPEC §2): records that share a pair
 //! merge (transitively, across files), `formerly` aliases, and conflicts, where the
-//! earlier file wins and both places are reported. Built whole from parsed files and
-//! never mutated, so a reload builds a new one beside the old and swaps it in.
+//! earlier file wins and both places are reported. Never mutated: a reload builds a
+//! new one beside the old (whole, or by `patch`, a copy with the changed files swapped
+//! in when they kept their shape) and swaps it in.
 //!
 //! Memory: the index borrows the strings of the parsed files; a pair costs one
 //! 16-byte entry plus a 4-byte slot in the hash table, and records are ranges
