@@ -420,27 +420,24 @@ def report(r):
     lines = [f"Machine: {r['machine']}", ""]
     red = r["redirects"]
     s = red["servers"]
+
+    def server_table(servers, with_non3xx):
+        head = "| server | requests/s | p50 µs | p99 µs | CPU µs/request |" + (" non-3xx |" if with_non3xx else "")
+        rows = [head, "|---|---:|---:|---:|---:|" + ("---:|" if with_non3xx else "")]
+        for name in ("applinkd", "nginx", "limit"):
+            x = servers[name]
+            row = f"| {name} | {x['rps']:,.0f} | {x['p50']:.0f} | {x['p99']:.0f} | {x['cpu_us']:.1f} |"
+            rows.append(row + (f" {x['non3xx']} |" if with_non3xx else ""))
+        return rows
+
     lines += [
         f"### 1. Redirects: {red['links']:,} links (~{red['links'] * 2 // 5:,} records), {red['pairs']:,} pairs cycled, wrk -t1 -c64, {red['seconds']} s x {red['rounds']} rounds, {red['workers']} workers each",
         "",
-        "| server | requests/s | p50 µs | p99 µs | CPU µs/request | non-3xx |",
-        "|---|---:|---:|---:|---:|---:|",
     ]
-    for name in ("applinkd", "nginx", "limit"):
-        x = s[name]
-        lines.append(f"| {name} | {x['rps']:,.0f} | {x['p50']:.0f} | {x['p99']:.0f} | {x['cpu_us']:.1f} | {x['non3xx']} |")
+    lines += server_table(s, True)
     a, n, l = s["applinkd"], s["nginx"], s["limit"]
-    e = red["explicit_only"]
-    lines += [
-        "",
-        "The same, with pairs whose links give explicit URLs only (no template expansion):",
-        "",
-        "| server | requests/s | p50 µs | p99 µs | CPU µs/request |",
-        "|---|---:|---:|---:|---:|",
-    ]
-    for name in ("applinkd", "nginx", "limit"):
-        x = e[name]
-        lines.append(f"| {name} | {x['rps']:,.0f} | {x['p50']:.0f} | {x['p99']:.0f} | {x['cpu_us']:.1f} |")
+    lines += ["", "The same, with pairs whose links give explicit URLs only (no template expansion):", ""]
+    lines += server_table(red["explicit_only"], False)
     lines += [
         "",
         f"Ratios: requests/s applinkd/nginx **{a['rps'] / n['rps']:.2f}**, applinkd/limit **{a['rps'] / l['rps']:.2f}**; "

@@ -254,34 +254,18 @@ fn formerly_claimed_by_two_apps() {
 
 #[test]
 fn same_pair_with_two_urls_reports_both_and_earlier_file_wins() {
-    let test = Test::new()
-        .file(
-            "a.toml",
-            "[[person]]\nname = \"Ada\"\nlinks = [{ app = \"a.com\", id = \"1\", url = \"https://a.com/first\" }]\n",
-        )
-        .file(
-            "b.toml",
-            "[[person]]\nname = \"Ada\"\nlinks = [{ app = \"a.com\", id = \"1\", url = \"https://a.com/second\" }]\n",
-        );
-    let out = test.args(["check", "-c", "."]).run().status(1);
+    let link = |url: &str| {
+        format!("[[person]]\nname = \"Ada\"\nlinks = [{{ app = \"a.com\", id = \"1\", url = \"{url}\" }}]\n")
+    };
+    let two_files =
+        || Test::new().file("a.toml", link("https://a.com/first")).file("b.toml", link("https://a.com/second"));
+    let out = two_files().args(["check", "-c", "."]).run().status(1);
     let out = out
         .stderr_has("error: `a.com 1` has two different URLs; the first is used")
         .stderr_has("--> ./b.toml:3:10")
         .stderr_has("::: ./a.toml:3:10");
     assert!(out.stderr.find("b.toml").unwrap() < out.stderr.find("a.toml").unwrap());
-    Test::new()
-        .file(
-            "a.toml",
-            "[[person]]\nname = \"Ada\"\nlinks = [{ app = \"a.com\", id = \"1\", url = \"https://a.com/first\" }]\n",
-        )
-        .file(
-            "b.toml",
-            "[[person]]\nname = \"Ada\"\nlinks = [{ app = \"a.com\", id = \"1\", url = \"https://a.com/second\" }]\n",
-        )
-        .args(["resolve", "-c", ".", "a.com", "1"])
-        .run()
-        .status(0)
-        .stdout("https://a.com/first\n");
+    two_files().args(["resolve", "-c", ".", "a.com", "1"]).run().status(0).stdout("https://a.com/first\n");
 }
 
 #[test]
