@@ -50,6 +50,7 @@ pub mod server;
 pub mod source_text;
 pub mod target;
 pub mod template;
+pub mod url_parts;
 pub mod unique_id;
 pub mod watcher;
 

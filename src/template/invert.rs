@@ -1,0 +1,372 @@
+//! Inversion (SPEC §3 "Identify"): which ids a template could have expanded to a
+//! given App URL.
+//!
+//! The template is expanded once with a placeholder id and canonicalised by the
+//! `url` crate, exactly as resolution canonicalises; the placeholder's places cut
+//! that URL into literal pieces and captures. An App URL matches when its origin is
+//! the same, its path matches the pieces in order (one trailing `/` aside), each
+//! query parameter of the template is among its own (in any order, extras allowed)
+//! and, if the template has a fragment, so does the URL. Each capture is decoded
+//! as its operator encoded it; every capture of one URL must decode to the same id.
+
+use std::borrow::Cow;
+
+use super::UrlTemplate;
+use crate::url_parts::UrlParts;
+
+/// An id made of unreserved characters only, so every operator expands it unchanged.
+const PLACEHOLDER_ID: &str = "applinkdXidXplaceholder";
+
+/// A template made ready to identify App URLs.
+#[derive(Debug, Clone)]
+pub struct Inverse {
+    /// `scheme://authority` or `scheme:`, canonical.
+    origin: Box<str>,
+    path: Pattern,
+    /// The template's query parameters: name and, unless it has none, value.
+    params: Vec<(Pattern, Option<Pattern>)>,
+    fragment: Option<Pattern>,
+    /// For a path that ends in a reserved expression and a template with no query
+    /// or fragment of its own (`https://github.com/{+id}`): the same pattern over
+    /// everything after the origin, since such an id may carry a `?` or `#`.
+    tail: Option<Pattern>,
+    /// Literal characters: a template with more is more specific, and ranks first.
+    pub literal_len: usize,
+}
+
+/// Why a template cannot be used to identify URLs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum NotInvertible {
+    #[error("it has a prefix modifier (`{{id:3}}`), which keeps only part of the id")]
+    Prefix,
+    #[error("it has no `{{id}}`, so every id goes to the same page")]
+    NoId,
+    #[error("its expansion cannot be cut into path, query and fragment")]
+    Unusual,
+}
+
+/// Literal pieces with a capture between each two: `pieces.len() == caps.len() + 1`.
+#[derive(Debug, Clone)]
+struct Pattern {
+    pieces: Vec<Box<str>>,
+    caps: Vec<Capture>,
+    /// A path: a `/` the template ends with may be missing from the URL.
+    lenient_slash: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Capture {
+    /// `{+id}` or `{#id}`: reserved characters and `%XX` triplets of the id kept as they are.
+    reserved: bool,
+    /// Where a simple expression's text cannot hold a `/` (the path and fragment).
+    stops_at_slash: bool,
+    /// In a query value, where `+` stands for a space (HTML forms write it so).
+    in_query: bool,
+}
+
+/// A capture's text and how it was encoded.
+struct Captured<'s> {
+    text: &'s str,
+    capture: Capture,
+}
+
+impl UrlTemplate {
+    /// The template made ready for identifying App URLs of app `app` (the value of `{app}`).
+    pub fn inverse(&self, app: &str) -> Result<Inverse, NotInvertible> {
+        let mut reserved = Vec::new();
+        let mut rest = self.as_str();
+        while let Some(open) = rest.find('{') {
+            let close = rest[open..].find('}').map_or(rest.len(), |i| open + i);
+            let body = &rest[open + 1..close];
+            let op = body.bytes().next().filter(|b| b"+#./;?&".contains(b));
+            let names = if op.is_some() { &body[1..] } else { body };
+            for spec in names.split(',') {
+                if spec.contains(':') {
+                    return Err(NotInvertible::Prefix);
+                }
+                if spec.trim_end_matches('*') == "id" {
+                    reserved.push(matches!(op, Some(b'+' | b'#')));
+                }
+            }
+            rest = &rest[(close + 1).min(rest.len())..];
+        }
+        if reserved.is_empty() {
+            return Err(NotInvertible::NoId);
+        }
+        let expanded = self.expand_raw(app, PLACEHOLDER_ID).map_err(|_| NotInvertible::Unusual)?;
+        let canonical = String::from(url::Url::parse(&expanded).map_err(|_| NotInvertible::Unusual)?);
+        let parts = UrlParts::of(&canonical);
+        let mut reserved = reserved.into_iter();
+        let mut next = |text: &str, stops_at_slash: bool, in_query: bool, lenient_slash: bool| {
+            let pieces: Vec<Box<str>> = text.split(PLACEHOLDER_ID).map(Into::into).collect();
+            let caps = (1..pieces.len())
+                .map(|_| reserved.next().map(|reserved| Capture { reserved, stops_at_slash, in_query }))
+                .collect::<Option<Vec<_>>>()?;
+            Some(Pattern { pieces, caps, lenient_slash })
+        };
+        let path = next(parts.path, true, false, true).ok_or(NotInvertible::Unusual)?;
+        let mut params = Vec::new();
+        for param in parts.params() {
+            let (name, value) = match param.split_once('=') {
+                Some((name, value)) => (name, Some(value)),
+                None => (param, None),
+            };
+            let name = next(name, false, true, false).ok_or(NotInvertible::Unusual)?;
+            let value = match value {
+                Some(value) => Some(next(value, false, true, false).ok_or(NotInvertible::Unusual)?),
+                None => None,
+            };
+            params.push((name, value));
+        }
+        let fragment = match parts.fragment {
+            Some(fragment) => Some(next(fragment, true, false, false).ok_or(NotInvertible::Unusual)?),
+            None => None,
+        };
+        if reserved.next().is_some() {
+            return Err(NotInvertible::Unusual); // the placeholder vanished somewhere
+        }
+        let tail = (parts.query.is_none()
+            && parts.fragment.is_none()
+            && path.caps.last().is_some_and(|c| c.reserved)
+            && path.pieces.last().is_some_and(|p| p.is_empty()))
+        .then(|| Pattern { lenient_slash: false, ..path.clone() });
+        let literal_len = parts.origin.len()
+            + path.literal_len()
+            + params.iter().map(|(n, v)| n.literal_len() + v.as_ref().map_or(0, Pattern::literal_len) + 1).sum::<usize>()
+            + fragment.as_ref().map_or(0, Pattern::literal_len);
+        Ok(Inverse { origin: parts.origin.into(), path, params, fragment, tail, literal_len })
+    }
+}
+
+impl Inverse {
+    /// `scheme://authority` (or `scheme:`) every URL this template makes starts with.
+    pub fn origin(&self) -> &str {
+        &self.origin
+    }
+
+    /// The ids this template expands to `url` (canonical, cut into `parts`), best first.
+    pub fn ids(&self, url: &str, parts: &UrlParts<'_>) -> Vec<String> {
+        let mut ids = Vec::new();
+        if parts.origin != &*self.origin {
+            return ids;
+        }
+        let mut captured = Vec::new();
+        let trimmed = parts.path.strip_suffix('/').filter(|p| !p.is_empty());
+        for path in std::iter::once(parts.path).chain(trimmed) {
+            captured.clear();
+            if self.path.matches(path, &mut captured)
+                && self.query_matches(parts, &mut captured)
+                && self.fragment.as_ref().is_none_or(|f| parts.fragment.is_some_and(|u| f.matches(u, &mut captured)))
+            {
+                push_new(&mut ids, agreed(&captured));
+            }
+        }
+        if let Some(tail) = &self.tail
+            && (parts.query.is_some() || parts.fragment.is_some())
+        {
+            captured.clear();
+            if tail.matches(&url[parts.origin.len()..], &mut captured) {
+                push_new(&mut ids, agreed(&captured));
+            }
+        }
+        ids
+    }
+
+    fn query_matches<'s>(&self, parts: &UrlParts<'s>, captured: &mut Vec<Captured<'s>>) -> bool {
+        self.params.iter().all(|(name, value)| {
+            parts.params().any(|param| {
+                let mark = captured.len();
+                let (n, v) = match param.split_once('=') {
+                    Some((n, v)) => (n, Some(v)),
+                    None => (param, None),
+                };
+                let hit = name.matches(n, captured)
+                    && match (value, v) {
+                        (None, None) => true,
+                        (Some(value), Some(v)) => value.matches(v, captured),
+                        (Some(value), None) => value.caps.is_empty() && value.pieces[0].is_empty(),
+                        (None, Some(v)) => v.is_empty(),
+                    };
+                if !hit {
+                    captured.truncate(mark);
+                }
+                hit
+            })
+        })
+    }
+}
+
+impl Pattern {
+    fn literal_len(&self) -> usize {
+        self.pieces.iter().map(|p| p.len()).sum()
+    }
+
+    /// Whether `text` is the pieces with a capture between each two; pushes the captures.
+    fn matches<'s>(&self, text: &'s str, captured: &mut Vec<Captured<'s>>) -> bool {
+        let mark = captured.len();
+        let hit = text.strip_prefix(&*self.pieces[0]).is_some_and(|rest| self.from(0, rest, captured))
+            || (self.caps.is_empty() && self.lenient_slash && self.pieces[0].strip_suffix('/') == Some(text));
+        if !hit {
+            captured.truncate(mark);
+        }
+        hit
+    }
+
+    /// Matches `rest` against capture `i` and what follows it (piece `i` is consumed).
+    fn from<'s>(&self, i: usize, rest: &'s str, captured: &mut Vec<Captured<'s>>) -> bool {
+        let Some(&capture) = self.caps.get(i) else {
+            return rest.is_empty();
+        };
+        let next = &*self.pieces[i + 1];
+        // A simple expression's text stops at the first `/` where it cannot hold one.
+        let limit = if capture.stops_at_slash && !capture.reserved { rest.find('/') } else { None };
+        let within = |end: usize| end > 0 && limit.is_none_or(|l| end <= l);
+        if i + 1 == self.caps.len() {
+            let end = if rest.ends_with(next) {
+                rest.len() - next.len()
+            } else if self.lenient_slash
+                && let Some(short) = next.strip_suffix('/')
+                && rest.ends_with(short)
+            {
+                rest.len() - short.len()
+            } else {
+                return false;
+            };
+            if !within(end) {
+                return false;
+            }
+            captured.push(Captured { text: &rest[..end], capture });
+            return true;
+        }
+        let ends: Vec<usize> = if next.is_empty() {
+            rest.char_indices().map(|(at, _)| at).skip(1).collect()
+        } else {
+            rest.match_indices(next).map(|(at, _)| at).collect()
+        };
+        for end in ends.into_iter().filter(|&end| within(end)) {
+            captured.push(Captured { text: &rest[..end], capture });
+            if self.from(i + 1, &rest[end + next.len()..], captured) {
+                return true;
+            }
+            captured.pop();
+        }
+        false
+    }
+}
+
+/// The ids every capture decodes to, in the first capture's order of preference.
+fn agreed(captured: &[Captured<'_>]) -> Vec<String> {
+    let Some((first, others)) = captured.split_first() else {
+        return Vec::new();
+    };
+    decodings(first)
+        .into_iter()
+        .filter(|id| crate::unique_id::check(id).is_ok())
+        .filter(|id| others.iter().all(|other| decodings(other).contains(id)))
+        .collect()
+}
+
+/// What a capture's text decodes to. A simple expression encoded everything but
+/// unreserved characters: decode it all. A reserved one kept reserved characters
+/// and `%XX` triplets of the id as they were: the text decoded (most ids), or the
+/// text itself (an id that held `%XX` literally).
+fn decodings(captured: &Captured<'_>) -> Vec<String> {
+    let text = if captured.capture.in_query && !captured.capture.reserved && captured.text.contains('+') {
+        Cow::Owned(captured.text.replace('+', " "))
+    } else {
+        Cow::Borrowed(captured.text)
+    };
+    let mut out = Vec::with_capacity(2);
+    if let Ok(decoded) = crate::target::decode(&text) {
+        out.push(decoded.into_owned());
+    }
+    if captured.capture.reserved && text.contains('%') && out.first().is_none_or(|d| *d != *text) {
+        out.push(text.into_owned());
+    }
+    out
+}
+
+fn push_new(ids: &mut Vec<String>, found: Vec<String>) {
+    for id in found {
+        if !ids.contains(&id) {
+            ids.push(id);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ids(template: &str, url: &str) -> Vec<String> {
+        let inverse = UrlTemplate::parse(template).unwrap().inverse("app.example").unwrap();
+        let canonical = String::from(url::Url::parse(url).unwrap());
+        inverse.ids(&canonical, &UrlParts::of(&canonical))
+    }
+
+    #[test]
+    fn simple_expressions_stop_at_slash_and_decode() {
+        let t = "https://acme.zendesk.com/agent/users/{id}";
+        assert_eq!(ids(t, "https://acme.zendesk.com/agent/users/991"), ["991"]);
+        assert_eq!(ids(t, "https://ACME.zendesk.com:443/agent/users/991/"), ["991"]);
+        assert_eq!(ids(t, "https://acme.zendesk.com/agent/users/a%2Fb%20c"), ["a/b c"]);
+        assert_eq!(ids(t, "https://acme.zendesk.com/agent/users/zoë"), ["zoë"]);
+        assert!(ids(t, "https://acme.zendesk.com/agent/users/991/tickets").is_empty());
+        assert!(ids(t, "https://acme.zendesk.com/agent/users/").is_empty());
+        assert!(ids(t, "https://other.zendesk.com/agent/users/991").is_empty());
+        assert!(ids(t, "http://acme.zendesk.com/agent/users/991").is_empty());
+        assert_eq!(ids(t, "https://acme.zendesk.com/agent/users/991?tab=x#top"), ["991"]);
+    }
+
+    #[test]
+    fn reserved_expressions_span_slashes() {
+        let t = "https://github.com/{+id}";
+        assert_eq!(ids(t, "https://github.com/acme/website"), ["acme/website"]);
+        assert_eq!(ids(t, "https://github.com/acme/website/"), ["acme/website/", "acme/website"]);
+        assert_eq!(ids(t, "https://github.com/a%20b"), ["a b", "a%20b"]);
+        assert_eq!(ids(t, "https://github.com/ada?tab=repositories"), ["ada", "ada?tab=repositories"]);
+    }
+
+    #[test]
+    fn query_parameters_in_any_order_with_extras() {
+        let t = "https://us1.admin.mailchimp.com/lists/members/view?id={id}";
+        let url = "https://us1.admin.mailchimp.com/lists/members/view?utm_source=x&id=48616032";
+        assert_eq!(ids(t, url), ["48616032"]);
+        assert!(ids(t, "https://us1.admin.mailchimp.com/lists/members/view?uid=4").is_empty());
+        let t = "https://h.example/search{?id,app}";
+        assert_eq!(ids(t, "https://h.example/search?app=app.example&id=a+b"), ["a b"]);
+        assert!(ids(t, "https://h.example/search?app=other.example&id=1").is_empty());
+        let t = "https://h.example/x?a=1{&id}";
+        assert_eq!(ids(t, "https://h.example/x?id=7&a=1"), ["7"]);
+    }
+
+    #[test]
+    fn fragments_count_only_when_the_template_has_one() {
+        let t = "https://h.example/app#/people/{id}";
+        assert_eq!(ids(t, "https://h.example/app#/people/5"), ["5"]);
+        assert!(ids(t, "https://h.example/app#/companies/5").is_empty());
+        assert!(ids(t, "https://h.example/app").is_empty());
+    }
+
+    #[test]
+    fn every_capture_must_agree() {
+        let t = "https://h.example/{id}/x?check={id}";
+        assert_eq!(ids(t, "https://h.example/5/x?check=5"), ["5"]);
+        assert!(ids(t, "https://h.example/5/x?check=6").is_empty());
+    }
+
+    #[test]
+    fn not_invertible() {
+        let inverse = |t: &str| UrlTemplate::parse(t).unwrap().inverse("a.example").map(|_| ());
+        assert_eq!(inverse("https://h.example/{id:3}"), Err(NotInvertible::Prefix));
+        assert_eq!(inverse("https://h.example/static"), Err(NotInvertible::NoId));
+        assert_eq!(inverse("https://h.example/{app}"), Err(NotInvertible::NoId));
+        assert!(inverse("mailto:{id}").is_ok());
+    }
+
+    #[test]
+    fn other_schemes() {
+        assert_eq!(ids("slack://user?team=T1&id={id}", "slack://user?id=U2&team=T1"), ["U2"]);
+        assert_eq!(ids("mailto:{id}", "mailto:ada@example.com"), ["ada@example.com"]);
+    }
+}
