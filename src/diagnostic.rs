@@ -14,6 +14,8 @@ use serde::Serialize;
 pub enum Severity {
     Error,
     Warning,
+    /// Something worth knowing that needs no change (a template identify skips).
+    Note,
 }
 
 /// Where in a file: 1-based line and column (in characters). `line` 0 means the
@@ -75,6 +77,10 @@ impl Diagnostic {
         Diagnostic { severity: Severity::Warning, ..Diagnostic::error(message, label) }
     }
 
+    pub fn note(message: impl Into<String>, label: Label) -> Diagnostic {
+        Diagnostic { severity: Severity::Note, ..Diagnostic::error(message, label) }
+    }
+
     pub fn with_hint(mut self, hint: Option<impl Into<String>>) -> Diagnostic {
         self.hint = hint.map(Into::into);
         self
@@ -99,6 +105,7 @@ impl Diagnostic {
         let level = match self.severity {
             Severity::Error => Level::ERROR,
             Severity::Warning => Level::WARNING,
+            Severity::Note => Level::NOTE,
         };
         let mut group = Group::with_title(level.clone().primary_title(&self.message));
         for (i, label) in self.labels.iter().enumerate() {
@@ -135,6 +142,7 @@ impl fmt::Display for Diagnostic {
         let severity = match self.severity {
             Severity::Error => "error",
             Severity::Warning => "warning",
+            Severity::Note => "note",
         };
         write!(f, "{}: {severity}: {}", self.location(), self.message)?;
         for label in &self.labels[1..] {

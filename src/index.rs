@@ -16,6 +16,7 @@ use hashbrown::{HashMap, HashTable};
 
 use crate::app_id::AppId;
 use crate::diagnostic::{Diagnostic, Label, Location};
+use crate::identify::Reverse;
 use crate::parsed_file::{AppDef, Kind, LinkDef, ParsedFile, Pos, RecordDef, pair_hash};
 use crate::scheme::Schemes;
 use crate::template::UrlTemplate;
@@ -42,6 +43,8 @@ pub struct Index {
     link_diagnostics: Vec<(u32, Diagnostic)>,
     /// All of the above and the conflicts, in that order.
     diagnostics: Vec<Diagnostic>,
+    /// Link URLs and template inverses, for identifying App URLs.
+    reverse: Reverse,
 }
 
 /// A link whose pair an earlier link already has.
@@ -131,6 +134,7 @@ impl Index {
                 app_diagnostics: Vec::new(),
                 link_diagnostics: Vec::new(),
                 diagnostics: Vec::new(),
+                reverse: Reverse::default(),
             },
             snippets: Snippets::default(),
             parent: Vec::new(),
@@ -141,6 +145,9 @@ impl Index {
         builder.aliases();
         builder.links();
         let mut index = builder.finish();
+        let mut notes = Vec::new();
+        index.reverse = Reverse::build(&index, &mut notes);
+        index.app_diagnostics.extend(notes);
         index.collect_diagnostics();
         index
     }
@@ -360,17 +367,56 @@ impl Index {
                 new_diagnostics.extend(problem.map(|d| (*position as u32, d)));
             }
         }
+        // Entries of the replaced files whose link now writes another URL, with the old URL.
+        let mut refile = Vec::new();
+        for (n, e) in self.entries.iter().enumerate() {
+            if let Some((_, new)) = replaced.iter().find(|(p, _)| *p as u32 == e.file) {
+                let old_url = self.entry_url(n as u32);
+                if old_url != new.link_url(&new.links[e.link as usize]) {
+                    refile.push((n as u32, old_url.map(str::to_owned)));
+                }
+            }
+        }
         let mut index = self.clone();
         for (position, new) in replaced {
             index.files[*position] = new.clone();
         }
+        let mut reverse = std::mem::take(&mut index.reverse);
+        reverse.refile(&index, &refile);
+        index.reverse = reverse;
         index.link_diagnostics.retain(|(f, _)| !replaced.iter().any(|(p, _)| *p as u32 == *f));
         index.link_diagnostics.extend(new_diagnostics);
         index.collect_diagnostics();
         Some(index)
     }
 
-    fn app_index(&self, app: &App) -> u32 {
+    pub(crate) fn reverse(&self) -> &Reverse {
+        &self.reverse
+    }
+
+    pub(crate) fn entry_count(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// The URL the link of an entry writes, if any.
+    pub(crate) fn entry_url(&self, entry: u32) -> Option<&str> {
+        let e = &self.entries[entry as usize];
+        self.files[e.file as usize].link_url(self.def(e))
+    }
+
+    pub(crate) fn entry_link(&self, entry: u32) -> LinkView<'_> {
+        self.view(entry)
+    }
+
+    /// The file and definition of an app, if it has one.
+    pub(crate) fn app_def_place(&self, app: &App) -> Option<(&ParsedFile, &AppDef)> {
+        app.def.map(|(file, def)| {
+            let file = &*self.files[file as usize];
+            (file, &file.apps[def as usize])
+        })
+    }
+
+    pub(crate) fn app_index(&self, app: &App) -> u32 {
         app.number
     }
 

@@ -11,7 +11,7 @@
 //! - `unique_id`: `UniqueId`, a record's id inside its application.
 //! - `scheme`: allowed and never-allowed URL schemes.
 //! - `link_url`: `LinkUrl`, a checked absolute URL written on a link.
-//! - `template`: `UrlTemplate`, a checked RFC 6570 template and its safe expansion.
+//! - `template/`: `UrlTemplate`, a checked RFC 6570 template: parse, safe expansion, inversion.
 //! - `diagnostic`: `Diagnostic`, a located error or warning, and its rendering.
 //! - `source_text`: byte spans → `line:column` and snippets.
 //! - `parsed_file`: `ParsedFile`, one file's validated apps, records and links.
@@ -20,6 +20,8 @@
 //! - `catalog`: `Catalog`, the files in force, each keeping its last good version.
 //! - `index`: `Index`, all files combined: merges, aliases, conflicts, lookups.
 //! - `resolve`: SPEC §3 resolution on the index, and `NotFound`.
+//! - `identify`: SPEC §3 identify: an App URL → the (app, id) pairs it is, best first.
+//! - `url_parts`: `UrlParts`, a canonical URL cut into origin, path, query, fragment.
 //! - `target`: `Target`, the `APP ID` / `applink://` / `http://` forms a user gives.
 //! - `report`: JSON shapes of records, apps and not-found answers, for CLI and API.
 //! - `live`: `Live`, the snapshot in force, swapped whole on reload (arc-swap).
@@ -35,6 +37,7 @@ pub mod catalog;
 pub mod cli;
 pub mod config_paths;
 pub mod diagnostic;
+pub mod identify;
 pub mod index;
 pub mod link_url;
 pub mod live;

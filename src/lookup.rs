@@ -12,7 +12,7 @@ use serde::Deserialize;
 
 use crate::catalog::Catalog;
 use crate::link_url::LinkUrl;
-use crate::resolve::NotFound;
+use crate::report;
 use crate::target::{Target, pair_path};
 
 /// The environment variable naming the daemon to ask.
@@ -53,13 +53,74 @@ pub enum Failure {
     Daemon(String),
 }
 
-/// Resolves `target` from the files at `paths` (when `-c` was given), else the daemon, else the default files.
+/// The daemon the user means: `$APPLINKD_URL`, else the default address.
+pub fn daemon_base() -> String {
+    std::env::var(DAEMON_ENV).unwrap_or_else(|_| DEFAULT_DAEMON.to_owned())
+}
+
+/// Resolves `target` (in `to`, if given): from the files at `given` (`-c`), else the
+/// daemon, else the default files.
 pub fn find(given: &[PathBuf], target: &Target, to: Option<&str>) -> (Result<Found, Failure>, Vec<String>) {
+    let (answer, warnings) = ask(given, &resolve_path(target, to), |index| report::resolve(index, target, to));
+    let answer = answer.and_then(|(json, via)| {
+        let mut found = found(&json, via)?;
+        if let Via::Daemon(base) = &found.via
+            && found.open_with.is_some()
+            && !listener_is_ours(base)
+        {
+            tracing::warn!("ignoring `open_with` from {base}: cannot tell that it is your own applinkd");
+            found.open_with = None;
+        }
+        Ok(found)
+    });
+    (answer, warnings)
+}
+
+/// What `show` prints: the `/api/v1/show` document for `target`, the same way.
+pub fn show(given: &[PathBuf], target: &Target) -> (Result<(serde_json::Value, Via), Failure>, Vec<String>) {
+    ask(given, &show_path(target), |index| report::show(index, target))
+}
+
+/// The daemon's API path answering `resolve` for a target.
+fn resolve_path(target: &Target, to: Option<&str>) -> String {
+    let mut path = match target {
+        Target::Pair(pair) => format!("/api/v1/resolve{}?", pair_path(&pair.app, &pair.id)),
+        Target::AppUrl(url) => format!("/api/v1/resolve?url={}&", encode(url)),
+    };
+    let to = to.or(match target {
+        Target::Pair(pair) => pair.to.as_deref(),
+        Target::AppUrl(_) => None,
+    });
+    if let Some(to) = to {
+        path.push_str("to=");
+        path.push_str(&encode(to));
+    }
+    path.trim_end_matches(['?', '&']).to_owned()
+}
+
+fn show_path(target: &Target) -> String {
+    match target {
+        Target::Pair(pair) => format!("/api/v1/show{}", pair_path(&pair.app, &pair.id)),
+        Target::AppUrl(url) => format!("/api/v1/show?url={}", encode(url)),
+    }
+}
+
+fn encode(value: &str) -> String {
+    url::form_urlencoded::byte_serialize(value.as_bytes()).collect()
+}
+
+/// The one daemon-or-files lookup: the daemon's answer at `api` when no `-c` was
+/// given and a daemon answers, else `local` on the files; with the files' problems as warnings.
+fn ask(
+    given: &[PathBuf],
+    api: &str,
+    local: impl FnOnce(&crate::index::Index) -> Result<serde_json::Value, report::Problem>,
+) -> (Result<(serde_json::Value, Via), Failure>, Vec<String>) {
     let mut warnings = Vec::new();
     if given.is_empty() {
-        let base = std::env::var(DAEMON_ENV).unwrap_or_else(|_| DEFAULT_DAEMON.to_owned());
-        match ask_daemon(&base, target, to) {
-            Some(answer) => return (answer, warnings),
+        let base = daemon_base();
+        match ask_daemon(&base, api) {
+            Some(answer) => return (answer.map(|json| (json, Via::Daemon(base))), warnings),
             None => tracing::debug!("no daemon at {base}; reading the files"),
         }
     }
@@ -72,22 +133,17 @@ pub fn find(given: &[PathBuf], target: &Target, to: Option<&str>) -> (Result<Fou
             .push(format!("{count} error(s) in the link files; what they hold is not applied (run `applinkd check`)"));
         warnings.extend(errors.into_iter().take(3));
     }
-    let index = catalog.index();
-    let answer = match index.resolve(&target.app, &target.id, to) {
-        Ok(resolution) => {
-            let json = serde_json::to_value(&resolution).expect("resolutions serialise");
-            found(&json, Via::Files)
-        }
-        Err(not_found) => Err(failure(&not_found, target)),
-    };
+    let answer = local(&catalog.index()).map(|json| (json, Via::Files)).map_err(|problem| problem.into());
     (answer, warnings)
 }
 
-fn failure(not_found: &NotFound, target: &Target) -> Failure {
-    Failure::NotFound {
-        message: not_found.to_string(),
-        suggestions: not_found.suggestions(),
-        json: crate::report::not_found(not_found, &target.app, &target.id),
+impl From<report::Problem> for Failure {
+    fn from(problem: report::Problem) -> Failure {
+        Failure::NotFound {
+            message: problem.message().to_owned(),
+            suggestions: problem.suggestions(),
+            json: problem.body,
+        }
     }
 }
 
@@ -118,12 +174,8 @@ fn found(json: &serde_json::Value, via: Via) -> Result<Found, Failure> {
 }
 
 /// `None` when no daemon answers (then the files are read instead).
-fn ask_daemon(base: &str, target: &Target, to: Option<&str>) -> Option<Result<Found, Failure>> {
-    let mut url = format!("{}/api/v1/resolve{}", base.trim_end_matches('/'), pair_path(&target.app, &target.id));
-    if let Some(to) = to {
-        url.push_str("?to=");
-        url.extend(url::form_urlencoded::byte_serialize(to.as_bytes()));
-    }
+fn ask_daemon(base: &str, api: &str) -> Option<Result<serde_json::Value, Failure>> {
+    let url = format!("{}{api}", base.trim_end_matches('/'));
     let agent = ureq::Agent::new_with_config(
         ureq::config::Config::builder()
             .http_status_as_error(false)
@@ -147,24 +199,9 @@ fn ask_daemon(base: &str, target: &Target, to: Option<&str>) -> Option<Result<Fo
             return Some(Err(Failure::Daemon(format!("{base} answered {status} without JSON; is it applinkd?"))));
         }
     };
-    let via = Via::Daemon(base.to_owned());
     Some(match status {
-        200 => found(&json, via).map(|mut found| {
-            if found.open_with.is_some() && !listener_is_ours(base) {
-                tracing::warn!("ignoring `open_with` from {base}: cannot tell that it is your own applinkd");
-                found.open_with = None;
-            }
-            found
-        }),
-        400 | 404 => {
-            let error = &json["error"];
-            let text = |v: &serde_json::Value| v.as_str().unwrap_or("").to_owned();
-            Err(Failure::NotFound {
-                message: text(&error["message"]),
-                suggestions: error["suggestions"].as_array().map(|a| a.iter().map(text).collect()).unwrap_or_default(),
-                json,
-            })
-        }
+        200 => Ok(json),
+        400 | 404 | 409 if json["error"].is_object() => Err(report::Problem { status, body: json }.into()),
         _ => Err(Failure::Daemon(format!("{base} answered {status}"))),
     })
 }

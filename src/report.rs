@@ -1,10 +1,15 @@
-//! JSON shapes shared by the command line and the HTTP API: records, apps,
-//! and the answer for something not found. One shape, two edges.
+//! JSON shapes shared by the command line and the HTTP API: records, apps, the
+//! answers to resolve and show, and the answer for something not found. One shape,
+//! two edges: the CLI reading files prints what the daemon's API would answer.
+
+use std::borrow::Cow;
 
 use serde_json::{Value, json};
 
+use crate::identify::{IdentifyError, Unresolved};
 use crate::index::{App, Index, Record};
-use crate::resolve::NotFound;
+use crate::resolve::{NotFound, Source};
+use crate::target::Target;
 
 pub fn record(index: &Index, record: &Record) -> Value {
     let defs: Vec<_> = index
@@ -56,4 +61,126 @@ pub fn not_found(not_found: &NotFound, app: &str, id: &str) -> Value {
             "suggestions": not_found.suggestions(),
         }
     })
+}
+
+/// A question answered with an error: the HTTP status the API gives it, and its
+/// `{"error": {...}}` document (`code`, `message`, `suggestions`, and what was asked).
+#[derive(Debug, Clone)]
+pub struct Problem {
+    pub status: u16,
+    pub body: Value,
+}
+
+impl Problem {
+    fn new(status: u16, code: &str, message: String, suggestions: Vec<String>, asked: Value) -> Problem {
+        let mut error = json!({ "code": code, "message": message, "suggestions": suggestions });
+        if let (Some(error), Value::Object(asked)) = (error.as_object_mut(), asked) {
+            error.extend(asked);
+        }
+        Problem { status, body: json!({ "error": error }) }
+    }
+
+    fn not_found(not_found: &NotFound, app: &str, id: &str) -> Problem {
+        let status = match not_found {
+            NotFound::InvalidId { .. } | NotFound::Refused { .. } => 400,
+            _ => 404,
+        };
+        Problem { status, body: self::not_found(not_found, app, id) }
+    }
+
+    fn unidentified(error: &IdentifyError, url: &str) -> Problem {
+        let status = match error {
+            IdentifyError::NoMatch { .. } => 404,
+            _ => 400,
+        };
+        Problem::new(status, error.code(), error.to_string(), error.suggestions(), json!({ "url": url }))
+    }
+
+    pub fn from_unresolved(error: &Unresolved, url: &str) -> Problem {
+        match error {
+            Unresolved::Identify(e) => Problem::unidentified(e, url),
+            Unresolved::NotFound(e) => {
+                let mut problem = Problem::not_found(e, "", "");
+                problem.body["error"]["url"] = json!(url);
+                problem
+            }
+        }
+    }
+
+    /// The message, for people.
+    pub fn message(&self) -> &str {
+        self.body["error"]["message"].as_str().unwrap_or("")
+    }
+
+    pub fn suggestions(&self) -> Vec<String> {
+        self.body["error"]["suggestions"]
+            .as_array()
+            .map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_owned)).collect())
+            .unwrap_or_default()
+    }
+}
+
+/// `/api/v1/resolve` and `applinkd resolve`: the URL of a target, or of its record in `to`.
+pub fn resolve(index: &Index, target: &Target, to: Option<&str>) -> Result<Value, Problem> {
+    let resolved = match target {
+        Target::Pair(pair) => index
+            .resolve(&pair.app, &pair.id, to.or(pair.to.as_deref()))
+            .map_err(|e| Problem::not_found(&e, &pair.app, &pair.id))?,
+        Target::AppUrl(url) => {
+            let Some(to) = to else {
+                return Err(Problem::new(
+                    400,
+                    "needs_to",
+                    "an App URL resolves only in another app: give `to`, or show the record".into(),
+                    vec!["`applinkd show URL` (or /show?url=URL) shows every link of the record".into()],
+                    json!({ "url": url }),
+                ));
+            };
+            index.resolve_url(url, to).map_err(|e| Problem::from_unresolved(&e, url))?
+        }
+    };
+    Ok(serde_json::to_value(&resolved).expect("resolutions serialise"))
+}
+
+/// `/api/v1/show` and `applinkd show`: which (app, id) the target is, best first, and
+/// the record of the first that a record carries (absent when none does).
+pub fn show(index: &Index, target: &Target) -> Result<Value, Problem> {
+    let matches: Vec<(&App, Cow<'_, str>, Source)> = match target {
+        Target::Pair(pair) => {
+            let resolved =
+                index.resolve(&pair.app, &pair.id, None).map_err(|e| Problem::not_found(&e, &pair.app, &pair.id))?;
+            let app = index.app(&pair.app).expect("a resolved app is known");
+            vec![(app, Cow::Owned(pair.id.clone()), resolved.resolution.source)]
+        }
+        Target::AppUrl(url) => index
+            .identify(url)
+            .map_err(|e| Problem::unidentified(&e, url))?
+            .into_iter()
+            .map(|m| (m.app, m.id, m.source))
+            .collect(),
+    };
+    let shown: Vec<Value> = matches
+        .iter()
+        .map(|(app, id, source)| {
+            json!({
+                "app": app.id.as_str(),
+                "id": id,
+                "source": source,
+                "app_name": index.app_name(app),
+                "url": index.resolve(app.id.as_str(), id, None).ok().map(|r| r.url.into_owned()),
+            })
+        })
+        .collect();
+    let mut answer = json!({ "matches": shown });
+    if let Some((app, id, link)) = matches.iter().find_map(|(app, id, _)| index.link(app, id).map(|l| (app, id, l))) {
+        let mut shown = record(index, index.record_of(&link));
+        if let Some(links) = shown["links"].as_array_mut() {
+            for link in links {
+                let matched = link["app"] == app.id.as_str() && link["id"] == id.as_ref();
+                link["matched"] = json!(matched);
+            }
+        }
+        answer["record"] = shown;
+    }
+    Ok(answer)
 }

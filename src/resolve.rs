@@ -168,6 +168,11 @@ impl Index {
         let Some(link) = self.link(known, id) else {
             return Err(NotFound::NoRecord { app: known.id.to_string(), id: id.to_owned() });
         };
+        self.resolve_other(link, to)
+    }
+
+    /// The same record's link in app `to`, resolved.
+    pub(crate) fn resolve_other<'a>(&'a self, link: LinkView<'a>, to: &str) -> Result<Resolved<'a>, NotFound> {
         let record = self.record_of(&link);
         let target_app = self.app(to);
         let target = target_app.and_then(|t| self.record_links(record).find(|l| l.app.id == t.id));
@@ -180,7 +185,7 @@ impl Index {
                 has: self
                     .record_links(record)
                     .map(|l| l.app.id.to_string())
-                    .filter(|a| *a != known.id.as_str())
+                    .filter(|a| *a != link.app.id.as_str())
                     .collect(),
             }),
         }

@@ -1,19 +1,31 @@
-//! `Target`: what a user asks to resolve, in the three forms of SPEC §4:
-//! `APP ID`, `applink://APP/ID` and `http://127.0.0.1:7133/APP/ID`.
+//! `Target`: what a user asks about, in the forms of SPEC §4: `APP ID`,
+//! `applink://APP/ID`, the daemon's own URL (`http://127.0.0.1:7133/APP/ID`, any
+//! loopback or `*.localhost` origin, or the origin of `$APPLINKD_URL`), and any other
+//! absolute URL, which is an App URL: the page of a record in some application.
 
 use std::borrow::Cow;
 
+/// A parsed TARGET.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Target {
+pub enum Target {
+    Pair(Pair),
+    /// An App URL, to identify (SPEC §3). As given: identification checks it.
+    AppUrl(String),
+}
+
+/// (app, id), and `?to=APP` when a URL form gave one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pair {
     pub app: String,
     pub id: String,
-    /// `?to=APP` given in a URL form.
     pub to: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TargetError {
-    #[error("`{0}` is not a target: give `APP ID`, `applink://APP/ID` or `http://127.0.0.1:7133/APP/ID`")]
+    #[error(
+        "`{0}` is not a target: give `APP ID`, `applink://APP/ID`, `http://127.0.0.1:7133/APP/ID` or an App URL (`https://…`)"
+    )]
     Form(String),
     #[error("`{0}` has no id after the App ID")]
     NoId(String),
@@ -24,37 +36,63 @@ pub enum TargetError {
 }
 
 impl Target {
-    pub fn parse(words: &[String]) -> Result<Target, TargetError> {
+    /// `daemon` is the base URL of the daemon the user means (`$APPLINKD_URL`); its
+    /// origin, like every loopback one, is read as the daemon's `/APP/ID` form.
+    pub fn parse(words: &[String], daemon: &str) -> Result<Target, TargetError> {
         match words {
-            [app, id] => Ok(Target { app: app.clone(), id: id.clone(), to: None }),
-            [url] => Target::from_url(url),
+            [app, id] => Ok(Target::Pair(Pair { app: app.clone(), id: id.clone(), to: None })),
+            [url] if has_scheme(url, "applink") => Ok(Target::Pair(from_path(url, after_applink(url))?)),
+            [url] if is_daemon_url(url, daemon) => {
+                let rest = &url[url.find("//").map_or(0, |i| i + 2)..];
+                let slash = rest.find('/').ok_or_else(|| TargetError::NoId(url.to_owned()))?;
+                Ok(Target::Pair(from_path(url, &rest[slash + 1..])?))
+            }
+            [url] if crate::scheme::of(url).is_some() && !url.contains(char::is_whitespace) => {
+                Ok(Target::AppUrl(url.clone()))
+            }
             _ => Err(TargetError::Form(words.join(" "))),
         }
     }
+}
 
-    fn from_url(url: &str) -> Result<Target, TargetError> {
-        let lower = url.get(..8).unwrap_or(url).to_ascii_lowercase();
-        let path = if lower.starts_with("applink:") {
-            let rest = &url["applink:".len()..];
-            rest.strip_prefix("//").unwrap_or(rest)
-        } else if lower.starts_with("http://") || lower.starts_with("https://") {
-            let rest = &url[url.find("//").expect("checked above") + 2..];
-            let slash = rest.find('/').ok_or_else(|| TargetError::NoId(url.to_owned()))?;
-            &rest[slash + 1..]
-        } else {
-            return Err(TargetError::Form(url.to_owned()));
-        };
-        let path = path.split('#').next().unwrap_or("");
-        let (path, query) = path.split_once('?').unwrap_or((path, ""));
-        let (app, id) = path.split_once('/').ok_or_else(|| TargetError::NoId(url.to_owned()))?;
-        let id = decode(id)?;
-        if id.is_empty() {
-            return Err(TargetError::NoId(url.to_owned()));
-        }
-        let to =
-            query.split('&').find_map(|pair| pair.strip_prefix("to=")).map(decode).transpose()?.map(Cow::into_owned);
-        Ok(Target { app: decode(app)?.into_owned(), id: id.into_owned(), to })
+fn has_scheme(url: &str, scheme: &str) -> bool {
+    url.get(..scheme.len() + 1).is_some_and(|s| s.eq_ignore_ascii_case(&format!("{scheme}:")))
+}
+
+fn after_applink(url: &str) -> &str {
+    let rest = &url["applink:".len()..];
+    rest.strip_prefix("//").unwrap_or(rest)
+}
+
+/// Whether `url` is on the daemon: http(s) on a loopback address, `localhost`,
+/// `*.localhost` (browsers send those to loopback), or the origin of `daemon`.
+pub fn is_daemon_url(url: &str, daemon: &str) -> bool {
+    if !has_scheme(url, "http") && !has_scheme(url, "https") {
+        return false;
     }
+    let Ok(parsed) = url::Url::parse(url) else {
+        return false;
+    };
+    let loopback = match parsed.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(name)) => name == "localhost" || name.ends_with(".localhost"),
+        None => false,
+    };
+    loopback || url::Url::parse(daemon).is_ok_and(|d| d.origin() == parsed.origin())
+}
+
+/// `APP/ID[?to=APP][#…]`, as the daemon's paths and `applink:` URLs write it.
+fn from_path(url: &str, path: &str) -> Result<Pair, TargetError> {
+    let path = path.split('#').next().unwrap_or("");
+    let (path, query) = path.split_once('?').unwrap_or((path, ""));
+    let (app, id) = path.split_once('/').ok_or_else(|| TargetError::NoId(url.to_owned()))?;
+    let id = decode(id)?;
+    if id.is_empty() {
+        return Err(TargetError::NoId(url.to_owned()));
+    }
+    let to = query.split('&').find_map(|pair| pair.strip_prefix("to=")).map(decode).transpose()?.map(Cow::into_owned);
+    Ok(Pair { app: decode(app)?.into_owned(), id: id.into_owned(), to })
 }
 
 /// Characters a path segment must encode so that decoding it once gives it back.
@@ -100,12 +138,21 @@ pub fn decode(component: &str) -> Result<Cow<'_, str>, TargetError> {
 mod tests {
     use super::*;
 
+    const DAEMON: &str = "http://links.example.com:8080";
+
     fn parse(words: &[&str]) -> Result<Target, TargetError> {
-        Target::parse(&words.iter().map(|w| w.to_string()).collect::<Vec<_>>())
+        Target::parse(&words.iter().map(|w| w.to_string()).collect::<Vec<_>>(), DAEMON)
+    }
+
+    fn parse_pair(words: &[&str]) -> Result<Pair, TargetError> {
+        match parse(words)? {
+            Target::Pair(pair) => Ok(pair),
+            other => panic!("{words:?} is not a pair: {other:?}"),
+        }
     }
 
     fn pair(app: &str, id: &str) -> Target {
-        Target { app: app.into(), id: id.into(), to: None }
+        Target::Pair(Pair { app: app.into(), id: id.into(), to: None })
     }
 
     #[test]
@@ -120,18 +167,42 @@ mod tests {
     }
 
     #[test]
+    fn only_loopback_and_the_daemon_origin_are_daemon_urls() {
+        for url in [
+            "http://127.0.0.1:7133/a.com/1",
+            "http://127.9.9.9:1/a.com/1",
+            "http://[::1]:7133/a.com/1",
+            "http://localhost:7133/a.com/1",
+            "http://applink.localhost:7133/a.com/1",
+            "http://links.example.com:8080/a.com/1",
+        ] {
+            assert_eq!(parse(&[url]).unwrap(), pair("a.com", "1"), "{url}");
+        }
+        for url in [
+            "https://acme.zendesk.com/agent/users/991",
+            "https://github.com/hubspot.com/501",
+            "http://links.example.com/a.com/1",
+            "slack://user?team=T1&id=U2",
+            "mailto:ada@example.com",
+        ] {
+            assert_eq!(parse(&[url]).unwrap(), Target::AppUrl(url.into()), "{url}");
+        }
+        assert!(matches!(parse(&["github.com/ada"]), Err(TargetError::Form(_))));
+    }
+
+    #[test]
     fn ids_are_decoded_once() {
-        assert_eq!(parse(&["applink://a.com/a%2Fb"]).unwrap().id, "a/b");
-        assert_eq!(parse(&["applink://a.com/a/b"]).unwrap().id, "a/b");
-        assert_eq!(parse(&["applink://a.com/%252F"]).unwrap().id, "%2F");
-        assert_eq!(parse(&["applink://a.com/zo%C3%AB"]).unwrap().id, "zoë");
-        assert_eq!(parse(&["applink://a.com/a%3Fb%23c"]).unwrap().id, "a?b#c");
-        assert_eq!(parse(&["a.com", "a?b#c"]).unwrap().id, "a?b#c");
+        assert_eq!(parse_pair(&["applink://a.com/a%2Fb"]).unwrap().id, "a/b");
+        assert_eq!(parse_pair(&["applink://a.com/a/b"]).unwrap().id, "a/b");
+        assert_eq!(parse_pair(&["applink://a.com/%252F"]).unwrap().id, "%2F");
+        assert_eq!(parse_pair(&["applink://a.com/zo%C3%AB"]).unwrap().id, "zoë");
+        assert_eq!(parse_pair(&["applink://a.com/a%3Fb%23c"]).unwrap().id, "a?b#c");
+        assert_eq!(parse_pair(&["a.com", "a?b#c"]).unwrap().id, "a?b#c");
     }
 
     #[test]
     fn query_to_and_fragment() {
-        let t = parse(&["http://127.0.0.1:7133/a.com/1?to=b.com#x"]).unwrap();
+        let t = parse_pair(&["http://127.0.0.1:7133/a.com/1?to=b.com#x"]).unwrap();
         assert_eq!((t.id.as_str(), t.to.as_deref()), ("1", Some("b.com")));
     }
 
@@ -140,7 +211,7 @@ mod tests {
         assert_eq!(pair_path("a.com", "a/b?c#d%e f"), "/a.com/a%2Fb%3Fc%23d%25e%20f");
         assert_eq!(pair_path("a.com", "zoë"), "/a.com/zo%C3%AB");
         for id in ["a/b?c#d%e f", "zoë", "%2F", "..", "a\\b|c^d"] {
-            let t = parse(&[&format!("applink:/{}", pair_path("a.com", id))]).unwrap();
+            let t = parse_pair(&[&format!("applink:/{}", pair_path("a.com", id))]).unwrap();
             assert_eq!(t.id, id);
         }
     }

@@ -22,7 +22,8 @@ pub fn run(args: &CheckArgs) -> ExitCode {
     let index = catalog.index();
     let diagnostics: Vec<&Diagnostic> = catalog.diagnostics().chain(index.diagnostics()).collect();
     let errors = diagnostics.iter().filter(|d| d.severity == Severity::Error).count();
-    let warnings = diagnostics.len() - errors;
+    let warnings = diagnostics.iter().filter(|d| d.severity == Severity::Warning).count();
+    let notes = diagnostics.len() - errors - warnings;
     if args.json {
         let files: Vec<_> = catalog
             .files()
@@ -44,16 +45,17 @@ pub fn run(args: &CheckArgs) -> ExitCode {
             "links": index.link_count(),
             "errors": errors,
             "warnings": warnings,
+            "notes": notes,
             "diagnostics": diagnostics,
         }));
     } else {
         print_diagnostics(diagnostics.iter().copied());
-        let problems = match (errors, warnings) {
-            (0, 0) => "ok".to_owned(),
-            (0, w) => plural(w, "warning"),
-            (e, 0) => plural(e, "error"),
-            (e, w) => format!("{}, {}", plural(e, "error"), plural(w, "warning")),
-        };
+        let counts: Vec<String> = [(errors, "error"), (warnings, "warning"), (notes, "note")]
+            .into_iter()
+            .filter(|&(n, _)| n > 0)
+            .map(|(n, word)| plural(n, word))
+            .collect();
+        let problems = if counts.is_empty() { "ok".to_owned() } else { counts.join(", ") };
         super::emit(format!(
             "{}: {}, {}, {}: {problems}\n",
             plural(catalog.files().len(), "file"),

@@ -1,4 +1,5 @@
-//! The command line (SPEC §4): `check`, `resolve`, `list`.
+//! The command line (SPEC §4): `check`, `resolve`, `show`, `list`, `open`, `serve`,
+//! `register`.
 //!
 //! Arguments become a validated `Config` once; commands print results to stdout
 //! and errors to stderr, and return the exit code: 0 success, 1 not found or
@@ -10,6 +11,7 @@ mod open;
 mod register;
 mod resolve;
 mod serve;
+mod show;
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -20,6 +22,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::catalog::Catalog;
 use crate::config_paths;
 use crate::diagnostic::Diagnostic;
+use crate::target::Target;
 
 #[derive(Parser, Debug)]
 #[command(name = "applinkd", version, about = "Resolve App Links (app, id) to the record's URL in that application.")]
@@ -34,6 +37,8 @@ enum Command {
     Check(check::CheckArgs),
     /// Print the URL of a record.
     Resolve(resolve::ResolveArgs),
+    /// Show the record a target is (an App URL too): kind, name, every link.
+    Show(show::ShowArgs),
     /// List records and their links.
     List(list::ListArgs),
     /// Open the URL of a record: what the OS runs for applink:// links.
@@ -49,7 +54,8 @@ enum Command {
 /// What to resolve: TARGET and `--to`.
 #[derive(Args, Debug, Clone)]
 pub struct TargetArgs {
-    /// `APP ID`, `applink://APP/ID` or `http://127.0.0.1:7133/APP/ID`.
+    /// `APP ID`, `applink://APP/ID`, `http://127.0.0.1:7133/APP/ID`, or an App URL
+    /// (the record's page in some application; needs `--to`).
     #[arg(value_name = "TARGET", required = true, num_args = 1..=2)]
     target: Vec<String>,
     /// The same record's link in this other application.
@@ -85,6 +91,7 @@ pub fn main() -> ExitCode {
     match cli.command {
         Command::Check(args) => check::run(&args),
         Command::Resolve(args) => resolve::run(&args),
+        Command::Show(args) => show::run(&args),
         Command::List(args) => list::run(&args),
         Command::Serve(args) => serve::run(&args),
         Command::Open(args) => open::run(&args),
@@ -140,16 +147,27 @@ fn look_up(
     config: &ConfigArgs,
     args: &TargetArgs,
 ) -> Result<Result<crate::lookup::Found, crate::lookup::Failure>, ExitCode> {
-    let target = crate::target::Target::parse(&args.target).map_err(|e| {
-        eprintln!("error: {e}");
-        ExitCode::from(USAGE)
-    })?;
-    let to = args.to.as_deref().or(target.to.as_deref());
-    let (answer, warnings) = crate::lookup::find(&config.paths_given(), &target, to);
+    let target = parse_target(&args.target)?;
+    if let Target::AppUrl(url) = &target
+        && args.to.is_none()
+    {
+        eprintln!("error: `{url}` is an App URL: give `--to APP` to go to the same record in another app");
+        eprintln!("  = help: `applinkd show {url}` shows the record and every link it has");
+        return Err(ExitCode::from(USAGE));
+    }
+    let (answer, warnings) = crate::lookup::find(&config.paths_given(), &target, args.to.as_deref());
     for warning in warnings {
         eprintln!("warning: {warning}");
     }
     Ok(answer)
+}
+
+/// TARGET words → `Target`; a usage error is printed and becomes exit code 2.
+fn parse_target(words: &[String]) -> Result<Target, ExitCode> {
+    Target::parse(words, &crate::lookup::daemon_base()).map_err(|e| {
+        eprintln!("error: {e}");
+        ExitCode::from(USAGE)
+    })
 }
 
 /// Prints why a lookup failed (and, with `json`, its JSON document) and returns exit code 1.

@@ -1,4 +1,4 @@
-//! The JSON API under `/api/v1/`: resolve, status, apps, records.
+//! The JSON API under `/api/v1/`: resolve, show, status, apps, records.
 
 use hyper::{Response, StatusCode};
 use serde_json::json;
@@ -7,6 +7,7 @@ use super::response::{self, Body};
 use super::routes::{PairError, param, split_pair, status_of};
 use crate::live::Snapshot;
 use crate::report;
+use crate::target::Target;
 
 /// Records in one `/api/v1/records` answer unless `?limit=` says otherwise.
 const DEFAULT_LIMIT: usize = 100;
@@ -20,26 +21,53 @@ pub fn route(snapshot: &Snapshot, path: &str, query: Option<&str>) -> Response<B
             response::json(StatusCode::OK, &json!({ "apps": apps }))
         }
         "/v1/records" => records(snapshot, query),
+        "/v1/resolve" | "/v1/show" => match param(query, "url") {
+            Some(url) => {
+                let target = Target::AppUrl(url);
+                answer(if path == "/v1/show" {
+                    report::show(&snapshot.index, &target)
+                } else {
+                    report::resolve(&snapshot.index, &target, param(query, "to").as_deref())
+                })
+            }
+            None => error(StatusCode::BAD_REQUEST, "no_url", &format!("give /api{path}?url=APP_URL")),
+        },
+        _ if path.starts_with("/v1/show/") => match split_pair(&path["/v1/show".len()..]) {
+            Ok(pair) => answer(report::show(&snapshot.index, &pair.target())),
+            Err(e) => pair_error(e, "/api/v1/show/APP/ID"),
+        },
         _ => match path.strip_prefix("/v1/resolve") {
             Some(pair) => resolve(snapshot, pair, query),
             None => error(
                 StatusCode::NOT_FOUND,
                 "not_found",
-                "no such API; see /api/v1/status, /api/v1/resolve/APP/ID, /api/v1/apps, /api/v1/records",
+                "no such API; see /api/v1/status, /api/v1/resolve/APP/ID, /api/v1/resolve?url=&to=, \
+                 /api/v1/show/APP/ID, /api/v1/show?url=, /api/v1/apps, /api/v1/records",
             ),
         },
+    }
+}
+
+fn answer(answer: Result<serde_json::Value, report::Problem>) -> Response<Body> {
+    match answer {
+        Ok(value) => response::json(StatusCode::OK, &value),
+        Err(problem) => {
+            response::json(StatusCode::from_u16(problem.status).unwrap_or(StatusCode::NOT_FOUND), &problem.body)
+        }
+    }
+}
+
+fn pair_error(e: PairError, form: &str) -> Response<Body> {
+    match e {
+        PairError::NoId => error(StatusCode::NOT_FOUND, "no_id", &format!("give {form}")),
+        PairError::Bad(e) => error(StatusCode::BAD_REQUEST, "bad_request", &e.to_string()),
     }
 }
 
 fn resolve(snapshot: &Snapshot, path: &str, query: Option<&str>) -> Response<Body> {
     let pair = match split_pair(path) {
         Ok(pair) => pair,
-        Err(PairError::NoId) => {
-            return error(StatusCode::NOT_FOUND, "no_id", "give /api/v1/resolve/APP/ID");
-        }
-        Err(PairError::Bad(e)) => {
-            return error(StatusCode::BAD_REQUEST, "bad_request", &e.to_string());
-        }
+        Err(e) => return pair_error(e, "/api/v1/resolve/APP/ID"),
     };
     match snapshot.index.resolve(&pair.app, &pair.id, param(query, "to").as_deref()) {
         Ok(resolution) => {

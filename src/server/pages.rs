@@ -43,7 +43,7 @@ ul.records{list-style:none;padding:0}ul.records>li{border-bottom:1px solid #eee;
 .links{margin:.2rem 0 0 1rem;padding:0;list-style:none}.links li{word-break:break-all}
 table{border-collapse:collapse;width:100%}td,th{text-align:left;padding:.2rem .5rem .2rem 0;vertical-align:top}
 td.template{word-break:break-all;font-family:ui-monospace,monospace;font-size:.85rem}
-.also{color:#666}
+.also{color:#666}li.matched{font-weight:600}
 @media (prefers-color-scheme:dark){body{background:#111;color:#ddd}.errors{background:#311;border-color:#733}.kind{background:#224}a{color:#8af}}
 "#;
 
@@ -57,7 +57,8 @@ fn page(title: &str, body: &str) -> String {
 }
 
 /// The index page: file errors first, then the search, apps and records.
-pub fn index(snapshot: &Snapshot, query: Option<&str>) -> String {
+/// `origin` is the daemon as the browser reached it (`http://127.0.0.1:7133`), for the bookmarklet.
+pub fn index(snapshot: &Snapshot, query: Option<&str>, origin: &str) -> String {
     let index = &snapshot.index;
     let mut body = String::new();
     let _ = write!(
@@ -74,9 +75,11 @@ pub fn index(snapshot: &Snapshot, query: Option<&str>) -> String {
     let _ = write!(
         body,
         "<form method=\"get\" action=\"/\" role=\"search\"><input type=\"search\" name=\"q\" value=\"{}\" \
-         placeholder=\"Search names, apps and ids\" aria-label=\"Search\"><button type=\"submit\">Search</button></form>",
+         placeholder=\"Search names, apps and ids, or paste an App URL\" aria-label=\"Search\">\
+         <button type=\"submit\">Search</button></form>",
         escape(q)
     );
+    bookmarklet(&mut body, origin);
     if q.is_empty() {
         apps_table(&mut body, snapshot);
     }
@@ -104,6 +107,18 @@ pub fn index(snapshot: &Snapshot, query: Option<&str>) -> String {
     page("applinkd", &body)
 }
 
+/// The "applinkd: this record" bookmarklet: from any page, its record on this daemon.
+fn bookmarklet(body: &mut String, origin: &str) {
+    let target = serde_json::to_string(&format!("{origin}/show?url=")).expect("strings serialise");
+    let code = format!("javascript:location.href={target}+encodeURIComponent(location.href)");
+    let _ = write!(
+        body,
+        "<p class=\"meta\">From any page of an app, one click to its record here: drag \
+         <a class=\"bookmarklet\" href=\"{}\">applinkd: this record</a> to your bookmarks bar.</p>",
+        escape(&code)
+    );
+}
+
 fn diagnostics_banner(body: &mut String, snapshot: &Snapshot) {
     if snapshot.diagnostics.is_empty() {
         return;
@@ -119,6 +134,7 @@ fn diagnostics_banner(body: &mut String, snapshot: &Snapshot) {
         let class = match d.severity {
             Severity::Error => "error",
             Severity::Warning => "warning",
+            Severity::Note => "note",
         };
         let _ = write!(body, "<li class=\"{class}\"><code>{}</code></li>", escape(&d.to_string()));
     }
@@ -225,6 +241,107 @@ fn code_spans(text: &str) -> String {
         }
     }
     out
+}
+
+/// The record page (`/show`): from a show answer (as `/api/v1/show` gives it), the
+/// record's kind, name and definitions, and every link, each through this daemon's
+/// redirect and named by its app; the matched one marked.
+pub fn record(answer: &serde_json::Value, url: Option<&str>) -> String {
+    let text = |v: &serde_json::Value| v.as_str().unwrap_or("").to_owned();
+    let record = &answer["record"];
+    let mut body = String::new();
+    let title = if record.is_null() { "No record".to_owned() } else { text(&record["name"]) };
+    if record.is_null() {
+        body.push_str("<h1>No record</h1>");
+    } else {
+        let _ = write!(body, "<h1><span class=\"kind\">{}</span>{}</h1>", escape(&text(&record["kind"])), escape(&title));
+    }
+    if let Some(url) = url {
+        let _ = write!(body, "<p class=\"meta\">Identified from <code>{}</code></p>", escape(url));
+    }
+    if record.is_null() {
+        body.push_str("<p>No record carries this pair, so there is no other application to go to.</p><ul class=\"links\">");
+        for m in answer["matches"].as_array().into_iter().flatten() {
+            link_item(&mut body, &m["app"], &m["app_name"], &m["id"], None, false);
+        }
+        body.push_str("</ul>");
+    } else {
+        body.push_str("<ul class=\"links\">");
+        for l in record["links"].as_array().into_iter().flatten() {
+            let place = format!("{}:{}", text(&l["file"]), l["line"]);
+            link_item(&mut body, &l["app"], &l["app_name"], &l["id"], Some(&place), l["matched"] == true);
+        }
+        body.push_str("</ul><h2>Defined at</h2><ul>");
+        for def in record["definitions"].as_array().into_iter().flatten() {
+            let _ = write!(
+                body,
+                "<li><code>{}:{}</code> as {}</li>",
+                escape(&text(&def["file"])),
+                def["line"],
+                escape(&text(&def["name"]))
+            );
+        }
+        body.push_str("</ul>");
+    }
+    let matches = answer["matches"].as_array().map_or(0, Vec::len);
+    if matches > 1 {
+        let _ = write!(body, "<p class=\"meta\">The URL matches {matches} pairs; the best is shown.</p>");
+    }
+    body.push_str("<p><a href=\"/\">All links</a></p>");
+    page(&format!("{title} · applinkd"), &body)
+}
+
+fn link_item(
+    out: &mut String,
+    app: &serde_json::Value,
+    app_name: &serde_json::Value,
+    id: &serde_json::Value,
+    place: Option<&str>,
+    matched: bool,
+) {
+    let app = app.as_str().unwrap_or("");
+    let id = id.as_str().unwrap_or("");
+    let name = app_name.as_str().unwrap_or(app);
+    let _ = write!(
+        out,
+        "<li{}><a href=\"{}\" data-app=\"{}\">{}</a> <code>{}</code> <span class=\"meta\">{}{}</span>{}</li>",
+        if matched { " class=\"matched\"" } else { "" },
+        escape(&link_path(app, id)),
+        escape(app),
+        escape(name),
+        escape(id),
+        escape(app),
+        place.map(|p| format!(" · {}", escape(p))).unwrap_or_default(),
+        if matched { " <strong>← this page</strong>" } else { "" },
+    );
+}
+
+/// A page for something not found or not answerable, with what is close: plain
+/// suggestions, and links to try.
+pub fn problem_with(
+    title: &str,
+    message: &str,
+    url: Option<&str>,
+    suggestions: &[String],
+    links: &[(String, String)],
+) -> String {
+    let mut body = format!("<h1>{}</h1>", escape(title));
+    if let Some(url) = url {
+        let _ = write!(body, "<p>Looked up <code>{}</code>.</p>", escape(url));
+    }
+    let _ = write!(body, "<p>{}.</p>", code_spans(message.trim_end_matches('.')));
+    if !suggestions.is_empty() || !links.is_empty() {
+        body.push_str("<h2>Did you mean</h2><ul>");
+        for (href, text) in links {
+            let _ = write!(body, "<li><a href=\"{}\">{}</a></li>", escape(href), escape(text));
+        }
+        for s in suggestions {
+            let _ = write!(body, "<li>{}</li>", code_spans(s));
+        }
+        body.push_str("</ul>");
+    }
+    body.push_str("<p><a href=\"/\">All links</a></p>");
+    page(&format!("{title} · applinkd"), &body)
 }
 
 /// A plain page for a request that cannot be answered (bad encoding and the like).

@@ -38,6 +38,15 @@ pub fn redirect(url: &str) -> Response<Body> {
     }
 }
 
+/// `303 See Other` to a path of the daemon itself (a search that is an App URL).
+pub fn see_other(path: &str) -> Response<Body> {
+    let mut response = text(StatusCode::SEE_OTHER, "");
+    if let Ok(location) = HeaderValue::from_str(path) {
+        response.headers_mut().insert(header::LOCATION, location);
+    }
+    response
+}
+
 pub fn text(status: StatusCode, body: impl Into<String>) -> Response<Body> {
     base(status, "text/plain; charset=utf-8", body.into())
 }

@@ -9,8 +9,10 @@ use hyper::{Method, Request, Response, StatusCode};
 use super::host_guard::HostGuard;
 use super::response::{self, Body};
 use super::{api, pages};
+use crate::identify::Unresolved;
 use crate::live::Live;
-use crate::target::{TargetError, decode};
+use crate::report;
+use crate::target::{Pair as TargetPair, Target, TargetError, decode};
 
 /// Longest request target (path and query) answered, in bytes: a 1024-byte id
 /// fully percent-encoded, an App ID and a `?to=` fit.
@@ -25,6 +27,12 @@ pub struct Router {
 pub struct Pair<'a> {
     pub app: std::borrow::Cow<'a, str>,
     pub id: std::borrow::Cow<'a, str>,
+}
+
+impl Pair<'_> {
+    pub fn target(&self) -> Target {
+        Target::Pair(TargetPair { app: self.app.to_string(), id: self.id.to_string(), to: None })
+    }
 }
 
 pub enum PairError {
@@ -74,8 +82,26 @@ impl Router {
         let query = uri.query();
         let snapshot = self.live.load();
         match path {
-            "/" => response::html(StatusCode::OK, pages::index(&snapshot, param(query, "q").as_deref())),
+            "/" => match param(query, "q") {
+                // An App URL in the search box: its record.
+                Some(q) if matches!(Target::parse(std::slice::from_ref(&q), ""), Ok(Target::AppUrl(_))) => {
+                    response::see_other(&format!("/show?url={}", encode(&q)))
+                }
+                q => response::html(StatusCode::OK, pages::index(&snapshot, q.as_deref(), &origin(host))),
+            },
             "/healthz" => response::text(StatusCode::OK, "ok\n"),
+            "/show" => match param(query, "url") {
+                Some(url) => show_page(&snapshot, &Target::AppUrl(url)),
+                None => response::html(
+                    StatusCode::BAD_REQUEST,
+                    pages::problem("Bad request", "Give the App URL to show: /show?url=https://…"),
+                ),
+            },
+            "/go" => go(&snapshot, query),
+            _ if path.starts_with("/show/") => match split_pair(&path["/show".len()..]) {
+                Ok(pair) => show_page(&snapshot, &pair.target()),
+                Err(e) => pair_problem(e),
+            },
             _ if path.starts_with("/api/") => api::route(&snapshot, &path["/api".len()..], query),
             _ => self.redirect(&snapshot, path, query),
         }
@@ -84,13 +110,7 @@ impl Router {
     fn redirect(&self, snapshot: &crate::live::Snapshot, path: &str, query: Option<&str>) -> Response<Body> {
         let pair = match split_pair(path) {
             Ok(pair) => pair,
-            Err(PairError::NoId) => {
-                let message = "A link is /APP/ID, like /mailchimp.com/48616032.";
-                return response::html(StatusCode::NOT_FOUND, pages::problem("Not found", message));
-            }
-            Err(PairError::Bad(e)) => {
-                return response::html(StatusCode::BAD_REQUEST, pages::problem("Bad request", &e.to_string()));
-            }
+            Err(e) => return pair_problem(e),
         };
         let to = param(query, "to");
         match snapshot.index.resolve(&pair.app, &pair.id, to.as_deref()) {
@@ -98,6 +118,67 @@ impl Router {
             Err(not_found) => response::html(status_of(&not_found), pages::not_found(&not_found, &pair.app, &pair.id)),
         }
     }
+}
+
+/// The page for a path that is not `/APP/ID`.
+fn pair_problem(error: PairError) -> Response<Body> {
+    match error {
+        PairError::NoId => {
+            let message = "A link is /APP/ID, like /mailchimp.com/48616032.";
+            response::html(StatusCode::NOT_FOUND, pages::problem("Not found", message))
+        }
+        PairError::Bad(e) => response::html(StatusCode::BAD_REQUEST, pages::problem("Bad request", &e.to_string())),
+    }
+}
+
+/// `/show?url=U` and `/show/APP/ID`: the record page, or why there is none.
+fn show_page(snapshot: &crate::live::Snapshot, target: &Target) -> Response<Body> {
+    let url = match target {
+        Target::AppUrl(url) => Some(url.as_str()),
+        Target::Pair(_) => None,
+    };
+    match report::show(&snapshot.index, target) {
+        Ok(answer) => response::html(StatusCode::OK, pages::record(&answer, url)),
+        Err(problem) => problem_page(&problem, url, &[]),
+    }
+}
+
+/// `/go?url=U&to=APP`: `302` to the record of App URL U in APP.
+fn go(snapshot: &crate::live::Snapshot, query: Option<&str>) -> Response<Body> {
+    let (Some(url), Some(to)) = (param(query, "url"), param(query, "to")) else {
+        let message = "Give the App URL and the app to go to: /go?url=https://…&to=APP";
+        return response::html(StatusCode::BAD_REQUEST, pages::problem("Bad request", message));
+    };
+    match snapshot.index.resolve_url(&url, &to) {
+        Ok(resolved) => response::redirect(&resolved.url),
+        Err(error) => {
+            // The record links elsewhere: each other app is a link to try.
+            let others: Vec<(String, String)> = match &error {
+                Unresolved::NotFound(crate::resolve::NotFound::NoLinkTo { has, .. }) => has
+                    .iter()
+                    .map(|app| (format!("/go?url={}&to={}", encode(&url), encode(app)), format!("go to {app}")))
+                    .collect(),
+                _ => Vec::new(),
+            };
+            problem_page(&report::Problem::from_unresolved(&error, &url), Some(&url), &others)
+        }
+    }
+}
+
+fn problem_page(problem: &report::Problem, url: Option<&str>, links: &[(String, String)]) -> Response<Body> {
+    let status = StatusCode::from_u16(problem.status).unwrap_or(StatusCode::NOT_FOUND);
+    let title = if status == StatusCode::NOT_FOUND { "Not found" } else { "Bad request" };
+    response::html(status, pages::problem_with(title, problem.message(), url, &problem.suggestions(), links))
+}
+
+/// `http://HOST`, the daemon as the client reached it (the Host guard passed it).
+fn origin(host: Option<&str>) -> String {
+    format!("http://{}", host.unwrap_or("127.0.0.1"))
+}
+
+/// A query parameter's value, form-encoded.
+pub fn encode(value: &str) -> String {
+    url::form_urlencoded::byte_serialize(value.as_bytes()).collect()
 }
 
 /// `/{app}/{id}`: the id is everything after the first segment, percent-decoded once.

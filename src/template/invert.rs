@@ -267,23 +267,95 @@ fn agreed(captured: &[Captured<'_>]) -> Vec<String> {
 }
 
 /// What a capture's text decodes to. A simple expression encoded everything but
-/// unreserved characters: decode it all. A reserved one kept reserved characters
-/// and `%XX` triplets of the id as they were: the text decoded (most ids), or the
-/// text itself (an id that held `%XX` literally).
+/// unreserved characters: decode it all. A reserved one (`{+id}`) kept reserved
+/// characters and the id's own `%XX` triplets as they were, and encoded the rest:
+/// a triplet that decodes to such a rest (a space, `%`, non-ASCII) may be either,
+/// and so may one the `url` crate encoded when canonicalising (`'` in a query).
+/// Each reading is tried, the most decoded first (up to 64 readings; beyond that,
+/// all decoded and none).
 fn decodings(captured: &Captured<'_>) -> Vec<String> {
-    let text = if captured.capture.in_query && !captured.capture.reserved && captured.text.contains('+') {
-        Cow::Owned(captured.text.replace('+', " "))
+    let text = captured.text;
+    if !captured.capture.reserved {
+        let text = if captured.capture.in_query && text.contains('+') {
+            Cow::Owned(text.replace('+', " "))
+        } else {
+            Cow::Borrowed(text)
+        };
+        return crate::target::decode(&text).map(|d| vec![d.into_owned()]).unwrap_or_default();
+    }
+    // The text cut into what stays as written and triplet runs that may be decoded.
+    let mut pieces: Vec<(&str, Option<String>)> = Vec::new();
+    let bytes = text.as_bytes();
+    let (mut at, mut plain) = (0, 0);
+    while at < bytes.len() {
+        let run = triplet_run(&text[at..]);
+        if run.is_empty() {
+            at += 1;
+            continue;
+        }
+        // Unreserved characters are never encoded, by the expansion or by the `url`
+        // crate; anything else may have been (`'` is, in a query).
+        let decoded = percent_encoding::percent_decode_str(run)
+            .decode_utf8()
+            .ok()
+            .filter(|d| d.chars().all(|c| !(c.is_ascii_alphanumeric() || "-._~".contains(c))));
+        match decoded {
+            Some(decoded) => {
+                pieces.push((&text[plain..at], None));
+                pieces.push((run, Some(decoded.into_owned())));
+                plain = at + run.len();
+            }
+            None => {}
+        }
+        at += run.len();
+    }
+    pieces.push((&text[plain..], None));
+    let ambiguous = pieces.iter().filter(|(_, d)| d.is_some()).count();
+    let readings: Vec<u32> = if ambiguous <= 6 {
+        let mut all: Vec<u32> = (0..1u32 << ambiguous).collect();
+        all.sort_by_key(|m| std::cmp::Reverse(m.count_ones()));
+        all
     } else {
-        Cow::Borrowed(captured.text)
+        vec![u32::MAX, 0]
     };
-    let mut out = Vec::with_capacity(2);
-    if let Ok(decoded) = crate::target::decode(&text) {
-        out.push(decoded.into_owned());
-    }
-    if captured.capture.reserved && text.contains('%') && out.first().is_none_or(|d| *d != *text) {
-        out.push(text.into_owned());
-    }
-    out
+    readings
+        .into_iter()
+        .map(|decode| {
+            let mut n = 0;
+            let mut out = String::with_capacity(text.len());
+            for (raw, decoded) in &pieces {
+                match decoded {
+                    Some(decoded) => {
+                        out.push_str(if decode & (1 << n.min(31)) != 0 { decoded } else { raw });
+                        n += 1;
+                    }
+                    None => out.push_str(raw),
+                }
+            }
+            out
+        })
+        .collect()
+}
+
+/// The longest run of `%XX` triplets at the start of `text` that decodes to whole
+/// characters: one triplet, or the triplets of one UTF-8 sequence.
+fn triplet_run(text: &str) -> &str {
+    let hex = |at: usize| {
+        let b = text.as_bytes();
+        (b.get(at) == Some(&b'%')
+            && b.get(at + 1..at + 3).is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit)))
+        .then(|| u8::from_str_radix(&text[at + 1..at + 3], 16).ok())
+        .flatten()
+    };
+    let Some(first) = hex(0) else { return "" };
+    let len = match first {
+        0x00..=0x7f => 1,
+        0xc0..=0xdf => 2,
+        0xe0..=0xef => 3,
+        0xf0..=0xf7 => 4,
+        _ => 1,
+    };
+    if (1..len).all(|k| hex(3 * k).is_some_and(|b| (0x80..0xc0).contains(&b))) { &text[..3 * len] } else { &text[..3] }
 }
 
 fn push_new(ids: &mut Vec<String>, found: Vec<String>) {
@@ -362,6 +434,56 @@ mod tests {
         assert_eq!(inverse("https://h.example/static"), Err(NotInvertible::NoId));
         assert_eq!(inverse("https://h.example/{app}"), Err(NotInvertible::NoId));
         assert!(inverse("mailto:{id}").is_ok());
+    }
+
+    /// For every operator and many places, what a template expands an id to identifies
+    /// as that id again (ids with `/`, `%`, spaces, `?`, `#`, non-ASCII and the rest).
+    #[test]
+    fn inverse_of_expansion_holds_the_id() {
+        let pool: Vec<char> = (0x20u8..0x7f).map(char::from).chain(['é', '😀', 'ß']).collect();
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for text in [
+            "https://h.example/users/{id}",
+            "https://h.example/users/{id}/",
+            "https://h.example/{+id}",
+            "https://h.example/x{/id}/edit",
+            "https://h.example/x{;id}",
+            "https://h.example/x/{id}.json",
+            "https://h.example/x{.id}",
+            "https://h.example/search{?id}",
+            "https://h.example/search?a=1{&id}",
+            "https://h.example/view?id={id}&app={app}",
+            "https://h.example/app{#id}",
+            "https://h.example/app#/people/{id}",
+            "https://h.example/{id}/x?check={id}",
+            "https://h.example/{id,app}",
+            "HTTPS://H.Example:443/Users/{id}",
+            "slack://user?team=T1&id={id}",
+            "mailto:{id}",
+        ] {
+            let template = UrlTemplate::parse(text).unwrap();
+            let inverse = template.inverse("app.example").unwrap();
+            let mut checked = 0;
+            for _ in 0..1500 {
+                let len = 1 + next() as usize % 10;
+                let id: String = (0..len).map(|_| pool[next() as usize % pool.len()]).collect();
+                if crate::unique_id::check(&id).is_err() {
+                    continue;
+                }
+                let Ok(url) = template.expand("app.example", &id) else { continue };
+                let canonical = String::from(url::Url::parse(&url).unwrap());
+                let found = inverse.ids(&canonical, &UrlParts::of(&canonical));
+                assert!(found.contains(&id), "{text} with {id:?} → {url}: {found:?}");
+                checked += 1;
+            }
+            assert!(checked > 500, "{text}: {checked}");
+        }
     }
 
     #[test]

@@ -1,0 +1,331 @@
+//! Identify (SPEC §3, reverse resolution): an App URL → every (app, id) it is, best
+//! first: links whose `url` it is, then apps whose template could have made it, the
+//! template with the most literal text first. Pure: no I/O, no async; beside
+//! `resolve`, on the same index, and agreeing with it: identify(resolve(app, id))
+//! holds (app, id).
+//!
+//! `Reverse` is the index's reverse part: link URLs hashed by origin, path and one
+//! query parameter (a 4-byte slot per link with a URL; lookups probe once per
+//! parameter of the App URL and allocate nothing), and the templates' inverses by origin.
+
+use std::borrow::Cow;
+
+use hashbrown::{HashMap, HashTable};
+
+use crate::diagnostic::{Diagnostic, Label, Location};
+use crate::index::{App, Index};
+use crate::link_url::{LinkUrl, LinkUrlError};
+use crate::resolve::{NotFound, Resolved, Source};
+use crate::template::{Inverse, NotInvertible};
+use crate::url_parts::UrlParts;
+
+/// Longest App URL identified, in bytes (SPEC §3's bad input: "over 8 KiB").
+pub const MAX_URL: usize = 8 * 1024;
+
+/// One (app, id) an App URL is.
+#[derive(Clone)]
+pub struct Match<'a> {
+    pub app: &'a App,
+    pub id: Cow<'a, str>,
+    /// `link` when a link's `url` matched, `template` when the app's template did.
+    pub source: Source,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum IdentifyError {
+    #[error("the URL is {0} bytes long; at most {MAX_URL} are identified")]
+    TooLong(usize),
+    #[error(transparent)]
+    Url(#[from] LinkUrlError),
+    #[error("no link or app template matches `{url}`")]
+    NoMatch {
+        url: String,
+        /// Apps whose templates are on the same origin, and what they look like.
+        close: Vec<String>,
+    },
+}
+
+impl IdentifyError {
+    /// A stable machine name for `--json` and the API.
+    pub fn code(&self) -> &'static str {
+        match self {
+            IdentifyError::TooLong(_) | IdentifyError::Url(_) => "bad_url",
+            IdentifyError::NoMatch { .. } => "no_match",
+        }
+    }
+
+    pub fn suggestions(&self) -> Vec<String> {
+        match self {
+            IdentifyError::NoMatch { close, .. } => close.clone(),
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// Why an App URL could not be resolved in another app.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Unresolved {
+    #[error(transparent)]
+    Identify(#[from] IdentifyError),
+    #[error(transparent)]
+    NotFound(#[from] NotFound),
+}
+
+/// The reverse part of an index.
+#[derive(Clone, Default)]
+pub(crate) struct Reverse {
+    /// Entries (pairs) whose link has a `url`, by `url_key` of that URL.
+    urls: HashTable<u32>,
+    /// Each invertible template with its app, most literal text first.
+    templates: Vec<(u32, Inverse)>,
+    /// Positions in `templates`, by the origin its URLs have.
+    by_origin: HashMap<Box<str>, Vec<u32>>,
+}
+
+/// The hash a link URL is filed under: origin, path without a trailing `/`, and one
+/// query parameter (the link's first; an App URL is probed with each of its own).
+fn url_key(parts: &UrlParts<'_>, param: &str) -> u64 {
+    use std::hash::BuildHasher;
+    static HASHER: std::sync::OnceLock<hashbrown::DefaultHashBuilder> = std::sync::OnceLock::new();
+    HASHER.get_or_init(Default::default).hash_one((parts.origin, parts.trimmed_path(), param))
+}
+
+fn link_key(url: &str) -> u64 {
+    let parts = UrlParts::of(url);
+    url_key(&parts, parts.params().next().unwrap_or(""))
+}
+
+impl Reverse {
+    /// Files every entry whose link has a URL, and inverts every app's template.
+    /// Templates that cannot be inverted are reported as notes (or warnings).
+    pub(crate) fn build(index: &Index, diagnostics: &mut Vec<Diagnostic>) -> Reverse {
+        let mut reverse = Reverse::default();
+        let count = index.entry_count();
+        let keys: Vec<Option<u64>> = (0..count as u32).map(|e| index.entry_url(e).map(link_key)).collect();
+        reverse.urls.reserve(keys.iter().flatten().count(), |&e| link_key(index.entry_url(e).unwrap_or("")));
+        for (e, key) in keys.into_iter().enumerate() {
+            if let Some(key) = key {
+                reverse.urls.insert_unique(key, e as u32, |&e| link_key(index.entry_url(e).unwrap_or("")));
+            }
+        }
+        for app in index.apps() {
+            let Some(template) = index.template(app) else { continue };
+            match template.inverse(app.id.as_str()) {
+                Ok(inverse) => reverse.templates.push((index.app_index(app), inverse)),
+                Err(why) => {
+                    let (file, def) = index.app_def_place(app).expect("a template comes from a definition");
+                    let label = Label::at(
+                        Location { file: file.path.clone(), line: def.at.line, column: def.at.column },
+                        "this app's template",
+                    );
+                    let message = format!("App URLs of `{}` cannot be identified: its URL template {why}", app.id);
+                    diagnostics.push(match why {
+                        NotInvertible::NoId => Diagnostic::warning(message, label)
+                            .with_hint(Some("every id goes to the same page; put `{id}` where the id belongs")),
+                        _ => Diagnostic::note(message, label),
+                    });
+                }
+            }
+        }
+        reverse.templates.sort_by(|a, b| b.1.literal_len.cmp(&a.1.literal_len));
+        for (n, (_, inverse)) in reverse.templates.iter().enumerate() {
+            reverse.by_origin.entry(inverse.origin().into()).or_default().push(n as u32);
+        }
+        reverse
+    }
+
+    /// After a patch that changed link URLs: refiles the entry of each changed link.
+    /// `changed` holds, for each, the entry and its old and new URL.
+    pub(crate) fn refile(&mut self, index: &Index, changed: &[(u32, Option<String>)]) {
+        for (entry, old) in changed {
+            if let Some(old) = old
+                && let Ok(slot) = self.urls.find_entry(link_key(old), |e| e == entry)
+            {
+                slot.remove();
+            }
+            if let Some(new) = index.entry_url(*entry) {
+                self.urls.insert_unique(link_key(new), *entry, |&e| link_key(index.entry_url(e).unwrap_or("")));
+            }
+        }
+    }
+}
+
+impl Index {
+    /// SPEC §3: every (app, id) that `url` is, best first. An error when `url` is not
+    /// a usable absolute URL, or when nothing matches (then it says what is close).
+    pub fn identify(&self, url: &str) -> Result<Vec<Match<'_>>, IdentifyError> {
+        if url.len() > MAX_URL {
+            return Err(IdentifyError::TooLong(url.len()));
+        }
+        let canonical = LinkUrl::parse(url)?;
+        let canonical = canonical.as_str();
+        let parts = UrlParts::of(canonical);
+        let reverse = self.reverse();
+        let mut matches: Vec<Match<'_>> = Vec::new();
+        for param in std::iter::once("").chain(parts.params()) {
+            for &entry in reverse.urls.iter_hash(url_key(&parts, param)) {
+                let Some(link_url) = self.entry_url(entry) else { continue };
+                if UrlParts::of(link_url).matched_by(&parts) {
+                    let link = self.entry_link(entry);
+                    if !matches.iter().any(|m| std::ptr::eq(m.app, link.app) && m.id == link.id()) {
+                        matches.push(Match { app: link.app, id: Cow::Borrowed(link.id()), source: Source::Link });
+                    }
+                }
+            }
+        }
+        // The most specific link first: the longest URL.
+        matches.sort_by_key(|m| {
+            std::cmp::Reverse(self.link(m.app, &m.id).and_then(|l| l.url()).map_or(0, str::len))
+        });
+        if let Some(positions) = reverse.by_origin.get(parts.origin) {
+            for &n in positions {
+                let (app, inverse) = &reverse.templates[n as usize];
+                let app = &self.apps()[*app as usize];
+                let mut ids = inverse.ids(canonical, &parts);
+                // Of one template's readings, those a record carries first.
+                ids.sort_by_key(|id| self.link(app, id).is_none());
+                for id in ids {
+                    if !matches.iter().any(|m| std::ptr::eq(m.app, app) && m.id == id) {
+                        matches.push(Match { app, id: Cow::Owned(id), source: Source::Template });
+                    }
+                }
+            }
+        }
+        if matches.is_empty() {
+            return Err(IdentifyError::NoMatch { url: url.to_owned(), close: self.close_to(&parts) });
+        }
+        Ok(matches)
+    }
+
+    /// `resolve(identify(url), to = to)`: the record an App URL is, in app `to`. The
+    /// first match whose record links to `to` wins; else the first match's answer.
+    pub fn resolve_url<'a>(&'a self, url: &str, to: &str) -> Result<Resolved<'a>, Unresolved> {
+        let matches = self.identify(url)?;
+        let mut first_failure = None;
+        for m in &matches {
+            let answer = match self.link(m.app, &m.id) {
+                Some(link) => self.resolve_other(link, to),
+                None => Err(NotFound::NoRecord { app: m.app.id.to_string(), id: m.id.to_string() }),
+            };
+            match answer {
+                Ok(resolved) => return Ok(resolved),
+                Err(not_found) => {
+                    first_failure.get_or_insert(not_found);
+                }
+            }
+        }
+        Err(Unresolved::NotFound(first_failure.expect("identify found at least one match")))
+    }
+
+    /// For a URL nothing matched: the templates on its origin (its path did not fit
+    /// them), else apps on the same host with another scheme or port.
+    fn close_to(&self, parts: &UrlParts<'_>) -> Vec<String> {
+        let reverse = self.reverse();
+        let host = |origin: &str| origin.split_once("://").map(|(_, h)| h.split(':').next().unwrap_or(h).to_owned());
+        let wanted = host(parts.origin);
+        let mut close = Vec::new();
+        for (origin, positions) in &reverse.by_origin {
+            let same_origin = **origin == *parts.origin;
+            if !same_origin && (wanted.is_none() || host(origin) != wanted) {
+                continue;
+            }
+            for &n in positions {
+                let app = &self.apps()[reverse.templates[n as usize].0 as usize];
+                if let Some(template) = self.template(app) {
+                    close.push(format!("`{}` makes URLs like `{}`", app.id, template.as_str()));
+                }
+            }
+        }
+        close.sort();
+        close.truncate(5);
+        close
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Catalog;
+
+    fn examples() -> Catalog {
+        Catalog::load(vec![std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("config")])
+    }
+
+    fn pairs(index: &Index, url: &str) -> Vec<(String, String)> {
+        match index.identify(url) {
+            Ok(matches) => matches.iter().map(|m| (m.app.id.to_string(), m.id.to_string())).collect(),
+            Err(_) => Vec::new(),
+        }
+    }
+
+    /// identify(resolve(app, id)) holds (app, id): for every link of the examples,
+    /// and for generated ids in every templated app, ids with `/`, `%`, spaces,
+    /// non-ASCII, `?`, `#` and the rest of printable ASCII among them.
+    #[test]
+    fn identify_inverts_resolve() {
+        let index = examples().index();
+        let index = &index;
+        let mut checked = 0;
+        for record in index.records() {
+            for link in index.record_links(record) {
+                let url = index.resolve(link.app.id.as_str(), link.id(), None).unwrap().url.into_owned();
+                let found = pairs(index, &url);
+                assert!(found.contains(&(link.app.id.to_string(), link.id().to_owned())), "{url}: {found:?}");
+                checked += 1;
+            }
+        }
+        assert!(checked >= 8);
+        let pool: Vec<char> = (0x20u8..0x7f).map(char::from).chain(['é', '😀', 'ß', 'Ω']).collect();
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for app in index.apps().iter().filter(|a| index.template(a).is_some()) {
+            let mut resolved = 0;
+            for _ in 0..2000 {
+                let len = 1 + next() as usize % 10;
+                let id: String = (0..len).map(|_| pool[next() as usize % pool.len()]).collect();
+                if crate::unique_id::check(&id).is_err() {
+                    continue;
+                }
+                let Ok(resolution) = index.resolve(app.id.as_str(), &id, None) else { continue };
+                let url = resolution.url.into_owned();
+                let found = pairs(index, &url);
+                assert!(found.contains(&(app.id.to_string(), id.clone())), "{} {id:?} → {url}: {found:?}", app.id);
+                resolved += 1;
+            }
+            assert!(resolved > 1000, "{}: only {resolved} ids resolved", app.id);
+        }
+    }
+
+    #[test]
+    fn explicit_links_rank_before_templates() {
+        let index = examples().index();
+        let found = pairs(&index, "https://github.com/ada?tab=repositories#x");
+        assert_eq!(found[0], ("github.com".into(), "ada".into()));
+        let matches = index.identify("https://github.com/ada").unwrap();
+        assert_eq!(matches[0].source, Source::Link);
+        assert_eq!(matches.len(), 1, "the template's match is the same pair");
+    }
+
+    #[test]
+    fn bad_and_unknown_urls() {
+        let index = examples().index();
+        let index = &index;
+        for url in ["javascript:alert(1)", "data:text/html,x", "file:///etc/passwd", "/agent/users/991", "zendesk"] {
+            assert!(matches!(index.identify(url), Err(IdentifyError::Url(_))), "{url}");
+        }
+        let long = format!("https://acme.zendesk.com/agent/users/{}", "9".repeat(MAX_URL));
+        assert!(matches!(index.identify(&long), Err(IdentifyError::TooLong(_))));
+        assert!(matches!(index.identify("https://unknown.example/x"), Err(IdentifyError::NoMatch { .. })));
+        let Err(IdentifyError::NoMatch { close, .. }) = index.identify("https://acme.zendesk.com/agent/tickets/5") else {
+            panic!("a path no template fits matches nothing");
+        };
+        assert!(close[0].contains("zendesk.com"), "{close:?}");
+        // An id that is not a valid Unique ID never matches.
+        assert!(index.identify("https://acme.zendesk.com/agent/users/%0A").is_err());
+    }
+}
