@@ -127,7 +127,7 @@ impl Reverse {
                 }
             }
         }
-        reverse.templates.sort_by(|a, b| b.1.literal_len.cmp(&a.1.literal_len));
+        reverse.templates.sort_by_key(|t| std::cmp::Reverse(t.1.literal_len));
         for (n, (_, inverse)) in reverse.templates.iter().enumerate() {
             reverse.by_origin.entry(inverse.origin().into()).or_default().push(n as u32);
         }
@@ -174,9 +174,7 @@ impl Index {
             }
         }
         // The most specific link first: the longest URL.
-        matches.sort_by_key(|m| {
-            std::cmp::Reverse(self.link(m.app, &m.id).and_then(|l| l.url()).map_or(0, str::len))
-        });
+        matches.sort_by_key(|m| std::cmp::Reverse(self.link(m.app, &m.id).and_then(|l| l.url()).map_or(0, str::len)));
         if let Some(positions) = reverse.by_origin.get(parts.origin) {
             for &n in positions {
                 let (app, inverse) = &reverse.templates[n as usize];
@@ -321,7 +319,8 @@ mod tests {
         let long = format!("https://acme.zendesk.com/agent/users/{}", "9".repeat(MAX_URL));
         assert!(matches!(index.identify(&long), Err(IdentifyError::TooLong(_))));
         assert!(matches!(index.identify("https://unknown.example/x"), Err(IdentifyError::NoMatch { .. })));
-        let Err(IdentifyError::NoMatch { close, .. }) = index.identify("https://acme.zendesk.com/agent/tickets/5") else {
+        let Err(IdentifyError::NoMatch { close, .. }) = index.identify("https://acme.zendesk.com/agent/tickets/5")
+        else {
             panic!("a path no template fits matches nothing");
         };
         assert!(close[0].contains("zendesk.com"), "{close:?}");

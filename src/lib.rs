@@ -53,8 +53,8 @@ pub mod server;
 pub mod source_text;
 pub mod target;
 pub mod template;
-pub mod url_parts;
 pub mod unique_id;
+pub mod url_parts;
 pub mod watcher;
 
 pub use catalog::Catalog;

@@ -9,7 +9,7 @@ use std::time::Instant;
 use crate::daemon::{DEADLINE, Daemon};
 use crate::test::APPS;
 
-fn chromium() -> PathBuf {
+pub fn chromium() -> PathBuf {
     for name in ["chromium", "chromium-browser", "google-chrome"] {
         if let Some(path) = std::env::var_os("PATH")
             .and_then(|paths| std::env::split_paths(&paths).map(|p| p.join(name)).find(|p| p.is_file()))
@@ -99,4 +99,46 @@ fn chromium_renders_the_index_and_its_links_lead_to_the_target() {
     assert_eq!(href, "/intranet.example/ada%2F1");
     let landed = dump_dom(&d.url(href));
     assert!(landed.contains("landed-from-index"), "{landed}");
+}
+
+/// The bookmarklet, used as a person would: on an app's page (a stand-in served on
+/// `crm.localhost`), it opens the record on the daemon; a click on another app's
+/// link there goes, through the daemon's redirect, to that app's page.
+#[test]
+fn the_bookmarklet_leads_from_an_app_page_to_the_record_and_on() {
+    let crm = target_server("crm-contact-page");
+    let wiki = target_server("wiki-person-page");
+    let apps = format!(
+        "[apps.\"crm.localhost\"]\nname = \"CRM\"\nurl = \"http://crm.localhost:{}/contacts/{{id}}\"\n\n\
+         [apps.\"wiki.localhost\"]\nname = \"Wiki\"\nurl = \"http://wiki.localhost:{}/people/{{id}}\"\n",
+        crm, wiki
+    );
+    let people = "[[person]]\nname = \"Ada Lovelace\"\nlinks = [\n  { app = \"crm.localhost\", id = \"501\" },\n  \
+                  { app = \"wiki.localhost\", id = \"ada\" },\n]\n";
+    let d = Daemon::start(&[("links/apps.toml", &apps), ("links/people.toml", people)]);
+    let daemon = format!("http://applink.localhost:{}", d.addr.port());
+    let mut browser = crate::cdp::Browser::start();
+
+    browser.navigate(&format!("{daemon}/"));
+    browser.wait_until("the index page", |href| href.starts_with(&daemon));
+    let bookmarklet = browser.eval("document.querySelector('a.bookmarklet').href");
+    let bookmarklet = bookmarklet.as_str().expect("the index page offers a bookmarklet").to_owned();
+    assert!(bookmarklet.starts_with("javascript:"), "{bookmarklet}");
+    assert!(bookmarklet.contains(&format!("{daemon}/show?url=")), "the daemon's real name and port: {bookmarklet}");
+
+    let contact = format!("http://crm.localhost:{crm}/contacts/501?tab=notes");
+    browser.navigate(&contact);
+    browser.wait_until("the CRM page", |href| href == contact);
+    assert!(browser.text().contains("crm-contact-page"));
+    // What clicking a bookmark does: the page's location becomes the javascript: URL.
+    browser.eval(&format!("location.href = {}", serde_json::to_string(&bookmarklet).unwrap()));
+    let shown = browser.wait_until("the record page", |href| href.starts_with(&format!("{daemon}/show?url=")));
+    assert!(shown.contains("crm.localhost%3A"), "{shown}");
+    let page = browser.text();
+    assert!(page.contains("Ada Lovelace") && page.contains("Wiki") && page.contains("this page"), "{page}");
+
+    browser.eval("document.querySelector('a[data-app=\"wiki.localhost\"]').click()");
+    let landed = browser.wait_until("the wiki page", |href| href.starts_with("http://wiki.localhost"));
+    assert_eq!(landed, format!("http://wiki.localhost:{wiki}/people/ada"));
+    assert!(browser.text().contains("wiki-person-page"));
 }

@@ -5,8 +5,10 @@ mod daemon;
 mod test;
 
 mod browser;
+mod cdp;
 mod check;
 mod config_paths;
+mod identify;
 mod list;
 mod open;
 mod packaging;

@@ -147,10 +147,31 @@ fn random_ids_never_panic_any_template() {
 #[test]
 fn random_targets_never_panic() {
     let mut rng = Rng(42);
-    let index = applinkd::Catalog::load(vec![std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("config")]).index();
-    let pool =
-        ["applink:", "//", "/", "%", "%2F", "%zz", "%C3%A9", "a.example", "?to=", "#", "http://", "é", "..", "\u{0}",
-         "https://github.com/", "https://acme.zendesk.com/agent/users/", "&", "=", "id=", "+", "?"];
+    let index =
+        applinkd::Catalog::load(vec![std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("config")]).index();
+    let pool = [
+        "applink:",
+        "//",
+        "/",
+        "%",
+        "%2F",
+        "%zz",
+        "%C3%A9",
+        "a.example",
+        "?to=",
+        "#",
+        "http://",
+        "é",
+        "..",
+        "\u{0}",
+        "https://github.com/",
+        "https://acme.zendesk.com/agent/users/",
+        "&",
+        "=",
+        "id=",
+        "+",
+        "?",
+    ];
     for _ in 0..20_000 {
         let word: String = (0..rng.below(8)).map(|_| pool[rng.below(pool.len())]).collect();
         let _ = applinkd::target::Target::parse(std::slice::from_ref(&word), "http://127.0.0.1:7133");

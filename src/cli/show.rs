@@ -78,8 +78,7 @@ fn profile(answer: &Value) -> String {
             [name, text(&l["app"]), text(&l["id"]), url, format!("{}:{}", text(&l["file"]), l["line"])]
         })
         .collect();
-    let widths: Vec<usize> =
-        (0..4).map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0)).collect();
+    let widths: Vec<usize> = (0..4).map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0)).collect();
     for (row, link) in rows.iter().zip(&links) {
         let marker = if link["matched"] == true { "→" } else { " " };
         let mut line = format!("{marker} ");
@@ -89,7 +88,8 @@ fn profile(answer: &Value) -> String {
         }
         let _ = writeln!(out, "{}", line.trim_end());
     }
-    let others: Vec<String> = matches.iter().skip(1).map(|m| format!("{} {}", text(&m["app"]), text(&m["id"]))).collect();
+    let others: Vec<String> =
+        matches.iter().skip(1).map(|m| format!("{} {}", text(&m["app"]), text(&m["id"]))).collect();
     if !others.is_empty() {
         let _ = writeln!(out, "  (the URL also matches: {})", others.join(", "));
     }

@@ -254,13 +254,16 @@ pub fn record(answer: &serde_json::Value, url: Option<&str>) -> String {
     if record.is_null() {
         body.push_str("<h1>No record</h1>");
     } else {
-        let _ = write!(body, "<h1><span class=\"kind\">{}</span>{}</h1>", escape(&text(&record["kind"])), escape(&title));
+        let _ =
+            write!(body, "<h1><span class=\"kind\">{}</span>{}</h1>", escape(&text(&record["kind"])), escape(&title));
     }
     if let Some(url) = url {
         let _ = write!(body, "<p class=\"meta\">Identified from <code>{}</code></p>", escape(url));
     }
     if record.is_null() {
-        body.push_str("<p>No record carries this pair, so there is no other application to go to.</p><ul class=\"links\">");
+        body.push_str(
+            "<p>No record carries this pair, so there is no other application to go to.</p><ul class=\"links\">",
+        );
         for m in answer["matches"].as_array().into_iter().flatten() {
             link_item(&mut body, &m["app"], &m["app_name"], &m["id"], None, false);
         }

@@ -15,8 +15,9 @@ use crate::report;
 use crate::target::{Pair as TargetPair, Target, TargetError, decode};
 
 /// Longest request target (path and query) answered, in bytes: a 1024-byte id
-/// fully percent-encoded, an App ID and a `?to=` fit.
-pub const MAX_TARGET: usize = 4096;
+/// fully percent-encoded, an App ID and a `?to=` fit, and so does an App URL of
+/// up to 8 KiB (`/show?url=`, `/go?url=`) unless most of it needs percent-encoding.
+pub const MAX_TARGET: usize = 12 * 1024;
 
 pub struct Router {
     live: std::sync::Arc<Live>,

@@ -132,7 +132,10 @@ impl UrlTemplate {
         .then(|| Pattern { lenient_slash: false, ..path.clone() });
         let literal_len = parts.origin.len()
             + path.literal_len()
-            + params.iter().map(|(n, v)| n.literal_len() + v.as_ref().map_or(0, Pattern::literal_len) + 1).sum::<usize>()
+            + params
+                .iter()
+                .map(|(n, v)| n.literal_len() + v.as_ref().map_or(0, Pattern::literal_len) + 1)
+                .sum::<usize>()
             + fragment.as_ref().map_or(0, Pattern::literal_len);
         Ok(Inverse { origin: parts.origin.into(), path, params, fragment, tail, literal_len })
     }
@@ -299,13 +302,10 @@ fn decodings(captured: &Captured<'_>) -> Vec<String> {
             .decode_utf8()
             .ok()
             .filter(|d| d.chars().all(|c| !(c.is_ascii_alphanumeric() || "-._~".contains(c))));
-        match decoded {
-            Some(decoded) => {
-                pieces.push((&text[plain..at], None));
-                pieces.push((run, Some(decoded.into_owned())));
-                plain = at + run.len();
-            }
-            None => {}
+        if let Some(decoded) = decoded {
+            pieces.push((&text[plain..at], None));
+            pieces.push((run, Some(decoded.into_owned())));
+            plain = at + run.len();
         }
         at += run.len();
     }
@@ -342,10 +342,9 @@ fn decodings(captured: &Captured<'_>) -> Vec<String> {
 fn triplet_run(text: &str) -> &str {
     let hex = |at: usize| {
         let b = text.as_bytes();
-        (b.get(at) == Some(&b'%')
-            && b.get(at + 1..at + 3).is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit)))
-        .then(|| u8::from_str_radix(&text[at + 1..at + 3], 16).ok())
-        .flatten()
+        (b.get(at) == Some(&b'%') && b.get(at + 1..at + 3).is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit)))
+            .then(|| u8::from_str_radix(&text[at + 1..at + 3], 16).ok())
+            .flatten()
     };
     let Some(first) = hex(0) else { return "" };
     let len = match first {

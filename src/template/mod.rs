@@ -176,7 +176,6 @@ impl Origin {
     }
 }
 
-
 /// RFC 6570 §2.4.1: a prefix length is 1 to 9999 without leading zeros
 /// (iri-string accepts `{id:0}` and `{id:10000}`).
 fn check_prefixes(text: &str) -> Result<(), TemplateError> {
@@ -200,13 +199,11 @@ fn check_prefixes(text: &str) -> Result<(), TemplateError> {
     Ok(())
 }
 
-
 /// iri-string reports where a template is broken only in its message.
 fn byte_of(message: &str) -> Option<usize> {
     let at = message.rfind("(at ")?;
     message[at + 4..].split('-').next()?.parse().ok()
 }
-
 
 #[cfg(test)]
 mod tests {
