@@ -1,5 +1,6 @@
 //! In-process resolution (divan): nanoseconds and allocations per call for an exact
-//! pair with an explicit URL, a template expansion, and `?to=` across a merge.
+//! pair with an explicit URL, a template expansion, and `?to=` across a merge; and
+//! identify: an App URL that is a link's URL, and one a template makes (20 templated apps).
 //! Run with `cargo bench --bench resolve`.
 
 use std::sync::Arc;
@@ -20,6 +21,10 @@ fn index() -> &'static Index {
         let mut text = String::from(
             "[apps.\"mailchimp.com\"]\nurl = \"https://us1.admin.mailchimp.com/lists/members/view?id={id}\"\n\n",
         );
+        // 19 more templated apps, so that identify has templates to choose among.
+        for n in 1..20 {
+            text.push_str(&format!("[apps.\"app{n}.example\"]\nurl = \"https://app{n}.example/records/{{id}}\"\n\n"));
+        }
         for n in 0..100_000 {
             text.push_str(&format!(
                 "[[person]]\nname = \"P{n}\"\nlinks = [{{ app = \"github.com\", id = \"u{n}\", url = \"https://github.com/u{n}\" }}, {{ app = \"mailchimp.com\", id = \"{n}\" }}]\n"
@@ -59,5 +64,38 @@ fn to_other_app(bencher: divan::Bencher) {
         index
             .resolve(divan::black_box("mailchimp.com"), divan::black_box("54321"), Some("github.com"))
             .map(|r| r.url.len())
+    });
+}
+
+#[divan::bench]
+fn identify_link_url(bencher: divan::Bencher) {
+    let index = index();
+    bencher.bench(|| index.identify(divan::black_box("https://github.com/u54321")).map(|m| m.len()));
+}
+
+#[divan::bench]
+fn identify_template_url(bencher: divan::Bencher) {
+    let index = index();
+    bencher.bench(|| {
+        index
+            .identify(divan::black_box("https://us1.admin.mailchimp.com/lists/members/view?id=99999999"))
+            .map(|m| m.len())
+    });
+}
+
+#[divan::bench]
+fn go_from_link_url(bencher: divan::Bencher) {
+    let index = index();
+    bencher.bench(|| {
+        index.resolve_url(divan::black_box("https://github.com/u54321"), "mailchimp.com").map(|r| r.url.len())
+    });
+}
+
+/// What identify cannot avoid: parsing and canonicalising the App URL (WHATWG).
+#[divan::bench]
+fn url_parse_alone(bencher: divan::Bencher) {
+    bencher.bench(|| {
+        url::Url::parse(divan::black_box("https://us1.admin.mailchimp.com/lists/members/view?id=99999999"))
+            .map(|u| u.as_str().len())
     });
 }

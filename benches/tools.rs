@@ -92,11 +92,13 @@ fn phases(dir: &str) {
         built = built.min(started.elapsed());
     }
     println!(
-        "parse {:.3} s, index {:.3} s, {} links, {} records",
+        "parse {:.3} s, index {:.3} s, {} links, {} records, reverse index {} bytes ({:.1} bytes/link)",
         parsed.as_secs_f64(),
         built.as_secs_f64(),
         index.link_count(),
-        index.records().len()
+        index.records().len(),
+        index.reverse_heap_bytes(),
+        index.reverse_heap_bytes() as f64 / index.link_count().max(1) as f64,
     );
 }
 

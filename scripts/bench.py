@@ -18,6 +18,7 @@ import sys
 import tempfile
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -394,6 +395,65 @@ def click_to_open(applinkd, work, quick, data):
     return {r["command"]: {"median_ms": r["median"] * 1000, "mean_ms": r["mean"] * 1000} for r in results}
 
 
+def identify(applinkd, tools, work, quick, rounds):
+    """Identify: /go?url=U&to=APP against /APP/ID?to=APP on one daemon (wrk taking
+    turns, CPU per request), and the reverse index's memory from 10k to 1M links."""
+    records = 2_000 if quick else 100_000
+    data = os.path.join(work, "identify-data")
+    os.makedirs(data, exist_ok=True)
+    with open(os.path.join(data, "links.toml"), "w") as f:
+        f.write('[apps."mailchimp.com"]\nurl = "https://us1.admin.mailchimp.com/lists/members/view?id={id}"\n\n')
+        for n in range(records):
+            f.write(f'[[person]]\nname = "P{n}"\nlinks = [{{ app = "github.com", id = "u{n}", url = "https://github.com/u{n}" }}, {{ app = "mailchimp.com", id = "{n}" }}]\n')
+    sample = range(0, records, max(1, records // 10_000))
+    q = urllib.parse.quote
+    loads = {
+        "pair, explicit URL: /github.com/uN?to=mailchimp.com": [f"/github.com/u{n}?to=mailchimp.com" for n in sample],
+        "App URL, explicit: /go?url=https://github.com/uN&to=mailchimp.com": [f"/go?url={q(f'https://github.com/u{n}', safe='')}&to=mailchimp.com" for n in sample],
+        "pair, template: /mailchimp.com/N?to=github.com": [f"/mailchimp.com/{n}?to=github.com" for n in sample],
+        "App URL, template: /go?url=https://us1.admin.mailchimp.com/…?id=N&to=github.com": [
+            f"/go?url={q(f'https://us1.admin.mailchimp.com/lists/members/view?id={n}', safe='')}&to=github.com" for n in sample
+        ],
+    }
+    lua = os.path.join(work, "pairs.lua")
+    open(lua, "w").write(WRK_LUA)
+    files = {}
+    for i, (name, paths) in enumerate(loads.items()):
+        files[name] = os.path.join(work, f"identify-{i}.txt")
+        open(files[name], "w").write("\n".join(paths) + "\n")
+    port = free_port()
+    proc = subprocess.Popen([applinkd, "serve", "-c", data, "--listen", f"127.0.0.1:{port}"], stderr=subprocess.DEVNULL)
+    results = {name: [] for name in loads}
+    try:
+        wait_http(f"http://127.0.0.1:{port}/healthz")
+        opener = urllib.request.build_opener(NoRedirect)
+        for name, paths in loads.items():  # every load redirects where its twin does
+            try:
+                opener.open(f"http://127.0.0.1:{port}{paths[1]}", timeout=5)
+                raise AssertionError(f"{name}: no redirect")
+            except urllib.error.HTTPError as e:
+                assert e.code == 302, f"{name}: {e.code}"
+        for _ in range(rounds):
+            for name in loads:
+                before = cpu_seconds([proc.pid])
+                r = wrk(f"http://127.0.0.1:{port}", 1 if quick else 10, lua, files[name])
+                r["cpu_us"] = (cpu_seconds([proc.pid]) - before) / max(1, r["requests"]) * 1e6
+                results[name].append(r)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=10)
+    http = {name: {k: median([r[k] for r in rs]) for k in ("rps", "p99", "cpu_us")} for name, rs in results.items()}
+    memory = []
+    for links in ([2_000] if quick else [10_000, 100_000, 1_000_000]):
+        out_dir = os.path.join(work, f"identify-mem-{links}")
+        generate(out_dir, links, 10)
+        out = run([tools, "phases", out_dir]).stdout
+        m = re.search(r"index ([\d.]+) s, (\d+) links.*reverse index (\d+) bytes \(([\d.]+) bytes/link\)", out)
+        memory.append({"links": int(m.group(2)), "index_s": float(m.group(1)), "reverse_bytes": int(m.group(3)), "per_link": float(m.group(4))})
+        shutil.rmtree(out_dir, ignore_errors=True)
+    return {"records": records, "http": http, "memory": memory}
+
+
 def in_process(quick):
     args = ["cargo", "bench", "--locked", "--bench", "resolve", "--"]
     if quick:
@@ -474,7 +534,29 @@ def report(r):
     lines += ["### 4. Click to open (`applinkd open --dry-run`)", "", "| case | median ms | mean ms |", "|---|---:|---:|"]
     for name, x in co.items():
         lines.append(f"| {name} | {x['median_ms']:.2f} | {x['mean_ms']:.2f} |")
-    lines += ["", "### 5. In-process resolve (divan)", "", "```", r["in_process"].strip(), "```", ""]
+    idf = r["identify"]
+    lines += [
+        f"### 5. Identify over HTTP: {idf['records']:,} records of two links, one daemon, wrk -t1 -c64 taking turns",
+        "",
+        "| load | requests/s | p99 µs | CPU µs/request |",
+        "|---|---:|---:|---:|",
+    ]
+    for name, x in idf["http"].items():
+        lines.append(f"| {name} | {x['rps']:,.0f} | {x['p99']:.0f} | {x['cpu_us']:.1f} |")
+    names = list(idf["http"])
+    cpu = lambda i: idf["http"][names[i]]["cpu_us"]
+    lines += [
+        "",
+        f"CPU per request, App URL / pair: explicit **{cpu(1) / cpu(0):.2f}**, template **{cpu(3) / cpu(2):.2f}**.",
+        "",
+        "Reverse index (link URL table and template inverses) by size (generated CRM-like sets, 30 % explicit URLs):",
+        "",
+        "| links | reverse index | bytes/link | whole index build |",
+        "|---:|---:|---:|---:|",
+    ]
+    for m in idf["memory"]:
+        lines.append(f"| {m['links']:,} | {m['reverse_bytes'] / 1024 / 1024:.1f} MiB | {m['per_link']:.1f} | {m['index_s']:.3f} s |")
+    lines += ["", "### 6. In-process resolve and identify (divan)", "", "```", r["in_process"].strip(), "```", ""]
     return "\n".join(lines)
 
 
@@ -500,6 +582,8 @@ def main():
         results["reload"] = reload(applinkd, tools, work, a.quick, results["load"]["data"])
         print("click to open ...", flush=True)
         results["click"] = click_to_open(applinkd, work, a.quick, results["load"]["data"])
+        print("identify ...", flush=True)
+        results["identify"] = identify(applinkd, tools, work, a.quick, rounds)
         print("in process ...", flush=True)
         results["in_process"] = in_process(a.quick)
     finally:

@@ -14,7 +14,7 @@ use hashbrown::{HashMap, HashTable};
 
 use crate::diagnostic::{Diagnostic, Label, Location};
 use crate::index::{App, Index};
-use crate::link_url::{LinkUrl, LinkUrlError};
+use crate::link_url::LinkUrlError;
 use crate::resolve::{NotFound, Resolved, Source};
 use crate::template::{Inverse, NotInvertible};
 use crate::url_parts::UrlParts;
@@ -69,6 +69,16 @@ pub enum Unresolved {
     Identify(#[from] IdentifyError),
     #[error(transparent)]
     NotFound(#[from] NotFound),
+}
+
+/// `url` parsed and canonicalised (WHATWG: case, default port, IDNA), refusing the
+/// schemes a link may never have, as a link's `url` is checked.
+fn canonical(url: &str) -> Result<url::Url, LinkUrlError> {
+    let Some(scheme) = crate::scheme::of(url) else {
+        return Err(LinkUrlError::NotAbsolute(url.to_owned()));
+    };
+    crate::scheme::check(scheme)?;
+    url::Url::parse(url).map_err(|reason| LinkUrlError::Invalid { url: url.to_owned(), reason })
 }
 
 /// The reverse part of an index.
@@ -134,6 +144,13 @@ impl Reverse {
         reverse
     }
 
+    /// Heap bytes held: the link URL table, and the template inverses (approximately).
+    pub(crate) fn heap_bytes(&self) -> usize {
+        self.urls.allocation_size()
+            + self.templates.capacity() * std::mem::size_of::<(u32, Inverse)>()
+            + self.by_origin.allocation_size()
+    }
+
     /// After a patch that changed link URLs: refiles the entry of each changed link.
     /// `changed` holds, for each, the entry and its old and new URL.
     pub(crate) fn refile(&mut self, index: &Index, changed: &[(u32, Option<String>)]) {
@@ -157,7 +174,7 @@ impl Index {
         if url.len() > MAX_URL {
             return Err(IdentifyError::TooLong(url.len()));
         }
-        let canonical = LinkUrl::parse(url)?;
+        let canonical = canonical(url)?;
         let canonical = canonical.as_str();
         let parts = UrlParts::of(canonical);
         let reverse = self.reverse();

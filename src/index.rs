@@ -390,6 +390,11 @@ impl Index {
         Some(index)
     }
 
+    /// Heap bytes of the reverse part (identify's lookups), for benchmarks.
+    pub fn reverse_heap_bytes(&self) -> usize {
+        self.reverse.heap_bytes()
+    }
+
     pub(crate) fn reverse(&self) -> &Reverse {
         &self.reverse
     }

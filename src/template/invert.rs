@@ -262,6 +262,10 @@ fn agreed(captured: &[Captured<'_>]) -> Vec<String> {
     let Some((first, others)) = captured.split_first() else {
         return Vec::new();
     };
+    if others.is_empty() && !first.capture.reserved {
+        // The common case, one simple expression: one reading, decoded once.
+        return decodings(first).into_iter().filter(|id| crate::unique_id::check(id).is_ok()).collect();
+    }
     decodings(first)
         .into_iter()
         .filter(|id| crate::unique_id::check(id).is_ok())
