@@ -564,13 +564,16 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("--quick", action="store_true", help="tiny sizes: checks the suite runs, measures nothing")
     p.add_argument("--rounds", type=int)
-    p.add_argument("--only", choices=["redirects"], help="run only this part (for profiling work)")
+    p.add_argument("--only", choices=["redirects", "identify"], help="run only this part (for profiling work)")
     a = p.parse_args()
     rounds = a.rounds or (1 if a.quick else 3)
     applinkd, tools = build()
     work = tempfile.mkdtemp(prefix="applinkd-bench-")
     try:
         results = {"machine": machine(), "quick": a.quick}
+        if a.only == "identify":
+            print(json.dumps(identify(applinkd, tools, work, a.quick, rounds), indent=2))
+            return
         print("redirects ...", flush=True)
         results["redirects"] = redirects(applinkd, tools, work, a.quick, rounds)
         if a.only == "redirects":
