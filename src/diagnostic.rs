@@ -136,6 +136,12 @@ impl Diagnostic {
     }
 }
 
+/// How many of `diagnostics` are errors placed (by their primary label) in `file`:
+/// a conflict between two files is an error of each, though both stay applied.
+pub fn errors_in<'a>(diagnostics: impl IntoIterator<Item = &'a Diagnostic>, file: &str) -> usize {
+    diagnostics.into_iter().filter(|d| d.is_error() && d.location().file == file).count()
+}
+
 /// One line: `file:line:column: error: message (hint)`, for logs and lists.
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

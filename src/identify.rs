@@ -111,7 +111,9 @@ impl Reverse {
     pub(crate) fn build(index: &Index, diagnostics: &mut Vec<Diagnostic>) -> Reverse {
         let mut reverse = Reverse::default();
         let count = index.entry_count();
-        let keys: Vec<Option<u64>> = (0..count as u32).map(|e| index.entry_url(e).map(link_key)).collect();
+        let keys: Vec<Option<u64>> = (0..count as u32)
+            .map(|e| if index.entry_conflicted(e) { None } else { index.entry_url(e).map(link_key) })
+            .collect();
         reverse.urls.reserve(keys.iter().flatten().count(), |&e| link_key(index.entry_url(e).unwrap_or("")));
         for (e, key) in keys.into_iter().enumerate() {
             if let Some(key) = key {

@@ -35,8 +35,16 @@ pub struct Index {
     record_defs: Vec<(u32, u32)>,
     /// The entries of each merged record, back to back.
     record_entries: Vec<u32>,
-    /// Links whose pair an earlier link has: where conflicts come from.
+    /// Links whose pair an earlier link already has: where merges and conflicts come from.
     dups: Vec<Dup>,
+    /// Every link of a pair defined more than once, as (file, link): an edit that
+    /// changes one of their URLs may change a conflict, so it cannot be patched.
+    dup_links: hashbrown::HashSet<(u32, u32)>,
+    pair_conflicts: Vec<PairConflict>,
+    /// Conflicted entries → their conflict.
+    conflict_of_entry: HashMap<u32, u32>,
+    /// (merged record, app) → a conflict of a pair of that app on that record.
+    conflict_on_record: HashMap<(u32, u32), u32>,
     /// Problems of app definitions and aliases.
     app_diagnostics: Vec<Diagnostic>,
     /// Problems of single links, with the file's position.
@@ -53,9 +61,47 @@ struct Dup {
     entry: u32,
     file: u32,
     link: u32,
+    /// The record definition (numbered across files) the link is on.
+    record: u32,
     kind: Kind,
-    /// The kind of the record that has the pair; if it differs, the link was not applied.
-    first_kind: Kind,
+}
+
+/// An entry's `record` when its pair is in conflict: it belongs to no record.
+const NO_RECORD: u32 = u32::MAX;
+
+/// A pair whose definitions disagree (two URLs, or records of two kinds): neither
+/// applies (SPEC §2), whatever the order of the files.
+#[derive(Clone)]
+pub struct PairConflict {
+    entry: u32,
+    /// Every definition of the pair, in path order: (file, link, merged record).
+    defs: Vec<(u32, u32, u32)>,
+    /// Whether the kinds differ (else the URLs do).
+    kinds: bool,
+}
+
+/// One side of a conflict, for people and for the API.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Candidate {
+    /// Where it goes: a link's URL, or an app's template.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kind: Option<Kind>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub record: Option<String>,
+    pub file: String,
+    pub line: u32,
+}
+
+impl std::fmt::Display for Candidate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.url.as_deref().unwrap_or("(no URL)"))?;
+        if let (Some(kind), Some(record)) = (self.kind, &self.record) {
+            write!(f, " on the {kind} `{record}`")?;
+        }
+        write!(f, " at {}:{}", self.file, self.line)
+    }
 }
 
 /// An application, whether defined under `[apps]` or only named by links.
@@ -67,6 +113,11 @@ pub struct App {
     def: Option<(u32, u32)>,
     /// A name given on a link, for apps that have no definition.
     link_name: Option<(u32, u32)>,
+    /// Later definitions of the same App ID, as (file, app).
+    also: Vec<(u32, u32)>,
+    /// When its definitions disagree on `url`, `schemes` or `open_with`: the schemes
+    /// they all allow. Then no template and no `open_with` applies.
+    conflict: Option<Schemes>,
 }
 
 /// One distinct (app, id) pair: the link that defines it and the record holding it.
@@ -131,6 +182,10 @@ impl Index {
                 record_defs: Vec::new(),
                 record_entries: Vec::new(),
                 dups: Vec::new(),
+                dup_links: Default::default(),
+                pair_conflicts: Vec::new(),
+                conflict_of_entry: HashMap::new(),
+                conflict_on_record: HashMap::new(),
                 app_diagnostics: Vec::new(),
                 link_diagnostics: Vec::new(),
                 diagnostics: Vec::new(),
@@ -142,8 +197,10 @@ impl Index {
             record_base: Vec::new(),
         };
         builder.apps();
+        builder.app_conflicts();
         builder.aliases();
         builder.links();
+        builder.settle();
         let mut index = builder.finish();
         let mut notes = Vec::new();
         index.reverse = Reverse::build(&index, &mut notes);
@@ -181,22 +238,97 @@ impl Index {
     }
 
     /// The link for (app, id), exactly, with `app` already an App ID of this index.
+    /// A pair in conflict has none (see `pair_conflict`).
     pub fn link(&self, app: &App, id: &str) -> Option<LinkView<'_>> {
+        let entry = self.entry(app, id)?;
+        (self.entries[entry as usize].record != NO_RECORD).then(|| self.view(entry))
+    }
+
+    fn entry(&self, app: &App, id: &str) -> Option<u32> {
         let app_index = self.app_index(app);
         let hash = pair_hash(app.id.as_str(), id);
-        let &entry = self.pairs.find(hash, |&e| {
-            let e = &self.entries[e as usize];
-            e.app == app_index && self.files[e.file as usize].link_id(self.def(e)) == id
-        })?;
-        Some(self.view(entry))
+        self.pairs
+            .find(hash, |&e| {
+                let e = &self.entries[e as usize];
+                e.app == app_index && self.files[e.file as usize].link_id(self.def(e)) == id
+            })
+            .copied()
+    }
+
+    /// When the definitions of (app, id) disagree: each of them (SPEC §2 "Conflicts").
+    pub fn pair_conflict(&self, app: &App, id: &str) -> Option<Vec<Candidate>> {
+        let conflict = self.conflict_of_entry.get(&self.entry(app, id)?)?;
+        Some(self.candidates(&self.pair_conflicts[*conflict as usize]))
+    }
+
+    /// When a record's definitions hold a pair of `app` that is in conflict: its id and candidates.
+    pub fn conflict_on_record(&self, record: &Record, app: &App) -> Option<(&str, Vec<Candidate>)> {
+        if self.conflict_on_record.is_empty() {
+            return None;
+        }
+        let number = self.records.iter().position(|r| std::ptr::eq(r, record))? as u32;
+        let conflict = &self.pair_conflicts[*self.conflict_on_record.get(&(number, self.app_index(app)))? as usize];
+        let entry = &self.entries[conflict.entry as usize];
+        Some((self.files[entry.file as usize].link_id(self.def(entry)), self.candidates(conflict)))
+    }
+
+    /// When an app's definitions disagree: each of them, its template as the URL.
+    pub fn app_conflict(&self, app: &App) -> Option<Vec<Candidate>> {
+        app.conflict.as_ref()?;
+        let defs = app.def.into_iter().chain(app.also.iter().copied());
+        Some(
+            defs.map(|(f, a)| {
+                let file = &self.files[f as usize];
+                let def = &file.apps[a as usize];
+                Candidate {
+                    url: def.template.as_ref().map(|t| t.as_str().to_owned()),
+                    kind: None,
+                    record: None,
+                    file: file.path.clone(),
+                    line: def.at.line,
+                }
+            })
+            .collect(),
+        )
+    }
+
+    fn candidates(&self, conflict: &PairConflict) -> Vec<Candidate> {
+        conflict
+            .defs
+            .iter()
+            .map(|&(f, l, record)| {
+                let file = &self.files[f as usize];
+                let link = &file.links[l as usize];
+                let record = &self.records[record as usize];
+                Candidate {
+                    url: file.link_url(link).map(str::to_owned),
+                    kind: Some(record.kind),
+                    record: Some(self.record_name(record).to_owned()),
+                    file: file.path.clone(),
+                    line: link.at.line,
+                }
+            })
+            .collect()
     }
 
     pub fn app_def(&self, app: &App) -> Option<&AppDef> {
         app.def.map(|(file, def)| &self.files[file as usize].apps[def as usize])
     }
 
+    /// The app's template; none while its definitions disagree.
     pub fn template(&self, app: &App) -> Option<&UrlTemplate> {
+        if app.conflict.is_some() {
+            return None;
+        }
         self.app_def(app)?.template.as_ref()
+    }
+
+    /// How `open` launches the app's links; none while its definitions disagree.
+    pub fn open_with(&self, app: &App) -> Option<&[String]> {
+        if app.conflict.is_some() {
+            return None;
+        }
+        self.app_def(app)?.open_with.as_deref()
     }
 
     /// The app's human name: from its definition, else from a link, else none.
@@ -211,6 +343,9 @@ impl Index {
 
     pub fn schemes<'a>(&'a self, app: &'a App) -> &'a Schemes {
         static DEFAULT: std::sync::OnceLock<Schemes> = std::sync::OnceLock::new();
+        if let Some(agreed) = &app.conflict {
+            return agreed;
+        }
         self.app_def(app).map(|d| &d.schemes).unwrap_or_else(|| DEFAULT.get_or_init(Schemes::default))
     }
 
@@ -282,7 +417,7 @@ impl Index {
                 .with_hint(Some(hint));
                 (Some(d), false)
             }
-            None if index.template(app).is_none() => {
+            None if index.template(app).is_none() && app.conflict.is_none() => {
                 let d = Diagnostic::error(
                     format!("the link to `{}` has no `url`, and the app has no URL template", app.id),
                     snippets.label(file, def.at, "this link cannot be resolved"),
@@ -297,42 +432,60 @@ impl Index {
         }
     }
 
-    /// Conflicts, from the links that met their pair again.
-    fn dup_diagnostic(&self, dup: &Dup, snippets: &mut Snippets) -> Option<Diagnostic> {
-        let entry = &self.entries[dup.entry as usize];
-        let (file, first_file) = (&*self.files[dup.file as usize], &*self.files[entry.file as usize]);
-        let (def, first) = (&file.links[dup.link as usize], &first_file.links[entry.link as usize]);
+    /// One error per definition of a conflicted pair, each pointing at the others.
+    fn conflict_diagnostics(&self, conflict: &PairConflict, snippets: &mut Snippets) -> Vec<Diagnostic> {
+        let entry = &self.entries[conflict.entry as usize];
         let app_id = &self.apps[entry.app as usize].id;
-        let id = file.link_id(def);
-        let (kind, first_kind) = (dup.kind, dup.first_kind);
-        if kind != first_kind {
-            let d = Diagnostic::error(
-                format!("`{app_id} {id}` is on a {kind} here and on a {first_kind} before; the link is not applied"),
-                snippets.label(file, def.at, format!("on a {kind}")),
+        let first = &self.files[entry.file as usize];
+        let id = first.link_id(&first.links[entry.link as usize]);
+        let count = conflict.defs.len();
+        let (what, hint) = if conflict.kinds {
+            (
+                "on records of different kinds",
+                format!(
+                    "a pair names one record; if `{app_id}` has several kinds of object whose ids overlap, give each kind \
+                     its own App ID, a sub-domain as Cloze does (`companies.{app_id}`, `lead.{app_id}`)"
+                ),
             )
-            .with_label(snippets.label(first_file, first.at, "first defined here"))
-            .with_hint(Some("a pair names one record, so it cannot be both; remove one"));
-            return Some(d);
-        }
-        match (first_file.link_url(first), file.link_url(def)) {
-            (Some(a), Some(b)) if a != b => Some(
-                Diagnostic::error(
-                    format!("`{app_id} {id}` has two different URLs; the first is used"),
-                    snippets.label(file, def.at, format!("URL {b}")),
-                )
-                .with_label(snippets.label(first_file, first.at, "first defined here"))
-                .with_hint(Some(format!("the first says {a}"))),
-            ),
-            _ => None,
-        }
+        } else {
+            ("with different URLs", "keep one URL, or leave `url` out where the other one is right".to_owned())
+        };
+        let describe = |file: &ParsedFile, link: &LinkDef, record: u32| {
+            let record = &self.records[record as usize];
+            match file.link_url(link) {
+                Some(url) => format!("on the {} {}: {url}", record.kind, self.record_name(record)),
+                None => format!("on the {} {}", record.kind, self.record_name(record)),
+            }
+        };
+        conflict
+            .defs
+            .iter()
+            .map(|&(f, l, record)| {
+                let file = &*self.files[f as usize];
+                let link = &file.links[l as usize];
+                let mut d = Diagnostic::error(
+                    format!("`{app_id} {id}` is defined {count} times {what}; neither applies until they agree"),
+                    snippets.label(file, link.at, describe(file, link, record)),
+                );
+                for &(of, ol, orecord) in conflict.defs.iter().filter(|&&(of, ol, _)| (of, ol) != (f, l)).take(4) {
+                    let other = &*self.files[of as usize];
+                    let olink = &other.links[ol as usize];
+                    d = d.with_label(snippets.label(
+                        other,
+                        olink.at,
+                        format!("also {}", describe(other, olink, orecord)),
+                    ));
+                }
+                d.with_hint(Some(hint.clone()))
+            })
+            .collect()
     }
 
     /// Materialises `diagnostics`: apps, single links in file order, then conflicts in file order.
     fn collect_diagnostics(&mut self) {
         let mut snippets = Snippets::default();
-        let mut dups = self.dups.clone();
-        dups.sort_by_key(|d| (d.file, d.link));
-        let conflicts: Vec<Diagnostic> = dups.iter().filter_map(|d| self.dup_diagnostic(d, &mut snippets)).collect();
+        let conflicts: Vec<Diagnostic> =
+            self.pair_conflicts.iter().flat_map(|c| self.conflict_diagnostics(c, &mut snippets)).collect();
         self.link_diagnostics.sort_by_key(|(f, _)| *f);
         self.diagnostics = self
             .app_diagnostics
@@ -357,7 +510,11 @@ impl Index {
             }
             let apps: Vec<u32> =
                 new.link_apps.iter().map(|a| self.app_names.get(a.as_str()).copied()).collect::<Option<_>>()?;
-            for (old_def, def) in old.links.iter().zip(&new.links) {
+            for (l, (old_def, def)) in old.links.iter().zip(&new.links).enumerate() {
+                if old.link_url(old_def) != new.link_url(def) && self.dup_links.contains(&(*position as u32, l as u32))
+                {
+                    return None; // the URL of a pair defined elsewhere too: a conflict may come or go
+                }
                 let app = apps[def.app as usize];
                 let (_, was_applied) = self.check_link(old, old_def, app, &mut Snippets::none());
                 let (problem, applied) = self.check_link(new, def, app, &mut snippets);
@@ -409,6 +566,11 @@ impl Index {
         self.files[e.file as usize].link_url(self.def(e))
     }
 
+    /// Whether an entry's pair is in conflict (then it resolves to nothing and matches nothing).
+    pub(crate) fn entry_conflicted(&self, entry: u32) -> bool {
+        self.entries[entry as usize].record == NO_RECORD
+    }
+
     pub(crate) fn entry_link(&self, entry: u32) -> LinkView<'_> {
         self.view(entry)
     }
@@ -452,28 +614,7 @@ impl Builder {
         for (f, file) in index.files.iter().enumerate() {
             for (a, def) in file.apps.iter().enumerate() {
                 match index.app_names.get(def.id.as_str()) {
-                    Some(&existing) => {
-                        let (ef, ea) = index.apps[existing as usize].def.expect("defined apps come first");
-                        let first = &index.files[ef as usize];
-                        let earlier = &first.apps[ea as usize];
-                        let same = earlier.template == def.template
-                            && earlier.name == def.name
-                            && earlier.schemes == def.schemes;
-                        if !same {
-                            index.app_diagnostics.push(
-                                conflict(
-                                    &mut Snippets::default(),
-                                    format!("`{}` is defined twice, differently", def.id),
-                                    file,
-                                    def.at,
-                                    "defined again here",
-                                    first,
-                                    earlier.at,
-                                )
-                                .with_hint(Some("the first definition is used; keep one")),
-                            );
-                        }
-                    }
+                    Some(&existing) => index.apps[existing as usize].also.push((f as u32, a as u32)),
                     None => {
                         index.app_names.insert(def.id.as_str().into(), index.apps.len() as u32);
                         index.apps.push(App {
@@ -481,9 +622,67 @@ impl Builder {
                             id: def.id.clone(),
                             def: Some((f as u32, a as u32)),
                             link_name: None,
+                            also: Vec::new(),
+                            conflict: None,
                         });
                     }
                 }
+            }
+        }
+    }
+
+    /// Apps defined more than once: a different `url`, `schemes` or `open_with` is a
+    /// conflict (neither applies: no template, no `open_with`, only the schemes all
+    /// allow); a different name only keeps the first, with a warning.
+    fn app_conflicts(&mut self) {
+        let index = &mut self.index;
+        for app in index.apps.iter_mut().filter(|a| !a.also.is_empty()) {
+            let (ff, fa) = app.def.expect("only definitions exist yet");
+            let defs: Vec<(u32, u32)> = std::iter::once((ff, fa)).chain(app.also.iter().copied()).collect();
+            let def = |(f, a): (u32, u32)| &index.files[f as usize].apps[a as usize];
+            let first = def((ff, fa));
+            let differs = app.also.iter().any(|&other| {
+                let other = def(other);
+                other.template != first.template || other.schemes != first.schemes || other.open_with != first.open_with
+            });
+            if differs {
+                let agreed: Vec<String> = first
+                    .schemes
+                    .iter()
+                    .filter(|s| app.also.iter().all(|&other| def(other).schemes.allows(s)))
+                    .map(str::to_owned)
+                    .collect();
+                app.conflict = Some(Schemes::new(agreed));
+                for &(f, a) in &defs {
+                    let file = &*index.files[f as usize];
+                    let here = def((f, a));
+                    let mut d = Diagnostic::error(
+                        format!(
+                            "`{}` is defined {} times, differently (`url`, `schemes` or `open_with`); neither definition applies until they agree",
+                            app.id,
+                            defs.len()
+                        ),
+                        self.snippets.label(file, here.at, "defined here"),
+                    );
+                    for &(of, oa) in defs.iter().filter(|&&o| o != (f, a)).take(4) {
+                        let other = &*index.files[of as usize];
+                        d = d.with_label(self.snippets.label(other, def((of, oa)).at, "and here"));
+                    }
+                    index.app_diagnostics.push(d.with_hint(Some("keep one definition, or make them the same")));
+                }
+            } else if app.also.iter().any(|&other| def(other).name != first.name) {
+                let (lf, la) = *app.also.iter().find(|&&other| def(other).name != first.name).expect("checked");
+                let file = &*index.files[lf as usize];
+                let d = Diagnostic::warning(
+                    format!("`{}` is defined again with another name; the first name is used", app.id),
+                    self.snippets.label(file, def((lf, la)).at, "named differently here"),
+                )
+                .with_label(self.snippets.label(
+                    &index.files[ff as usize],
+                    first.at,
+                    "first named here",
+                ));
+                index.app_diagnostics.push(d);
             }
         }
     }
@@ -609,23 +808,59 @@ impl Builder {
                 return;
             }
         };
-        let entry = self.index.entries[existing as usize];
-        let first_file = &*files[entry.file as usize];
-        let first = &first_file.links[entry.link as usize];
-        // Records merge only with records of their kind, so any member's kind is the root's.
-        let first_kind = self.kinds[entry.record as usize];
+        // Merged or in conflict: `settle` decides, once every definition is known.
         let kind = self.kinds[global as usize];
-        self.index.dups.push(Dup { entry: existing, file: f, link: l, kind, first_kind });
-        if first_kind != kind {
-            return; // not applied: reported as a conflict
+        self.index.dups.push(Dup { entry: existing, file: f, link: l, record: global, kind });
+    }
+
+    /// For each pair defined more than once: when the definitions agree (one kind,
+    /// at most one URL), their records merge and the pair takes the URL; when they
+    /// disagree, the pair is in conflict and belongs to no record. Decided from all
+    /// definitions at once, so file order never settles it.
+    fn settle(&mut self) {
+        let mut dups = std::mem::take(&mut self.index.dups);
+        dups.sort_by_key(|d| (d.entry, d.file, d.link));
+        let files = self.index.files.clone();
+        let url_of = |f: u32, l: u32| files[f as usize].link_url(&files[f as usize].links[l as usize]);
+        for group in dups.chunk_by(|a, b| a.entry == b.entry) {
+            let e = group[0].entry;
+            let entry = self.index.entries[e as usize];
+            let first_kind = self.kinds[entry.record as usize];
+            let first_url = url_of(entry.file, entry.link);
+            let mut url = first_url;
+            let mut urls_differ = false;
+            for d in group {
+                match (url, url_of(d.file, d.link)) {
+                    (None, found) => url = found,
+                    (Some(a), Some(b)) if a != b => urls_differ = true,
+                    _ => {}
+                }
+            }
+            let kinds_differ = group.iter().any(|d| d.kind != first_kind);
+            self.index.dup_links.insert((entry.file, entry.link));
+            self.index.dup_links.extend(group.iter().map(|d| (d.file, d.link)));
+            if kinds_differ || urls_differ {
+                let defs = std::iter::once((entry.file, entry.link, entry.record))
+                    .chain(group.iter().map(|d| (d.file, d.link, d.record)))
+                    .collect();
+                self.index.conflict_of_entry.insert(e, self.index.pair_conflicts.len() as u32);
+                self.index.pair_conflicts.push(PairConflict { entry: e, defs, kinds: kinds_differ });
+                self.index.entries[e as usize].record = NO_RECORD;
+                continue;
+            }
+            if first_url.is_none()
+                && let Some(d) = group.iter().find(|d| url_of(d.file, d.link).is_some())
+            {
+                // The first link with a URL gives the pair its URL.
+                let entry = &mut self.index.entries[e as usize];
+                entry.file = d.file;
+                entry.link = d.link;
+            }
+            for d in group {
+                self.union(entry.record, d.record);
+            }
         }
-        if first_file.link_url(first).is_none() && file.link_url(def).is_some() {
-            // The first link with a URL gives the pair its URL.
-            let e = &mut self.index.entries[existing as usize];
-            e.file = f;
-            e.link = l;
-        }
-        self.union(entry.record, global);
+        self.index.dups = dups;
     }
 
     /// The app for a file's `a`-th linked App ID: aliases mapped, apps that only
@@ -639,7 +874,14 @@ impl Builder {
             None => {
                 let app = index.apps.len() as u32;
                 index.app_names.insert(id.as_str().into(), app);
-                index.apps.push(App { number: app, id: id.clone(), def: None, link_name: None });
+                index.apps.push(App {
+                    number: app,
+                    id: id.clone(),
+                    def: None,
+                    link_name: None,
+                    also: Vec::new(),
+                    conflict: None,
+                });
                 app
             }
         };
@@ -687,9 +929,17 @@ impl Builder {
             def_counts[m as usize] += 1;
         }
         let mut entry_counts = vec![0u32; def_counts.len()];
-        for entry in &mut self.index.entries {
+        for entry in self.index.entries.iter_mut().filter(|e| e.record != NO_RECORD) {
             entry.record = merged[entry.record as usize];
             entry_counts[entry.record as usize] += 1;
+        }
+        // Conflicts name merged records; each (record, app) of a side leads to its conflict.
+        for (n, conflict) in self.index.pair_conflicts.iter_mut().enumerate() {
+            let app = self.index.entries[conflict.entry as usize].app;
+            for def in &mut conflict.defs {
+                def.2 = merged[def.2 as usize];
+                self.index.conflict_on_record.insert((def.2, app), n as u32);
+            }
         }
         let def_starts = prefix_sums(&def_counts);
         let entry_starts = prefix_sums(&entry_counts);
@@ -714,8 +964,8 @@ impl Builder {
             }
         }
         let mut next_entry = entry_starts;
-        index.record_entries = vec![0; index.entries.len()];
-        for (n, entry) in index.entries.iter().enumerate() {
+        index.record_entries = vec![0; index.entries.len() - index.conflict_of_entry.len()];
+        for (n, entry) in index.entries.iter().enumerate().filter(|(_, e)| e.record != NO_RECORD) {
             let m = entry.record as usize;
             index.record_entries[next_entry[m] as usize] = n as u32;
             next_entry[m] += 1;

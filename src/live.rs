@@ -29,8 +29,10 @@ pub struct FileReport {
     pub path: String,
     /// Whether some version of the file is in force (the current one, or its last good one).
     pub applied: bool,
-    /// Whether the text on disk now has errors (then the last good version, if any, is in force).
+    /// Whether the file has errors: in its text now (then its last good version, if
+    /// any, is in force), or a conflict with another file (then the rest of it applies).
     pub has_errors: bool,
+    pub errors: usize,
     pub links: usize,
 }
 
@@ -137,11 +139,18 @@ fn snapshot(
     let files = catalog
         .files()
         .iter()
-        .map(|f| FileReport {
-            path: f.path.display().to_string(),
-            applied: f.good.is_some(),
-            has_errors: f.diagnostics.iter().any(Diagnostic::is_error),
-            links: f.good.as_ref().map_or(0, |g| g.links.len()),
+        .map(|f| {
+            let path = f.path.display().to_string();
+            let errors = crate::diagnostic::errors_in(&f.diagnostics, &path)
+                + f.diagnostics.iter().filter(|d| d.is_error() && d.location().file != path).count()
+                + crate::diagnostic::errors_in(index.diagnostics(), &path);
+            FileReport {
+                applied: f.good.is_some(),
+                has_errors: errors > 0,
+                errors,
+                links: f.good.as_ref().map_or(0, |g| g.links.len()),
+                path,
+            }
         })
         .collect();
     let shown = |paths: Vec<PathBuf>| paths.into_iter().map(|p| p.display().to_string()).collect();

@@ -52,7 +52,7 @@ pub fn app(index: &Index, app: &App) -> Value {
 }
 
 pub fn not_found(not_found: &NotFound, app: &str, id: &str) -> Value {
-    json!({
+    let mut answer = json!({
         "error": {
             "code": not_found.code(),
             "message": not_found.to_string(),
@@ -60,7 +60,11 @@ pub fn not_found(not_found: &NotFound, app: &str, id: &str) -> Value {
             "id": id,
             "suggestions": not_found.suggestions(),
         }
-    })
+    });
+    if let NotFound::Conflict { candidates, .. } = not_found {
+        answer["error"]["candidates"] = json!(candidates);
+    }
+    answer
 }
 
 /// A question answered with an error: the HTTP status the API gives it, and its
@@ -83,6 +87,7 @@ impl Problem {
     fn not_found(not_found: &NotFound, app: &str, id: &str) -> Problem {
         let status = match not_found {
             NotFound::InvalidId { .. } | NotFound::Refused { .. } => 400,
+            NotFound::Conflict { .. } => 409,
             _ => 404,
         };
         Problem { status, body: self::not_found(not_found, app, id) }

@@ -6,7 +6,7 @@ use std::borrow::Cow;
 
 use serde::Serialize;
 
-use crate::index::{App, Index, LinkView};
+use crate::index::{App, Candidate, Index, LinkView};
 use crate::parsed_file::Kind;
 use crate::template::Refusal;
 use crate::unique_id::{self, UniqueIdError};
@@ -51,7 +51,7 @@ impl<'a> Resolution<'a> {
 
     /// How `open` launches this app's links, when the app says (`open_with`).
     pub fn open_with(&self) -> Option<&'a [String]> {
-        self.index.app_def(self.app)?.open_with.as_deref()
+        self.index.open_with(self.app)
     }
 }
 
@@ -109,6 +109,13 @@ pub enum NotFound {
     Refused { app: String, id: String, reason: Refusal },
     #[error("no record carries `{app} {id}`, so there is no other application to go to")]
     NoRecord { app: String, id: String },
+    #[error("`{app} {id}` is defined differently in {} places; neither applies until they agree", candidates.len())]
+    Conflict {
+        app: String,
+        id: String,
+        /// Each definition: where it goes, and where it is written.
+        candidates: Vec<Candidate>,
+    },
     #[error("the {kind} `{record}` has no link to `{to}`")]
     NoLinkTo {
         to: String,
@@ -129,6 +136,7 @@ impl NotFound {
             NotFound::Refused { .. } => "refused",
             NotFound::NoRecord { .. } => "no_record",
             NotFound::NoLinkTo { .. } => "no_link_to",
+            NotFound::Conflict { .. } => "conflict",
         }
     }
 
@@ -142,6 +150,9 @@ impl NotFound {
             }
             NotFound::NoTemplate { same_id_in, .. } => {
                 out.extend(same_id_in.iter().map(|a| format!("the same id exists in `{a}`")));
+            }
+            NotFound::Conflict { candidates, .. } => {
+                out.extend(candidates.iter().map(|c| format!("candidate: {c}")));
             }
             NotFound::NoLinkTo { has, .. } if !has.is_empty() => {
                 out.push(format!(
@@ -166,6 +177,9 @@ impl Index {
             return self.resolve_in(known, id);
         };
         let Some(link) = self.link(known, id) else {
+            if let Some(candidates) = self.pair_conflict(known, id) {
+                return Err(conflict(known, id, candidates));
+            }
             return Err(NotFound::NoRecord { app: known.id.to_string(), id: id.to_owned() });
         };
         self.resolve_other(link, to)
@@ -178,15 +192,19 @@ impl Index {
         let target = target_app.and_then(|t| self.record_links(record).find(|l| l.app.id == t.id));
         match target {
             Some(target) => self.resolve_link(target),
-            None => Err(NotFound::NoLinkTo {
-                to: target_app.map_or_else(|| to.to_ascii_lowercase(), |t| t.id.to_string()),
-                kind: record.kind,
-                record: self.record_name(record).to_owned(),
-                has: self
-                    .record_links(record)
-                    .map(|l| l.app.id.to_string())
-                    .filter(|a| *a != link.app.id.as_str())
-                    .collect(),
+            None => Err(match target_app.and_then(|t| Some((t, self.conflict_on_record(record, t)?))) {
+                // The record's own link to `to` is disputed by another record.
+                Some((t, (id, candidates))) => conflict(t, id, candidates),
+                None => NotFound::NoLinkTo {
+                    to: target_app.map_or_else(|| to.to_ascii_lowercase(), |t| t.id.to_string()),
+                    kind: record.kind,
+                    record: self.record_name(record).to_owned(),
+                    has: self
+                        .record_links(record)
+                        .map(|l| l.app.id.to_string())
+                        .filter(|a| *a != link.app.id.as_str())
+                        .collect(),
+                },
             }),
         }
     }
@@ -194,6 +212,9 @@ impl Index {
     fn resolve_in<'a>(&'a self, app: &'a App, id: &'a str) -> Result<Resolved<'a>, NotFound> {
         if let Some(link) = self.link(app, id) {
             return self.resolve_link(link);
+        }
+        if let Some(candidates) = self.pair_conflict(app, id).or_else(|| self.app_conflict(app)) {
+            return Err(conflict(app, id, candidates));
         }
         match self.template(app) {
             Some(template) => match template.expand(app.id.as_str(), id) {
@@ -216,6 +237,9 @@ impl Index {
         let (url, source) = match link.url() {
             Some(url) => (Cow::Borrowed(url), Source::Link),
             None => {
+                if let Some(candidates) = self.app_conflict(link.app) {
+                    return Err(conflict(link.app, id, candidates));
+                }
                 let refused = |reason| NotFound::Refused { app: link.app.id.to_string(), id: id.to_owned(), reason };
                 let Some(template) = self.template(link.app) else {
                     return Err(NotFound::NoTemplate {
@@ -254,4 +278,8 @@ impl Index {
             .map(|a| a.id.to_string())
             .collect()
     }
+}
+
+fn conflict(app: &App, id: &str, candidates: Vec<Candidate>) -> NotFound {
+    NotFound::Conflict { app: app.id.to_string(), id: id.to_owned(), candidates }
 }

@@ -253,29 +253,35 @@ fn formerly_claimed_by_two_apps() {
 }
 
 #[test]
-fn same_pair_with_two_urls_reports_both_and_earlier_file_wins() {
+fn same_pair_with_two_urls_is_a_conflict_in_both_files() {
     let link = |url: &str| {
         format!("[[person]]\nname = \"Ada\"\nlinks = [{{ app = \"a.com\", id = \"1\", url = \"{url}\" }}]\n")
     };
     let two_files =
         || Test::new().file("a.toml", link("https://a.com/first")).file("b.toml", link("https://a.com/second"));
     let out = two_files().args(["check", "-c", "."]).run().status(1);
-    let out = out
-        .stderr_has("error: `a.com 1` has two different URLs; the first is used")
+    out.stderr_has("error: `a.com 1` is defined 2 times with different URLs; neither applies until they agree")
+        .stderr_has("--> ./a.toml:3:10")
         .stderr_has("--> ./b.toml:3:10")
+        .stderr_has("::: ./b.toml:3:10")
         .stderr_has("::: ./a.toml:3:10");
-    assert!(out.stderr.find("b.toml").unwrap() < out.stderr.find("a.toml").unwrap());
-    two_files().args(["resolve", "-c", ".", "a.com", "1"]).run().status(0).stdout("https://a.com/first\n");
+    two_files()
+        .args(["resolve", "-c", ".", "a.com", "1"])
+        .run()
+        .status(1)
+        .stdout("")
+        .stderr_has("candidate: https://a.com/first on the person `Ada` at ./a.toml:3")
+        .stderr_has("candidate: https://a.com/second on the person `Ada` at ./b.toml:3");
 }
 
 #[test]
 fn same_pair_on_a_person_and_a_company() {
-    check_error(
+    let out = check_error(
         "[[person]]\nname = \"Ada\"\nlinks = [{ app = \"a.com\", id = \"1\", url = \"https://a.com/1\" }]\n\n[[company]]\nname = \"Acme\"\nlinks = [{ app = \"a.com\", id = \"1\" }]\n",
         "7:10",
-        "`a.com 1` is on a company here and on a person before; the link is not applied",
-    )
-    .stderr_has("::: links.toml:3:10");
+        "`a.com 1` is defined 2 times on records of different kinds; neither applies until they agree",
+    );
+    out.stderr_has("--> links.toml:3:10").stderr_has("companies.a.com");
 }
 
 #[test]

@@ -34,7 +34,7 @@ fn dash_c_wins_over_the_environment() {
 }
 
 #[test]
-fn several_config_paths_in_order() {
+fn the_order_of_config_paths_never_settles_a_conflict() {
     Test::new()
         .file(
             "one.toml",
@@ -46,8 +46,9 @@ fn several_config_paths_in_order() {
         )
         .args(["resolve", "-c", "two.toml", "-c", "one.toml", "a.com", "1"])
         .run()
-        .status(0)
-        .stdout("https://a.com/two\n");
+        .status(1)
+        .stderr_has("https://a.com/one")
+        .stderr_has("https://a.com/two");
 }
 
 #[test]

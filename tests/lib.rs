@@ -8,6 +8,7 @@ mod browser;
 mod cdp;
 mod check;
 mod config_paths;
+mod conflicts;
 mod identify;
 mod list;
 mod open;

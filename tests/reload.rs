@@ -292,22 +292,23 @@ fn a_url_edit_patches_the_index_and_a_new_link_rebuilds_it() {
 }
 
 #[test]
-fn conflicts_follow_a_patched_edit() {
+fn conflicts_follow_edits() {
     let d = Daemon::start(&[
         ("links/a.toml", &one_link("x.example", "1", "https://x.example/first")),
         ("links/b.toml", &one_link("x.example", "1", "https://x.example/second")),
     ]);
     let conflict = |d: &Daemon| d.status_json()["diagnostics"].to_string();
-    assert!(conflict(&d).contains("has two different URLs"));
-    assert!(conflict(&d).contains("URL https://x.example/second"));
+    assert!(conflict(&d).contains("with different URLs"));
+    assert!(conflict(&d).contains("https://x.example/second"));
+    assert_eq!(d.get("/x.example/1").status, 300, "neither file wins");
     write(&d.path("links/b.toml"), &one_link("x.example", "1", "https://x.example/third"));
-    d.wait_for("the conflict to name the new URL", |d| conflict(d).contains("URL https://x.example/third"));
-    assert_eq!(d.location("/x.example/1"), Ok("https://x.example/first".into()), "the earlier file wins");
+    d.wait_for("the conflict to name the new URL", |d| conflict(d).contains("https://x.example/third"));
+    assert_eq!(d.get("/x.example/1").status, 300);
     write(&d.path("links/b.toml"), &one_link("x.example", "1", "https://x.example/first"));
     d.wait_for("the conflict to go", |d| d.status_json()["errors"] == 0);
-    assert_eq!(d.status_json()["last_reload"]["patched"], true);
-    // The first file's edit moves the answer; the second file's URL now conflicts with it.
+    assert_eq!(d.location("/x.example/1"), Ok("https://x.example/first".into()));
+    // The first file's edit makes them disagree again.
     write(&d.path("links/a.toml"), &one_link("x.example", "1", "https://x.example/fourth"));
-    d.wait_location("/x.example/1", "https://x.example/fourth");
-    d.wait_for("a conflict again", |d| d.status_json()["errors"] == 1);
+    d.wait_status("/x.example/1", 300);
+    d.wait_for("a conflict in each file", |d| d.status_json()["errors"] == 2);
 }

@@ -40,6 +40,11 @@ impl Test {
         self
     }
 
+    /// The same files, with other arguments: for several commands on one set of files.
+    pub fn clone_args<const N: usize>(&self, args: [&str; N]) -> Run<'_> {
+        Run { test: self, args: args.iter().map(|a| a.to_string()).collect() }
+    }
+
     pub fn args_vec(mut self, args: &[&str]) -> Test {
         self.args.extend(args.iter().map(|a| a.to_string()));
         self
@@ -55,9 +60,13 @@ impl Test {
     }
 
     pub fn run(&self) -> Output {
+        self.run_with(&self.args)
+    }
+
+    fn run_with(&self, args: &[String]) -> Output {
         let mut command = Command::new(binary());
         command
-            .args(&self.args)
+            .args(args)
             .current_dir(self.dir.path())
             .env_remove("APPLINKD_CONFIG")
             // No daemon: port 9 (discard) refuses at once, so lookups read the files.
@@ -75,6 +84,18 @@ impl Test {
             stdout: String::from_utf8(out.stdout).expect("stdout is UTF-8"),
             stderr: String::from_utf8(out.stderr).expect("stderr is UTF-8"),
         }
+    }
+}
+
+/// One command on a `Test`'s files (see `Test::clone_args`).
+pub struct Run<'a> {
+    test: &'a Test,
+    args: Vec<String>,
+}
+
+impl Run<'_> {
+    pub fn run(&self) -> Output {
+        self.test.run_with(&self.args)
     }
 }
 

@@ -32,7 +32,8 @@ pub fn run(args: &CheckArgs) -> ExitCode {
                 json!({
                     "path": f.path.display().to_string(),
                     "applied": f.good.is_some(),
-                    "errors": f.diagnostics.iter().filter(|d| d.is_error()).count(),
+                    "errors": f.diagnostics.iter().filter(|d| d.is_error()).count()
+                        + crate::diagnostic::errors_in(index.diagnostics(), &f.path.display().to_string()),
                     "links": f.good.as_ref().map_or(0, |g| g.links.len()),
                 })
             })

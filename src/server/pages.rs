@@ -127,7 +127,8 @@ fn diagnostics_banner(body: &mut String, snapshot: &Snapshot) {
     let _ = write!(
         body,
         "<section class=\"errors\" role=\"alert\"><strong>{errors} error(s), {} warning(s) in the link files.</strong> \
-         A file with errors is not applied; its last good version stays in force.<ul>",
+         A file with a syntax or validation error is not applied (its last good version stays in force); \
+         a conflict between definitions disables only the pair or app they disagree on.<ul>",
         snapshot.diagnostics.len() - errors
     );
     for d in &snapshot.diagnostics {
@@ -228,6 +229,28 @@ pub fn not_found(not_found: &NotFound, app: &str, id: &str) -> String {
     }
     body.push_str("<p><a href=\"/\">All links</a></p>");
     page("Not found · applinkd", &body)
+}
+
+/// The `300 Multiple Choices` page of a conflict: each candidate as a link, with its `file:line`.
+pub fn conflict(not_found: &NotFound, candidates: &[crate::index::Candidate]) -> String {
+    let mut body = format!(
+        "<h1>Conflict</h1><p>{}.</p><p>The link files disagree about where this goes, so applinkd \
+         follows neither until they agree:</p><ul>",
+        code_spans(&not_found.to_string())
+    );
+    for c in candidates {
+        let target = match &c.url {
+            Some(url) => format!("<a href=\"{}\">{}</a>", escape(url), escape(url)),
+            None => "(no URL)".to_owned(),
+        };
+        let on = match (&c.kind, &c.record) {
+            (Some(kind), Some(record)) => format!(" on the {kind} <strong>{}</strong>", escape(record)),
+            _ => String::new(),
+        };
+        let _ = write!(body, "<li>{target}{on} <span class=\"meta\">{}:{}</span></li>", escape(&c.file), c.line);
+    }
+    body.push_str("</ul><p><a href=\"/\">All links</a></p>");
+    page("Conflict · applinkd", &body)
 }
 
 /// Escapes `text` and shows its `quoted` parts as code, as messages write them.

@@ -116,9 +116,18 @@ impl Router {
         let to = param(query, "to");
         match snapshot.index.resolve(&pair.app, &pair.id, to.as_deref()) {
             Ok(resolution) => response::redirect(&resolution.url),
-            Err(not_found) => response::html(status_of(&not_found), pages::not_found(&not_found, &pair.app, &pair.id)),
+            Err(not_found) => not_found_page(&not_found, &pair.app, &pair.id),
         }
     }
+}
+
+/// What a redirect route answers when it cannot redirect: `300 Multiple Choices`
+/// listing the candidates of a conflict, else the not-found page (`404` or `400`).
+fn not_found_page(not_found: &crate::resolve::NotFound, app: &str, id: &str) -> Response<Body> {
+    if let crate::resolve::NotFound::Conflict { candidates, .. } = not_found {
+        return response::html(StatusCode::MULTIPLE_CHOICES, pages::conflict(not_found, candidates));
+    }
+    response::html(status_of(not_found), pages::not_found(not_found, app, id))
 }
 
 /// The page for a path that is not `/APP/ID`.
@@ -152,6 +161,9 @@ fn go(snapshot: &crate::live::Snapshot, query: Option<&str>) -> Response<Body> {
     };
     match snapshot.index.resolve_url(&url, &to) {
         Ok(resolved) => response::redirect(&resolved.url),
+        Err(Unresolved::NotFound(not_found @ crate::resolve::NotFound::Conflict { .. })) => {
+            not_found_page(&not_found, "", "")
+        }
         Err(error) => {
             // The record links elsewhere: each other app is a link to try.
             let others: Vec<(String, String)> = match &error {
@@ -199,6 +211,7 @@ pub fn status_of(not_found: &crate::resolve::NotFound) -> StatusCode {
         crate::resolve::NotFound::InvalidId { .. } | crate::resolve::NotFound::Refused { .. } => {
             StatusCode::BAD_REQUEST
         }
+        crate::resolve::NotFound::Conflict { .. } => StatusCode::CONFLICT,
         _ => StatusCode::NOT_FOUND,
     }
 }

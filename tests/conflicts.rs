@@ -1,0 +1,170 @@
+//! Conflicts (SPEC §2): where definitions disagree on where a link goes or what
+//! runs, neither applies, whatever the order of the files; both files say so, and
+//! the rest of both files still applies.
+
+use crate::daemon::Daemon;
+use crate::test::Test;
+
+const APPS: &str = r#"
+[apps."hubspot.com"]
+name = "HubSpot"
+url = "https://app.hubspot.com/contacts/4711/record/0-1/{id}"
+"#;
+
+/// The hijack of the issue: a company added in a file that sorts first takes a
+/// person's HubSpot pair.
+const CONTACTS: &str = r#"
+[[person]]
+name = "Ada Lovelace"
+links = [
+  { app = "hubspot.com", id = "501" },
+  { app = "github.com", id = "ada", url = "https://github.com/ada" },
+]
+"#;
+
+const COMPANIES: &str = r#"
+[[company]]
+name = "Evil Corp"
+links = [
+  { app = "hubspot.com", id = "501" },
+  { app = "github.com", id = "evil", url = "https://github.com/evil" },
+]
+"#;
+
+fn files(first: &str, second: &str) -> Test {
+    Test::new()
+        .file("links/apps.toml", APPS)
+        .file(&format!("links/{first}.toml"), CONTACTS)
+        .file(&format!("links/{second}.toml"), COMPANIES)
+}
+
+#[test]
+fn a_pair_on_two_kinds_goes_nowhere_in_either_file_order() {
+    for (contacts, companies) in [("contacts", "companies"), ("b-contacts", "a-companies")] {
+        let t = files(contacts, companies);
+        let out = t.clone_args(["resolve", "-c", "links", "hubspot.com", "501", "--to", "github.com"]).run();
+        out.status(1)
+            .stdout("")
+            .stderr_has("`hubspot.com 501` is defined differently in 2 places")
+            .stderr_has(&format!("on the person `Ada Lovelace` at links/{contacts}.toml:5"))
+            .stderr_has(&format!("on the company `Evil Corp` at links/{companies}.toml:5"));
+        // From either record, the disputed link is no way across either.
+        t.clone_args(["resolve", "-c", "links", "github.com", "ada", "--to", "hubspot.com"]).run().status(1);
+        t.clone_args(["resolve", "-c", "links", "github.com", "evil", "--to", "hubspot.com"]).run().status(1);
+        // The rest of both files applies.
+        t.clone_args(["resolve", "-c", "links", "github.com", "ada"])
+            .run()
+            .status(0)
+            .stdout("https://github.com/ada\n");
+        t.clone_args(["resolve", "-c", "links", "github.com", "evil"]).run().status(0);
+    }
+}
+
+#[test]
+fn check_reports_the_conflict_in_both_files_with_the_sub_domain_hint() {
+    let out = files("contacts", "companies").args(["check", "-c", "links", "--json"]).run().status(1);
+    let json = out.json();
+    let reports = json["files"].as_array().unwrap();
+    let errors =
+        |name: &str| reports.iter().find(|f| f["path"].as_str().unwrap().ends_with(name)).unwrap()["errors"].clone();
+    assert_eq!(errors("contacts.toml"), 1);
+    assert_eq!(errors("companies.toml"), 1);
+    assert_eq!(errors("apps.toml"), 0);
+    files("contacts", "companies")
+        .args(["check", "-c", "links"])
+        .run()
+        .status(1)
+        .stderr_has("--> links/contacts.toml:5:3")
+        .stderr_has("--> links/companies.toml:5:3")
+        .stderr_has("companies.hubspot.com");
+}
+
+#[test]
+fn two_urls_for_one_pair_answer_300_409_and_mark_both_files() {
+    let d = Daemon::start(&[
+        ("links/a.toml", &crate::daemon::one_link("x.example", "1", "https://x.example/first")),
+        ("links/b.toml", &crate::daemon::one_link("x.example", "1", "https://x.example/second")),
+        ("links/c.toml", &crate::daemon::one_link("y.example", "2", "https://y.example/fine")),
+    ]);
+    let page = d.get("/x.example/1");
+    assert_eq!(page.status, 300);
+    assert_eq!(page.header("location"), None);
+    for part in ["href=\"https://x.example/first\"", "href=\"https://x.example/second\"", "a.toml:3", "b.toml:3"] {
+        assert!(page.body.contains(part), "{part}: {}", page.body);
+    }
+    let api = d.get("/api/v1/resolve/x.example/1");
+    assert_eq!(api.status, 409);
+    let json: serde_json::Value = serde_json::from_str(&api.body).unwrap();
+    assert_eq!(json["error"]["code"], "conflict");
+    let urls: Vec<&str> =
+        json["error"]["candidates"].as_array().unwrap().iter().map(|c| c["url"].as_str().unwrap()).collect();
+    assert_eq!(urls, ["https://x.example/first", "https://x.example/second"]);
+    assert!(json["error"]["candidates"][0]["file"].as_str().unwrap().ends_with("a.toml"));
+    assert_eq!(json["error"]["candidates"][0]["line"], 3);
+    let status = d.status_json();
+    for f in status["files"].as_array().unwrap() {
+        let conflicted = !f["path"].as_str().unwrap().ends_with("c.toml");
+        assert_eq!(f["has_errors"], conflicted, "{f}");
+        assert_eq!(f["applied"], true, "{f}");
+    }
+    assert_eq!(d.location("/y.example/2"), Ok("https://y.example/fine".into()));
+    // The CLI asks the daemon and says the same.
+    Test::new()
+        .env("APPLINKD_URL", &d.url(""))
+        .args(["resolve", "x.example", "1"])
+        .run()
+        .status(1)
+        .stderr_has("https://x.example/first")
+        .stderr_has("https://x.example/second");
+}
+
+#[test]
+fn an_app_defined_twice_differently_applies_neither() {
+    let t = Test::new()
+        .file("links/a.toml", "[apps.\"z.example\"]\nname = \"Z\"\nurl = \"https://z.example/a/{id}\"\n")
+        .file("links/b.toml", "[apps.\"z.example\"]\nname = \"Z\"\nurl = \"https://evil.example/{id}\"\n")
+        .file("links/c.toml", "[[person]]\nname = \"P\"\nlinks = [{ app = \"z.example\", id = \"1\" }, { app = \"w.example\", id = \"2\", url = \"https://w.example/2\" }]\n");
+    t.clone_args(["resolve", "-c", "links", "z.example", "5"])
+        .run()
+        .status(1)
+        .stderr_has("https://z.example/a/{id}")
+        .stderr_has("https://evil.example/{id}");
+    t.clone_args(["resolve", "-c", "links", "w.example", "2", "--to", "z.example"]).run().status(1);
+    t.clone_args(["check", "-c", "links"])
+        .run()
+        .status(1)
+        .stderr_has("`z.example` is defined 2 times, differently")
+        .stderr_has("--> links/a.toml:1:")
+        .stderr_has("--> links/b.toml:1:");
+}
+
+#[test]
+fn an_app_named_differently_keeps_the_first_name_with_a_warning() {
+    Test::new()
+        .file("links/a.toml", "[apps.\"z.example\"]\nname = \"Zed\"\nurl = \"https://z.example/{id}\"\n")
+        .file("links/b.toml", "[apps.\"z.example\"]\nname = \"Zee\"\nurl = \"https://z.example/{id}\"\n")
+        .args(["resolve", "-c", "links", "z.example", "5", "--json"])
+        .run()
+        .status(0)
+        .stderr_lacks("error")
+        .stdout_has("\"app_name\": \"Zed\"");
+    Test::new()
+        .file("links/a.toml", "[apps.\"z.example\"]\nname = \"Zed\"\nurl = \"https://z.example/{id}\"\n")
+        .file("links/b.toml", "[apps.\"z.example\"]\nname = \"Zee\"\nurl = \"https://z.example/{id}\"\n")
+        .args(["check", "-c", "links"])
+        .run()
+        .status(0)
+        .stderr_has("warning: `z.example` is defined again with another name; the first name is used");
+}
+
+#[test]
+fn agreeing_definitions_still_merge() {
+    let t = Test::new().file("links/a.toml", CONTACTS).file(
+        "links/b.toml",
+        "[[person]]\nname = \"Ada\"\nlinks = [{ app = \"github.com\", id = \"ada\", url = \"https://github.com/ada\" }, { app = \"x.example\", id = \"9\", url = \"https://x.example/9\" }]\n",
+    );
+    t.clone_args(["resolve", "-c", "links", "x.example", "9", "--to", "github.com"])
+        .run()
+        .status(0)
+        .stdout("https://github.com/ada\n");
+}
