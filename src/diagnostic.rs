@@ -99,6 +99,12 @@ impl Diagnostic {
         &self.labels[0].location
     }
 
+    /// The order diagnostics are shown in: by file, then line and column.
+    pub fn order(&self) -> (&str, u32, u32) {
+        let at = self.location();
+        (&at.file, at.line, at.column)
+    }
+
     /// Multi-line rendering with source lines and carets, like rustc's.
     pub fn render(&self, styled: bool) -> String {
         use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};

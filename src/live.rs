@@ -20,6 +20,8 @@ pub struct Snapshot {
     pub files: Vec<FileReport>,
     /// Current errors and warnings: finding files, each file's text, combining them.
     pub diagnostics: Vec<Diagnostic>,
+    /// How many of `diagnostics` are errors.
+    pub errors: usize,
     pub reload: ReloadReport,
 }
 
@@ -135,7 +137,8 @@ fn snapshot(
         Some(previous) => catalog.index_from(previous),
         None => (catalog.index(), false),
     };
-    let diagnostics: Vec<Diagnostic> = catalog.diagnostics().chain(index.diagnostics()).cloned().collect();
+    let mut diagnostics: Vec<Diagnostic> = catalog.diagnostics().chain(index.diagnostics()).cloned().collect();
+    diagnostics.sort_by(|a, b| a.order().cmp(&b.order()));
     let files = catalog
         .files()
         .iter()
@@ -157,6 +160,7 @@ fn snapshot(
     Snapshot {
         index,
         files,
+        errors: diagnostics.iter().filter(|d| d.is_error()).count(),
         diagnostics,
         reload: ReloadReport {
             generation,

@@ -124,7 +124,7 @@ impl<'a> FileParser<'a> {
                 name => match Kind::from_key(name) {
                     Some(kind) => self.records(kind, value),
                     None => {
-                        let hint = closest(name, TOP_LEVEL).map(|s| format!("did you mean `{s}`?"));
+                        let hint = top_level_for(name).map(|s| format!("did you mean `{s}`?"));
                         self.error(
                             span,
                             format!("unknown key `{name}`"),
@@ -378,10 +378,16 @@ impl<'a> FileParser<'a> {
     fn toml_error(&mut self, error: &toml::de::Error, fallback: Range<usize>) {
         let span = error.span().unwrap_or(fallback);
         let message = error.message().trim_end().to_owned();
-        let hint = message
-            .strip_prefix("unknown field `")
-            .and_then(|rest| rest.split('`').next())
-            .map(|field| format!("a misspelt key would drop what it holds, so `{field}` is refused"));
+        let hint = message.strip_prefix("unknown field `").and_then(|rest| rest.split('`').next()).map(|field| {
+            // "expected one of `name`, `url`, …": the closest of those, if one is close.
+            let expected = message.split("expected").nth(1).unwrap_or("").split('`').skip(1).step_by(2);
+            match closest(field, expected) {
+                Some(key) => {
+                    format!("did you mean `{key}`? (a misspelt key would drop what it holds, so `{field}` is refused)")
+                }
+                None => format!("a misspelt key would drop what it holds, so `{field}` is refused"),
+            }
+        });
         self.error(span, message, "", hint);
     }
 
@@ -428,6 +434,21 @@ fn url_hint(url: &str) -> Option<String> {
 }
 
 /// The candidate closest to `word`, if it is close enough to be a likely typo.
+/// The top-level key meant by `name`: a close spelling, or a plural or synonym people write.
+fn top_level_for(name: &str) -> Option<&'static str> {
+    let lower = name.to_ascii_lowercase();
+    let synonym = match lower.as_str() {
+        "people" | "persons" | "contact" | "contacts" => Some("person"),
+        "companies" | "organization" | "organizations" | "organisation" | "organisations" | "org" | "orgs" => {
+            Some("company")
+        }
+        "projects" => Some("project"),
+        "app" | "application" | "applications" => Some("apps"),
+        _ => None,
+    };
+    synonym.or_else(|| closest(&lower, TOP_LEVEL))
+}
+
 pub fn closest<'c>(word: &str, candidates: impl IntoIterator<Item = &'c str>) -> Option<&'c str> {
     candidates
         .into_iter()

@@ -81,6 +81,43 @@ pub fn show(given: &[PathBuf], target: &Target) -> (Result<(serde_json::Value, V
     ask(given, &show_path(target), |index| report::show(index, target))
 }
 
+/// What `list` prints: every record matching `app` and `kind`, as `/api/v1/records`
+/// answers (asked page by page of a daemon).
+pub fn list(
+    given: &[PathBuf],
+    app: Option<&str>,
+    kind: Option<crate::parsed_file::Kind>,
+) -> (Result<(serde_json::Value, Via), Failure>, Vec<String>) {
+    const PAGE: usize = 10_000;
+    let mut query = String::new();
+    if let Some(app) = app {
+        query.push_str(&format!("&app={}", encode(app)));
+    }
+    if let Some(kind) = kind {
+        query.push_str(&format!("&kind={kind}"));
+    }
+    let (first, warnings) = ask(given, &format!("/api/v1/records?limit={PAGE}{query}"), |index| {
+        report::records(index, "", app, kind, 0, usize::MAX)
+    });
+    let Ok((mut answer, Via::Daemon(base))) = first else {
+        return (first, warnings);
+    };
+    // A daemon answers a page at a time.
+    let total = answer["total"].as_u64().unwrap_or(0) as usize;
+    let mut offset = PAGE;
+    while offset < total {
+        let page = ask_daemon(&base, &format!("/api/v1/records?limit={PAGE}&offset={offset}{query}"));
+        let Some((Ok(page), _)) = page else {
+            return (Err(Failure::Daemon(format!("{base} stopped answering the list at record {offset}"))), warnings);
+        };
+        if let (Some(records), Some(more)) = (answer["records"].as_array_mut(), page["records"].as_array()) {
+            records.extend(more.iter().cloned());
+        }
+        offset += PAGE;
+    }
+    (Ok((answer, Via::Daemon(base))), warnings)
+}
+
 /// The daemon's API path answering `resolve` for a target.
 fn resolve_path(target: &Target, to: Option<&str>) -> String {
     let mut path = match target {
@@ -117,14 +154,29 @@ fn ask(
     local: impl FnOnce(&crate::index::Index) -> Result<serde_json::Value, report::Problem>,
 ) -> (Result<(serde_json::Value, Via), Failure>, Vec<String>) {
     let mut warnings = Vec::new();
+    let base = daemon_base();
     if given.is_empty() {
-        let base = daemon_base();
         match ask_daemon(&base, api) {
-            Some(answer) => return (answer.map(|json| (json, Via::Daemon(base))), warnings),
+            Some((answer, errors)) => {
+                if errors > 0 {
+                    warnings.push(format!(
+                        "the daemon at {base} reports {errors} error(s) in its link files; what they hold is not \
+                         applied (see `applinkd check` or {base}/api/v1/status)"
+                    ));
+                }
+                return (answer.map(|json| (json, Via::Daemon(base))), warnings);
+            }
             None => tracing::debug!("no daemon at {base}; reading the files"),
         }
     }
-    let catalog = Catalog::load(crate::config_paths::from_arguments(given));
+    let paths = crate::config_paths::from_arguments(given);
+    let catalog = Catalog::load(paths.clone());
+    if catalog.files().iter().all(|f| f.good.is_none()) {
+        // Nothing to answer from: say everywhere that was tried.
+        let shown: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+        let daemon = if given.is_empty() { format!("no daemon answered at {base}, and ") } else { String::new() };
+        warnings.push(format!("{daemon}no link files were found in {}", shown.join(", ")));
+    }
     // Say what is wrong (the first few, one line each), not only that something is.
     let errors: Vec<String> = catalog.diagnostics().filter(|d| d.is_error()).map(ToString::to_string).collect();
     if !errors.is_empty() {
@@ -173,8 +225,9 @@ fn found(json: &serde_json::Value, via: Via) -> Result<Found, Failure> {
     })
 }
 
-/// `None` when no daemon answers (then the files are read instead).
-fn ask_daemon(base: &str, api: &str) -> Option<Result<serde_json::Value, Failure>> {
+/// `None` when no daemon answers (then the files are read instead); else its answer,
+/// and how many errors it says its files have.
+fn ask_daemon(base: &str, api: &str) -> Option<(Result<serde_json::Value, Failure>, usize)> {
     let url = format!("{}{api}", base.trim_end_matches('/'));
     let agent = ureq::Agent::new_with_config(
         ureq::config::Config::builder()
@@ -192,18 +245,28 @@ fn ask_daemon(base: &str, api: &str) -> Option<Result<serde_json::Value, Failure
         }
     };
     let status = response.status().as_u16();
+    let errors = response
+        .headers()
+        .get(crate::server::ERRORS_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
     let body = response.body_mut().read_to_string().unwrap_or_default();
     let json: serde_json::Value = match serde_json::from_str(&body) {
         Ok(json) => json,
         Err(_) => {
-            return Some(Err(Failure::Daemon(format!("{base} answered {status} without JSON; is it applinkd?"))));
+            return Some((
+                Err(Failure::Daemon(format!("{base} answered {status} without JSON; is it applinkd?"))),
+                errors,
+            ));
         }
     };
-    Some(match status {
+    let answer = match status {
         200 => Ok(json),
         400 | 404 | 409 if json["error"].is_object() => Err(report::Problem { status, body: json }.into()),
         _ => Err(Failure::Daemon(format!("{base} answered {status}"))),
-    })
+    };
+    Some((answer, errors))
 }
 
 /// Whether every socket listening on the daemon's port belongs to this user.

@@ -189,3 +189,45 @@ pub fn show(index: &Index, target: &Target) -> Result<Value, Problem> {
     }
     Ok(answer)
 }
+
+/// `/api/v1/records` and `applinkd list`: records matching a search, an app and a kind,
+/// `limit` of them from `offset` on, and how many match in all.
+pub fn records(
+    index: &Index,
+    query: &str,
+    app: Option<&str>,
+    kind: Option<crate::parsed_file::Kind>,
+    offset: usize,
+    limit: usize,
+) -> Result<Value, Problem> {
+    let app = match app {
+        Some(name) => match index.app(name) {
+            Some(app) => Some(&app.id),
+            None => {
+                let not_found = index.resolve(name, "x", None).err().filter(|e| e.code() == "unknown_app");
+                let suggestions = not_found.map(|e| e.suggestions()).unwrap_or_default();
+                return Err(Problem::new(
+                    404,
+                    "unknown_app",
+                    format!("`{name}` is not an App ID any link file knows"),
+                    suggestions,
+                    json!({ "app": name }),
+                ));
+            }
+        },
+        None => None,
+    };
+    let matching = index
+        .search(query)
+        .filter(|r| kind.is_none_or(|k| r.kind == k))
+        .filter(|r| app.is_none_or(|a| index.record_links(r).any(|l| l.app.id == *a)));
+    let mut total = 0;
+    let mut shown = Vec::new();
+    for record in matching {
+        if total >= offset && shown.len() < limit {
+            shown.push(self::record(index, record));
+        }
+        total += 1;
+    }
+    Ok(json!({ "total": total, "offset": offset, "records": shown }))
+}

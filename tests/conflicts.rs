@@ -168,3 +168,101 @@ fn agreeing_definitions_still_merge() {
         .status(0)
         .stdout("https://github.com/ada\n");
 }
+
+// Every error reaches the person.
+
+#[test]
+fn list_asks_the_daemon_first() {
+    let d = Daemon::start(&[("links/apps.toml", APPS), ("links/contacts.toml", CONTACTS)]);
+    Test::new()
+        .env("APPLINKD_URL", &d.url(""))
+        .args(["list"])
+        .run()
+        .status(0)
+        .stdout_has("person Ada Lovelace\n")
+        .stdout_has("  github.com ada  https://github.com/ada\n");
+    Test::new()
+        .env("APPLINKD_URL", &d.url(""))
+        .args(["list", "--kind", "company"])
+        .run()
+        .status(0)
+        .stdout("")
+        .stderr_has(&format!("note: the daemon at {} hold no records of kind company", d.url("")));
+}
+
+#[test]
+fn a_daemon_with_broken_files_is_said_on_stderr() {
+    let d = Daemon::start(&[
+        ("links/apps.toml", APPS),
+        ("links/contacts.toml", CONTACTS),
+        ("links/broken.toml", "[[person]\n"),
+    ]);
+    for args in [&["list"][..], &["resolve", "github.com", "ada"], &["show", "github.com", "ada"]] {
+        Test::new()
+            .env("APPLINKD_URL", &d.url(""))
+            .args_vec(args)
+            .run()
+            .status(0)
+            .stderr_has(&format!("warning: the daemon at {} reports 1 error(s) in its link files", d.url("")));
+    }
+}
+
+#[test]
+fn list_of_files_with_one_broken_says_so() {
+    Test::new()
+        .file("links/contacts.toml", CONTACTS)
+        .file("links/broken.toml", "[[person]]\nname = \"B\"\nlinks = [{ app = \"Bad.com\", id = \"1\" }]\n")
+        .args(["list", "-c", "links"])
+        .run()
+        .status(0)
+        .stdout_has("person Ada Lovelace")
+        .stderr_has("warning: 1 error(s) in the link files")
+        .stderr_has("links/broken.toml:3:");
+}
+
+#[test]
+fn nothing_answered_names_the_daemon_and_the_files() {
+    Test::new()
+        .args(["resolve", "hubspot.com", "501"])
+        .run()
+        .status(1)
+        .stderr_has("no daemon answered at http://127.0.0.1:9, and no link files were found in ")
+        .stderr_has("xdg-config/applinkd");
+    Test::new().args(["list"]).run().status(0).stderr_has("no daemon answered at http://127.0.0.1:9");
+}
+
+#[test]
+fn misspelt_keys_and_tables_get_a_did_you_mean() {
+    crate::test::check("[[people]]\nname = \"A\"\n").status(1).stderr_has("help: did you mean `person`?");
+    crate::test::check(
+        "[[person]]\nname = \"A\"\nlinks = [{ app = \"a.com\", id = \"1\", ulr = \"https://a.com/1\" }]\n",
+    )
+    .status(1)
+    .stderr_has("did you mean `url`?");
+    crate::test::check("[apps.\"a.com\"]\nnmae = \"A\"\n").status(1).stderr_has("did you mean `name`?");
+}
+
+#[test]
+fn diagnostics_come_in_file_and_position_order() {
+    let out = Test::new()
+        .file("links/b.toml", "[[person]]\nname = \"B\"\nlinks = [{ app = \"x.example\", id = \"1\", url = \"https://x.example/b\" }]\n")
+        .file("links/a.toml", "[[person]]\nname = \"A\"\nlinks = [{ app = \"x.example\", id = \"1\", url = \"https://x.example/a\" }]\n\n[[company]]\nname = \"C\"\nlinks = [{ app = \"z.example\", id = \"2\" }]\n")
+        .args(["check", "-c", "links"])
+        .run()
+        .status(1);
+    let places: Vec<&str> = out.stderr.lines().filter(|l| l.trim_start().starts_with("--> ")).collect();
+    assert_eq!(
+        places,
+        [" --> links/a.toml:3:10", " --> links/a.toml:7:10", " --> links/b.toml:3:10"],
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn a_template_without_an_expression_is_a_warning() {
+    crate::test::check("[apps.\"a.com\"]\nurl = \"https://a.com/inbox\"\n")
+        .status(0)
+        .stderr_has("warning: App URLs of `a.com` cannot be identified: its URL template it has no `{id}`")
+        .stderr_has("every id goes to the same page");
+}

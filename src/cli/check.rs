@@ -20,7 +20,8 @@ pub struct CheckArgs {
 pub fn run(args: &CheckArgs) -> ExitCode {
     let catalog = args.config.load();
     let index = catalog.index();
-    let diagnostics: Vec<&Diagnostic> = catalog.diagnostics().chain(index.diagnostics()).collect();
+    let mut diagnostics: Vec<&Diagnostic> = catalog.diagnostics().chain(index.diagnostics()).collect();
+    diagnostics.sort_by(|a, b| a.order().cmp(&b.order()));
     let errors = diagnostics.iter().filter(|d| d.severity == Severity::Error).count();
     let warnings = diagnostics.iter().filter(|d| d.severity == Severity::Warning).count();
     let notes = diagnostics.len() - errors - warnings;

@@ -5,8 +5,10 @@ use std::process::ExitCode;
 use clap::Args;
 use serde_json::json;
 
-use super::{ConfigArgs, FAILURE, print_json};
-use crate::index::{Index, LinkView, Record};
+use serde_json::Value;
+
+use super::{ConfigArgs, print_json};
+use crate::lookup::Via;
 use crate::parsed_file::Kind;
 
 #[derive(Args, Debug)]
@@ -42,49 +44,50 @@ impl From<KindArg> for Kind {
 }
 
 pub fn run(args: &ListArgs) -> ExitCode {
-    let catalog = args.config.load();
-    let index = catalog.index();
-    let app = match &args.app {
-        None => None,
-        Some(name) => match index.app(name) {
-            Some(app) => Some(&app.id),
-            None => {
-                eprintln!("error: `{name}` is not an App ID any link file knows");
-                return ExitCode::from(FAILURE);
-            }
-        },
+    let (answer, warnings) =
+        crate::lookup::list(&args.config.paths_given(), args.app.as_deref(), args.kind.map(Kind::from));
+    for warning in &warnings {
+        eprintln!("warning: {warning}");
+    }
+    let (answer, via) = match answer {
+        Ok(answer) => answer,
+        Err(failure) => return super::report_failure(failure, args.json),
     };
-    let kind = args.kind.map(Kind::from);
-    let records: Vec<&Record> = index
-        .records()
-        .iter()
-        .filter(|r| kind.is_none_or(|k| r.kind == k))
-        .filter(|r| app.is_none_or(|a| index.record_links(r).any(|l| l.app.id == *a)))
-        .collect();
+    let records = answer["records"].as_array().cloned().unwrap_or_default();
     if args.json {
-        let records: Vec<_> = records.iter().map(|r| crate::report::record(&index, r)).collect();
         print_json(&json!({ "records": records }));
     } else {
+        let text = |v: &Value| v.as_str().unwrap_or("").to_owned();
         let mut out = String::new();
         for record in &records {
-            let names: Vec<&str> = index.record_defs(record).map(|(f, d)| f.record_name(d)).collect();
-            out.push_str(&format!("{} {}", record.kind, names[0]));
-            if names.len() > 1 {
-                out.push_str(&format!(" (also {})", names[1..].join(", ")));
+            let names: Vec<String> =
+                record["definitions"].as_array().into_iter().flatten().map(|d| text(&d["name"])).collect();
+            out.push_str(&format!("{} {}", text(&record["kind"]), text(&record["name"])));
+            let also: Vec<&String> = names.iter().skip(1).filter(|n| **n != text(&record["name"])).collect();
+            if !also.is_empty() {
+                out.push_str(&format!(" (also {})", also.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")));
             }
             out.push('\n');
-            for link in index.record_links(record) {
-                out.push_str(&format!("  {} {}  {}\n", link.app.id, link.id(), url_or_error(&index, &link)));
+            for link in record["links"].as_array().into_iter().flatten() {
+                let target = link["url"].as_str().map_or_else(|| format!("({})", text(&link["error"])), str::to_owned);
+                out.push_str(&format!("  {} {}  {target}\n", text(&link["app"]), text(&link["id"])));
             }
         }
         super::emit(out);
     }
-    ExitCode::SUCCESS
-}
-
-fn url_or_error(index: &Index, link: &LinkView<'_>) -> String {
-    match index.resolve(link.app.id.as_str(), link.id(), None) {
-        Ok(r) => r.url.into_owned(),
-        Err(e) => format!("({e})"),
+    if records.is_empty() {
+        // An empty answer is never silent: say what was asked of whom.
+        let whom = match via {
+            Via::Daemon(base) => format!("the daemon at {base}"),
+            Via::Files => "the link files".to_owned(),
+        };
+        let filter = match (&args.app, args.kind) {
+            (Some(app), Some(kind)) => format!(" with a link to `{app}` of kind {kind:?}"),
+            (Some(app), None) => format!(" with a link to `{app}`"),
+            (None, Some(kind)) => format!(" of kind {kind:?}"),
+            (None, None) => String::new(),
+        };
+        eprintln!("note: {whom} hold no records{}", filter.to_lowercase());
     }
+    ExitCode::SUCCESS
 }

@@ -14,6 +14,16 @@ const DEFAULT_LIMIT: usize = 100;
 const MAX_LIMIT: usize = 10_000;
 
 pub fn route(snapshot: &Snapshot, path: &str, query: Option<&str>) -> Response<Body> {
+    let mut response = answer_route(snapshot, path, query);
+    // Every answer says how many errors the files have, so that a CLI asking it can warn.
+    response.headers_mut().insert(ERRORS_HEADER, snapshot.errors.into());
+    response
+}
+
+/// The header counting the errors in the daemon's link files.
+pub const ERRORS_HEADER: &str = "applinkd-file-errors";
+
+fn answer_route(snapshot: &Snapshot, path: &str, query: Option<&str>) -> Response<Body> {
     match path {
         "/v1/status" => response::json(StatusCode::OK, &status(snapshot)),
         "/v1/apps" => {
@@ -78,21 +88,23 @@ fn resolve(snapshot: &Snapshot, path: &str, query: Option<&str>) -> Response<Bod
 }
 
 fn records(snapshot: &Snapshot, query: Option<&str>) -> Response<Body> {
-    let index = &snapshot.index;
-    let limit = param(query, "limit").and_then(|l| l.parse().ok()).unwrap_or(DEFAULT_LIMIT).min(MAX_LIMIT);
-    let app = param(query, "app").and_then(|a| index.app(&a).map(|a| a.id.clone()));
-    let q = param(query, "q").unwrap_or_default();
-    let matching =
-        index.search(&q).filter(|r| app.as_ref().is_none_or(|a| index.record_links(r).any(|l| l.app.id == *a)));
-    let mut total = 0;
-    let mut shown = Vec::new();
-    for record in matching {
-        total += 1;
-        if shown.len() < limit {
-            shown.push(report::record(index, record));
-        }
-    }
-    response::json(StatusCode::OK, &json!({ "total": total, "records": shown }))
+    let number = |name: &str| param(query, name).and_then(|l| l.parse().ok());
+    let limit = number("limit").unwrap_or(DEFAULT_LIMIT).min(MAX_LIMIT);
+    let kind = match param(query, "kind") {
+        Some(kind) => match crate::parsed_file::Kind::from_key(&kind) {
+            Some(kind) => Some(kind),
+            None => return error(StatusCode::BAD_REQUEST, "bad_kind", "kind is person, company or project"),
+        },
+        None => None,
+    };
+    answer(report::records(
+        &snapshot.index,
+        &param(query, "q").unwrap_or_default(),
+        param(query, "app").as_deref(),
+        kind,
+        number("offset").unwrap_or(0),
+        limit,
+    ))
 }
 
 fn status(snapshot: &Snapshot) -> serde_json::Value {

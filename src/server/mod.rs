@@ -23,6 +23,7 @@ use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
 use crate::live::Live;
+pub use api::ERRORS_HEADER;
 pub use host_guard::HostGuard;
 
 /// How the server behaves; the defaults suit a personal daemon.
