@@ -29,9 +29,11 @@
 //! - `server`: the HTTP daemon (hyper): routes, Host guard, pages, JSON API.
 //! - `lookup`: the CLI's resolution: the running daemon first, else the files.
 //! - `opener`: hands a URL to the browser, the system opener or an app's `open_with`.
+//! - `alert`: a failure of `open` shown where the person is: daemon page, desktop notification.
 //! - `register`: becoming the `applink://` handler: plans for Linux, macOS, Windows.
 //! - `cli`: the command line (`check`, `resolve`, `list`, `serve`, `open`, `register`).
 
+pub mod alert;
 pub mod app_id;
 pub mod catalog;
 pub mod cli;

@@ -43,13 +43,16 @@ pub struct Found {
     pub via: Via,
 }
 
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum Failure {
     /// Nothing has that pair; `json` is the answer's `{"error": ...}` document.
+    #[error("{message}")]
     NotFound { message: String, suggestions: Vec<String>, json: serde_json::Value },
     /// The daemon answered something that is not a usable URL.
+    #[error("{0}")]
     Unusable(String),
     /// The daemon answered but not as applinkd would.
+    #[error("{0}")]
     Daemon(String),
 }
 
@@ -116,6 +119,32 @@ pub fn list(
         offset += PAGE;
     }
     (Ok((answer, Via::Daemon(base))), warnings)
+}
+
+/// The daemon's page (not the API) for a target: where a browser is sent, and
+/// where the daemon explains a failure.
+pub fn daemon_page(target: &Target, to: Option<&str>) -> String {
+    let path = resolve_path(target, to);
+    match target {
+        Target::Pair(_) => path.replacen("/api/v1/resolve", "", 1),
+        Target::AppUrl(_) => path.replacen("/api/v1/resolve", "/go", 1),
+    }
+}
+
+/// Whether an applinkd daemon answers at `base` (its health check).
+pub fn daemon_answers(base: &str) -> bool {
+    let agent = ureq::Agent::new_with_config(
+        ureq::config::Config::builder()
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .timeout_connect(Some(CONNECT_TIMEOUT))
+            .timeout_global(Some(ANSWER_TIMEOUT))
+            .build(),
+    );
+    agent
+        .get(&format!("{}/healthz", base.trim_end_matches('/')))
+        .call()
+        .is_ok_and(|mut r| r.status() == 200 && r.body_mut().read_to_string().is_ok_and(|b| b == "ok\n"))
 }
 
 /// The daemon's API path answering `resolve` for a target.

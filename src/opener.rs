@@ -29,9 +29,15 @@ pub struct Launch {
 pub enum OpenError {
     #[error("cannot start `{program}`: {source}")]
     Spawn { program: String, source: std::io::Error },
+    #[error("`{program}` failed ({status})")]
+    Failed { program: String, status: std::process::ExitStatus },
     #[error("no web browser could be started ({0}); set $BROWSER to one")]
     Browser(std::io::Error),
 }
+
+/// How long an opener has to report failure by exiting non-zero. One still running
+/// then is taken to be the program itself (a browser that was exec'd), and left to run.
+const FAILURE_GRACE: std::time::Duration = std::time::Duration::from_millis(1500);
 
 /// The system opener and the arguments that come before the URL.
 fn system_opener() -> (&'static str, &'static [&'static str]) {
@@ -74,6 +80,9 @@ impl Launch {
     pub fn run(&self) -> Result<(), OpenError> {
         let url = self.url.as_str();
         match &self.launcher {
+            Launcher::Browser if std::env::var("BROWSER").is_ok_and(|b| !b.is_empty()) => {
+                browser_from_env(&std::env::var("BROWSER").unwrap_or_default(), url)
+            }
             Launcher::Browser => {
                 let mut options = webbrowser::BrowserOptions::new();
                 options.with_suppress_output(true);
@@ -89,15 +98,52 @@ impl Launch {
     }
 }
 
-fn spawn(program: &str, args: Vec<String>, url: &str) -> Result<(), OpenError> {
-    Command::new(program)
+/// `$BROWSER` as the convention has it: commands separated by `:`, each words
+/// separated by spaces, `%s` standing for the URL (else the URL comes last). The
+/// first that starts is used; one that fails is an error, never a silent success.
+fn browser_from_env(browser: &str, url: &str) -> Result<(), OpenError> {
+    let mut last = None;
+    for command in browser.split(':').filter(|c| !c.trim().is_empty()) {
+        let mut words: Vec<String> = command.split_whitespace().map(str::to_owned).collect();
+        let has_slot = words.iter().any(|w| w.contains("%s"));
+        for word in &mut words {
+            *word = word.replace("%s", url);
+        }
+        let program = words.remove(0);
+        let result = if has_slot { spawn_argv(&program, words) } else { spawn(&program, words, url) };
+        match result {
+            Err(OpenError::Spawn { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
+                last = Some(source);
+            }
+            other => return other,
+        }
+    }
+    Err(OpenError::Browser(last.unwrap_or_else(|| std::io::Error::other("$BROWSER names no program"))))
+}
+
+fn spawn(program: &str, mut args: Vec<String>, url: &str) -> Result<(), OpenError> {
+    args.push(url.to_owned());
+    spawn_argv(program, args)
+}
+
+/// Starts `program` (never through a shell) and waits a moment for it to fail.
+fn spawn_argv(program: &str, args: Vec<String>) -> Result<(), OpenError> {
+    let mut child = Command::new(program)
         .args(args)
-        .arg(url)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .spawn()
-        .map(drop)
-        .map_err(|source| OpenError::Spawn { program: program.to_owned(), source })
+        .map_err(|source| OpenError::Spawn { program: program.to_owned(), source })?;
+    let started = std::time::Instant::now();
+    while started.elapsed() < FAILURE_GRACE {
+        match child.try_wait() {
+            Ok(Some(status)) if status.success() => return Ok(()),
+            Ok(Some(status)) => return Err(OpenError::Failed { program: program.to_owned(), status }),
+            Ok(None) => std::thread::sleep(std::time::Duration::from_millis(5)),
+            Err(_) => return Ok(()),
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

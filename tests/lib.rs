@@ -4,6 +4,7 @@
 mod daemon;
 mod test;
 
+mod alert;
 mod browser;
 mod cdp;
 mod check;

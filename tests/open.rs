@@ -48,6 +48,8 @@ pub fn applinkd(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
         .current_dir(dir)
         .env_remove("APPLINKD_CONFIG")
         .env("APPLINKD_URL", "http://127.0.0.1:9")
+        // No desktop notifications from tests unless a test brings its own bus.
+        .env_remove("DBUS_SESSION_BUS_ADDRESS")
         .env("HOME", dir)
         .env("XDG_CONFIG_HOME", dir.join("xdg-config"));
     for (k, v) in env {

@@ -57,10 +57,10 @@ pub struct TargetArgs {
     /// `APP ID`, `applink://APP/ID`, `http://127.0.0.1:7133/APP/ID`, or an App URL
     /// (the record's page in some application; needs `--to`).
     #[arg(value_name = "TARGET", required = true, num_args = 1..=2)]
-    target: Vec<String>,
+    pub(super) target: Vec<String>,
     /// The same record's link in this other application.
     #[arg(long, value_name = "APP")]
-    to: Option<String>,
+    pub(super) to: Option<String>,
 }
 
 /// Where the link files are.
