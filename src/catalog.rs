@@ -87,6 +87,11 @@ impl Catalog {
         refresh
     }
 
+    /// The config paths (files or directories) the catalog reads.
+    pub fn paths(&self) -> &[PathBuf] {
+        &self.paths
+    }
+
     pub fn files(&self) -> &[FileState] {
         &self.files
     }

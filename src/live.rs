@@ -22,6 +22,8 @@ pub struct Snapshot {
     pub diagnostics: Vec<Diagnostic>,
     /// How many of `diagnostics` are errors.
     pub errors: usize,
+    /// The config paths (files or directories) link files are read from.
+    pub roots: Vec<String>,
     pub reload: ReloadReport,
 }
 
@@ -161,6 +163,7 @@ fn snapshot(
         index,
         files,
         errors: diagnostics.iter().filter(|d| d.is_error()).count(),
+        roots: catalog.paths().iter().map(|p| p.display().to_string()).collect(),
         diagnostics,
         reload: ReloadReport {
             generation,

@@ -11,6 +11,15 @@ use crate::index::{App, Index, Record};
 use crate::resolve::{NotFound, Source};
 use crate::target::Target;
 
+/// A path as shown: control characters (an ESC that would drive a terminal, a
+/// newline that would forge a log line) escaped.
+pub fn shown_path(path: &str) -> String {
+    if !path.chars().any(char::is_control) {
+        return path.to_owned();
+    }
+    path.chars().map(|c| if c.is_control() { c.escape_default().to_string() } else { c.to_string() }).collect()
+}
+
 pub fn record(index: &Index, record: &Record) -> Value {
     let defs: Vec<_> = index
         .record_defs(record)

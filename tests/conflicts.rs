@@ -266,3 +266,39 @@ fn a_template_without_an_expression_is_a_warning() {
         .stderr_has("warning: App URLs of `a.com` cannot be identified: its URL template it has no `{id}`")
         .stderr_has("every id goes to the same page");
 }
+
+// Pages say where things are.
+
+#[test]
+fn pages_show_former_app_ids_and_where_records_are_defined() {
+    let apps = "[apps.\"mailchimp.com\"]\nname = \"MailChimp\"\nurl = \"https://mc.example/{id}\"\nformerly = [\"mailchimp.net\"]\n";
+    let people = "[[person]]\nname = \"Ada\"\nlinks = [{ app = \"mailchimp.net\", id = \"4\" }, { app = \"github.com\", id = \"ada\", url = \"https://github.com/ada\" }]\n";
+    let d = Daemon::start(&[("links/apps.toml", apps), ("links/people.toml", people)]);
+    let index = d.get("/").body;
+    assert!(index.contains("(formerly mailchimp.net)"), "{index}");
+    assert!(index.contains("(written as mailchimp.net)"), "{index}");
+    assert!(index.contains("links/people.toml:1"), "{index}");
+    let missing = d.get("/github.com/ada?to=zendesk.com");
+    assert_eq!(missing.status, 404);
+    assert!(missing.body.contains("href=\"/github.com/ada?to=mailchimp.com\""), "{}", missing.body);
+}
+
+#[test]
+fn the_empty_state_says_where_to_add_files_on_the_real_port() {
+    let d = Daemon::start(&[("links/.keep", "")]);
+    let index = d.get("/").body;
+    assert!(index.contains("No records yet"), "{index}");
+    assert!(index.contains("links</code>"), "names the directory: {index}");
+    assert!(index.contains(&format!("{}/github.com/ada", d.url(""))), "the real port: {index}");
+}
+
+#[test]
+fn the_starter_file_names_the_real_port() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = Daemon::start_in(dir, &[], &[]);
+    let starter = std::fs::read_to_string(d.path("xdg-config/applinkd/links.toml")).unwrap();
+    assert!(
+        starter.contains(&format!("http://applink.localhost:{}/mailchimp.com/48616032", d.addr.port())),
+        "{starter}"
+    );
+}

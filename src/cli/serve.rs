@@ -37,7 +37,8 @@ pub fn run(args: &ServeArgs) -> ExitCode {
             return ExitCode::from(FAILURE);
         }
     };
-    let paths = match first_run(&args.config.paths_given()) {
+    let port = listener.local_addr().map_or(args.listen.port(), |a| a.port());
+    let paths = match first_run(&args.config.paths_given(), port) {
         Ok(paths) => paths,
         Err(e) => {
             tracing::error!("{e}");
@@ -104,13 +105,14 @@ pub fn run(args: &ServeArgs) -> ExitCode {
 
 /// With no config path given anywhere and no user config directory yet, make the
 /// directory with a commented starter file, and say where it is.
-fn first_run(given: &[PathBuf]) -> std::io::Result<Vec<PathBuf>> {
+fn first_run(given: &[PathBuf], port: u16) -> std::io::Result<Vec<PathBuf>> {
     let paths = config_paths::from_arguments(given);
     let default = config_paths::default_dir();
     if paths == [default.clone()] && !default.exists() {
         std::fs::create_dir_all(&default)?;
         let starter = default.join("links.toml");
-        std::fs::write(&starter, include_str!("../starter.toml"))?;
+        // The example link in it is on the port this daemon really listens on.
+        std::fs::write(&starter, include_str!("../starter.toml").replace(":7133/", &format!(":{port}/")))?;
         tracing::info!("created {} with a commented example; add your links there", starter.display());
         eprintln!("applinkd: created {}; add your links there", starter.display());
     }

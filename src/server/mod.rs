@@ -25,6 +25,7 @@ use tokio::sync::Semaphore;
 use crate::live::Live;
 pub use api::ERRORS_HEADER;
 pub use host_guard::HostGuard;
+pub(crate) use routes::encode as routes_encode;
 
 /// How the server behaves; the defaults suit a personal daemon.
 #[derive(Debug, Clone)]

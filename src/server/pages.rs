@@ -96,7 +96,18 @@ pub fn index(snapshot: &Snapshot, query: Option<&str>, origin: &str) -> String {
     }
     let heading = if q.is_empty() { "Records".to_owned() } else { format!("Records matching “{}”", escape(q)) };
     let _ = write!(body, "<h2>{heading}</h2>");
-    if total == 0 {
+    if total == 0 && q.is_empty() {
+        // The empty state says where links go, and how to try one on this very daemon.
+        let roots: Vec<String> = snapshot.roots.iter().map(|r| format!("<code>{}</code>", escape(r))).collect();
+        let _ = write!(
+            body,
+            "<p>No records yet. Add link files (any <code>*.toml</code>) to {}: applinkd picks them up as you \
+             save. A first one:</p><pre>[[person]]\nname = \"Ada Lovelace\"\nlinks = [{{ app = \"github.com\", id = \"ada\", \
+             url = \"https://github.com/ada\" }}]</pre><p>Then open <code>{}/github.com/ada</code>.</p>",
+            roots.join(", "),
+            escape(origin)
+        );
+    } else if total == 0 {
         body.push_str("<p>No records.</p>");
     } else {
         let _ = write!(body, "<ul class=\"records\">{list}</ul>");
@@ -146,9 +157,16 @@ fn apps_table(body: &mut String, snapshot: &Snapshot) {
     let index = &snapshot.index;
     body.push_str("<h2>Apps</h2><table><tr><th>App ID</th><th>Name</th><th>URL template</th></tr>");
     for app in index.apps() {
+        let formerly: Vec<&str> =
+            index.app_def(app).map(|d| d.formerly.iter().map(|(a, _)| a.as_str()).collect()).unwrap_or_default();
+        let formerly = if formerly.is_empty() {
+            String::new()
+        } else {
+            format!(" <span class=\"also\">(formerly {})</span>", escape(&formerly.join(", ")))
+        };
         let _ = write!(
             body,
-            "<tr><td>{}</td><td>{}</td><td class=\"template\">{}</td></tr>",
+            "<tr><td>{}{formerly}</td><td>{}</td><td class=\"template\">{}</td></tr>",
             escape(app.id.as_str()),
             escape(index.app_name(app).unwrap_or("")),
             escape(index.template(app).map_or("", |t| t.as_str())),
@@ -166,14 +184,26 @@ fn record_item(out: &mut String, snapshot: &Snapshot, record: &Record) {
     if !also.is_empty() {
         let _ = write!(out, " <span class=\"also\">(also {})</span>", escape(&also.join(", ")));
     }
+    let places: Vec<String> = index
+        .record_defs(record)
+        .map(|(f, d)| format!("{}:{}", crate::report::shown_path(&f.path), d.at.line))
+        .collect();
+    let _ = write!(out, " <span class=\"meta\">{}</span>", escape(&places.join(", ")));
     out.push_str("<ul class=\"links\">");
     for link in index.record_links(record) {
         let app = link.app.id.as_str();
         let id = link.id();
         let name = link.name().or_else(|| index.app_name(link.app)).unwrap_or(app);
+        // A link written with a former App ID says so.
+        let written = link.file.link_app(link.def).as_str();
+        let former = if written == app {
+            String::new()
+        } else {
+            format!(" <span class=\"also\">(written as {})</span>", escape(written))
+        };
         let _ = write!(
             out,
-            "<li><a href=\"{}\">{} <code>{}</code></a></li>",
+            "<li><a href=\"{}\">{} <code>{}</code></a>{former}</li>",
             escape(&link_path(app, id)),
             escape(name),
             escape(id)
@@ -214,6 +244,18 @@ pub fn not_found(not_found: &NotFound, app: &str, id: &str) -> String {
                 close.push(format!(
                     "the same id in <a href=\"{}\">{}</a>",
                     escape(&link_path(other, id)),
+                    escape(other)
+                ));
+            }
+        }
+        NotFound::NoLinkTo { has, .. } => {
+            for other in has {
+                close.push(format!(
+                    "<a href=\"{}?to={}\">{} <code>{}</code> in {}</a>",
+                    escape(&link_path(app, id)),
+                    escape(&crate::server::routes_encode(other)),
+                    escape(app),
+                    escape(id),
                     escape(other)
                 ));
             }
