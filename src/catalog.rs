@@ -56,7 +56,8 @@ impl Catalog {
     /// truncate and the write of a save: unless `accept_empty`, it keeps its current
     /// version and is listed in `deferred`, to be read again a moment later.
     pub fn refresh(&mut self, touched: &[PathBuf], accept_empty: bool) -> Refresh {
-        let (found, discovery) = config_paths::discover(&self.paths);
+        let search = config_paths::discover_all(&self.paths);
+        let (found, discovery) = (search.files, search.diagnostics);
         self.discovery = discovery;
         let mut previous: std::collections::HashMap<PathBuf, FileState> =
             std::mem::take(&mut self.files).into_iter().map(|f| (f.path.clone(), f)).collect();
@@ -81,6 +82,15 @@ impl Catalog {
                 }
             };
             self.files.push(file);
+        }
+        if search.incomplete {
+            // Only a real absence removes a file: after a search that failed otherwise
+            // (out of descriptors, say), files not seen keep their version.
+            let mut kept: Vec<FileState> = previous.into_values().collect();
+            kept.sort_by(|a, b| a.path.cmp(&b.path));
+            self.files.extend(kept);
+            self.files.sort_by(|a, b| a.path.as_os_str().as_encoded_bytes().cmp(b.path.as_os_str().as_encoded_bytes()));
+            return refresh;
         }
         refresh.removed = previous.into_keys().collect();
         refresh.removed.sort();
@@ -182,8 +192,38 @@ fn parse_all(paths: Vec<PathBuf>) -> Vec<FileState> {
 fn read(path: PathBuf, last_good: Option<Arc<ParsedFile>>) -> FileState {
     // Stamp before reading: a write racing the read shows as a change next time.
     let stamp = Stamp::of(&path);
-    let bytes = std::fs::read(&path);
+    let bytes = read_link_file(&path);
     parse(path, stamp, bytes, last_good)
+}
+
+/// The largest link file read, in bytes.
+pub const MAX_FILE: u64 = 64 * 1024 * 1024;
+
+/// Reads a link file: a regular file only (a FIFO would block, a device never end),
+/// opened without blocking, and at most `MAX_FILE` bytes.
+pub fn read_link_file(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
+    let not_regular = || std::io::Error::other("not a regular file (a FIFO, socket or device); only regular files are read");
+    let too_big = || std::io::Error::other(format!("the file is larger than {} MiB, the most a link file may be", MAX_FILE >> 20));
+    if !std::fs::metadata(path)?.is_file() {
+        return Err(not_regular());
+    }
+    // Non-blocking: a FIFO swapped in after the check cannot hang the open.
+    let file = std::fs::OpenOptions::new().read(true).custom_flags(libc::O_NONBLOCK).open(path)?;
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return Err(not_regular());
+    }
+    if meta.len() > MAX_FILE {
+        return Err(too_big());
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    file.take(MAX_FILE + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_FILE {
+        return Err(too_big());
+    }
+    Ok(bytes)
 }
 
 enum Reread {
@@ -195,7 +235,7 @@ enum Reread {
 /// Re-reads a file; returns the new state and whether its text changed.
 fn read_if_changed(path: PathBuf, old: FileState, accept_empty: bool) -> (FileState, Reread) {
     let stamp = Stamp::of(&path);
-    let bytes = std::fs::read(&path);
+    let bytes = read_link_file(&path);
     if let Ok(bytes) = &bytes {
         if old.read_fingerprint == Some(fingerprint(bytes)) {
             return (FileState { stamp, ..old }, Reread::Same);
@@ -215,7 +255,7 @@ fn parse(
     bytes: std::io::Result<Vec<u8>>,
     last_good: Option<Arc<ParsedFile>>,
 ) -> FileState {
-    let shown = path.display().to_string();
+    let shown = crate::report::shown_path(&path.display().to_string());
     match bytes {
         Ok(bytes) => {
             let outcome = loader::parse(&shown, &bytes);

@@ -33,13 +33,30 @@ pub fn default_dir() -> PathBuf {
 /// The link files below `paths`, in order: paths as given, and inside a directory
 /// every `*.toml` below it in byte order of path. A file reached twice counts once.
 pub fn discover(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<Diagnostic>) {
+    let found = discover_all(paths);
+    (found.files, found.diagnostics)
+}
+
+/// What a search for link files found.
+pub struct Found {
+    pub files: Vec<PathBuf>,
+    pub diagnostics: Vec<Diagnostic>,
+    /// Whether some path or directory could not be read for a reason other than its
+    /// absence (out of descriptors, permissions): then a file not found may still exist.
+    pub incomplete: bool,
+}
+
+/// Like `discover`, and says whether the search was complete.
+pub fn discover_all(paths: &[PathBuf]) -> Found {
     let mut files: Vec<PathBuf> = Vec::new();
     let mut seen = std::collections::HashSet::new();
     let mut diagnostics = Vec::new();
+    let mut incomplete = false;
     for path in paths {
-        let shown = path.display().to_string();
+        let shown = crate::report::shown_path(&path.display().to_string());
         match std::fs::metadata(path) {
             Err(e) => {
+                incomplete |= e.kind() != std::io::ErrorKind::NotFound;
                 let hint = if *path == default_dir() {
                     "`applinkd serve` makes it, with a commented example; or pass files with `-c`"
                 } else {
@@ -51,7 +68,7 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<Diagnostic>) {
                 )
             }
             Ok(meta) if meta.is_dir() => {
-                let mut found = toml_files_below(path, &mut diagnostics);
+                let mut found = toml_files_below(path, &mut diagnostics, &mut incomplete);
                 found.sort_by(|a, b| a.as_os_str().as_encoded_bytes().cmp(b.as_os_str().as_encoded_bytes()));
                 if found.is_empty() {
                     diagnostics.push(Diagnostic::warning(
@@ -72,7 +89,7 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<Diagnostic>) {
             }
         }
     }
-    (files, diagnostics)
+    Found { files, diagnostics, incomplete }
 }
 
 /// Whether a file name below a config directory is a link file.
@@ -80,7 +97,7 @@ pub fn is_link_file(name: &str) -> bool {
     name.ends_with(".toml") && !name.starts_with('.') && !name.starts_with('#')
 }
 
-fn toml_files_below(dir: &Path, diagnostics: &mut Vec<Diagnostic>) -> Vec<PathBuf> {
+fn toml_files_below(dir: &Path, diagnostics: &mut Vec<Diagnostic>, incomplete: &mut bool) -> Vec<PathBuf> {
     let walk = walkdir::WalkDir::new(dir)
         .follow_links(true)
         .into_iter()
@@ -91,9 +108,18 @@ fn toml_files_below(dir: &Path, diagnostics: &mut Vec<Diagnostic>) -> Vec<PathBu
             Ok(e) if e.file_type().is_file() && is_link_file(&e.file_name().to_string_lossy()) => {
                 files.push(e.into_path())
             }
+            Ok(e) if !e.file_type().is_dir() && is_link_file(&e.file_name().to_string_lossy()) => {
+                // A FIFO or device named like a link file: never opened (it could block or never end).
+                let at = crate::report::shown_path(&e.path().display().to_string());
+                diagnostics.push(Diagnostic::warning(
+                    "skipped: not a regular file (a FIFO, socket or device); only regular files are read",
+                    Label::at(Location::file(at), ""),
+                ));
+            }
             Ok(_) => {}
             Err(e) => {
-                let at = e.path().unwrap_or(dir).display().to_string();
+                *incomplete |= e.io_error().is_none_or(|io| io.kind() != std::io::ErrorKind::NotFound);
+                let at = crate::report::shown_path(&e.path().unwrap_or(dir).display().to_string());
                 diagnostics.push(Diagnostic::warning(format!("skipped: {e}"), Label::at(Location::file(at), "")));
             }
         }

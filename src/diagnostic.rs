@@ -142,6 +142,37 @@ impl Diagnostic {
     }
 }
 
+/// How many diagnostics of one file are shown anywhere (CLI, log, page, API); the
+/// rest are counted ("and 99,980 more in links.toml"). A file with a hundred thousand
+/// mistakes must not make megabytes of output.
+pub const SHOWN_PER_FILE: usize = 20;
+
+/// The diagnostics to show: the first `SHOWN_PER_FILE` of each file, in order; and
+/// for each file with more, how many more.
+pub fn bounded<'a>(diagnostics: impl IntoIterator<Item = &'a Diagnostic>) -> (Vec<&'a Diagnostic>, Vec<(String, usize)>) {
+    let mut per_file: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    let mut shown = Vec::new();
+    let mut more: Vec<(String, usize)> = Vec::new();
+    for d in diagnostics {
+        let file = d.location().file.as_str();
+        let count = per_file.entry(file).or_default();
+        *count += 1;
+        if *count <= SHOWN_PER_FILE {
+            shown.push(d);
+        } else if *count == SHOWN_PER_FILE + 1 {
+            more.push((file.to_owned(), 1));
+        } else if let Some(entry) = more.iter_mut().find(|(f, _)| f == file) {
+            entry.1 += 1;
+        }
+    }
+    (shown, more)
+}
+
+/// "and 3 more in links.toml" lines for what `bounded` left out.
+pub fn more_lines(more: &[(String, usize)]) -> Vec<String> {
+    more.iter().map(|(file, n)| format!("… and {n} more in {file} (fix the first ones, then check again)")).collect()
+}
+
 /// How many of `diagnostics` are errors placed (by their primary label) in `file`:
 /// a conflict between two files is an error of each, though both stay applied.
 pub fn errors_in<'a>(diagnostics: impl IntoIterator<Item = &'a Diagnostic>, file: &str) -> usize {

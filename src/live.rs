@@ -105,8 +105,9 @@ impl Reloader {
         let errors = snapshot.diagnostics.iter().filter(|d| d.is_error()).count();
         // Log only problems that are new, not every standing one on every reload.
         let before: std::collections::HashSet<String> = previous.diagnostics.iter().map(ToString::to_string).collect();
-        let new: Vec<String> =
-            snapshot.diagnostics.iter().map(ToString::to_string).filter(|d| !before.contains(d)).collect();
+        let (shown, more) = crate::diagnostic::bounded(&snapshot.diagnostics);
+        let mut new: Vec<String> = shown.into_iter().map(ToString::to_string).filter(|d| !before.contains(d)).collect();
+        new.extend(crate::diagnostic::more_lines(&more).into_iter().filter(|d| !before.contains(d)));
         drop(previous);
         self.live.current.store(Arc::new(snapshot));
         tracing::info!(

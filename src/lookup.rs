@@ -67,12 +67,28 @@ pub fn find(given: &[PathBuf], target: &Target, to: Option<&str>) -> (Result<Fou
     let (answer, warnings) = ask(given, &resolve_path(target, to), |index| report::resolve(index, target, to));
     let answer = answer.and_then(|(json, via)| {
         let mut found = found(&json, via)?;
-        if let Via::Daemon(base) = &found.via
-            && found.open_with.is_some()
-            && !listener_is_ours(base)
-        {
-            tracing::warn!("ignoring `open_with` from {base}: cannot tell that it is your own applinkd");
-            found.open_with = None;
+        if let Via::Daemon(base) = &found.via {
+            // A daemon is only a process on a port: its URL must pass the app's own
+            // schemes (which it reports; http and https if it does not), and the
+            // program `open_with` names is taken only from this user's own loopback daemon.
+            let schemes: Vec<String> = json["schemes"]
+                .as_array()
+                .map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_ascii_lowercase)).collect())
+                .unwrap_or_else(|| vec!["http".into(), "https".into()]);
+            if !schemes.iter().any(|s| s == found.url.scheme()) {
+                return Err(Failure::Unusable(format!(
+                    "refusing the answer `{}` from {base}: `{}:` is not among the schemes the app allows ({})",
+                    found.url,
+                    found.url.scheme(),
+                    schemes.join(", ")
+                )));
+            }
+            if found.open_with.is_some() && !listener_is_ours(base) {
+                eprintln!(
+                    "warning: ignoring `open_with` from {base}: it is not a loopback daemon of your own; the URL goes to the browser"
+                );
+                found.open_with = None;
+            }
         }
         Ok(found)
     });
@@ -298,14 +314,26 @@ fn ask_daemon(base: &str, api: &str) -> Option<(Result<serde_json::Value, Failur
     Some((answer, errors))
 }
 
-/// Whether every socket listening on the daemon's port belongs to this user.
-/// `open_with` names a program to run, so it is taken from a daemon only when
-/// that daemon cannot be another user's process squatting on the port.
+/// Whether the daemon is on loopback and every socket that could take a connection
+/// to its address (listening on that address and port, or on the wildcard address
+/// and that port) belongs to this user. `open_with` names a program to run, so it is
+/// taken from a daemon only when that daemon cannot be another user's process, nor
+/// a process on another address (`127.0.0.2`) or machine.
 #[cfg(target_os = "linux")]
 fn listener_is_ours(base: &str) -> bool {
+    use std::net::IpAddr;
     use std::os::unix::fs::MetadataExt;
-    let Some(port) = url::Url::parse(base).ok().and_then(|u| u.port_or_known_default()) else {
+    let Some(url) = url::Url::parse(base).ok() else {
         return false;
+    };
+    let Some(port) = url.port_or_known_default() else {
+        return false;
+    };
+    let addresses: Vec<IpAddr> = match url.host() {
+        Some(url::Host::Ipv4(ip)) if ip.is_loopback() => vec![IpAddr::V4(ip)],
+        Some(url::Host::Ipv6(ip)) if ip.is_loopback() => vec![IpAddr::V6(ip)],
+        Some(url::Host::Domain("localhost")) => vec![IpAddr::from([127, 0, 0, 1]), IpAddr::from(std::net::Ipv6Addr::LOCALHOST)],
+        _ => return false,
     };
     let Ok(me) = std::fs::metadata("/proc/self").map(|m| m.uid()) else {
         return false;
@@ -318,15 +346,36 @@ fn listener_is_ours(base: &str) -> bool {
         for line in text.lines().skip(1) {
             // sl local_address rem_address st tx:rx tr:when retrnsmt uid ...
             let fields: Vec<&str> = line.split_whitespace().collect();
-            let listening_on_port = fields.len() > 7
+            let listening = fields.len() > 7
                 && fields[3] == "0A"
-                && fields[1].rsplit_once(':').is_some_and(|(_, p)| u16::from_str_radix(p, 16) == Ok(port));
-            if listening_on_port {
+                && fields[1].rsplit_once(':').is_some_and(|(ip, p)| {
+                    u16::from_str_radix(p, 16) == Ok(port)
+                        && proc_ip(ip).is_some_and(|ip| ip.is_unspecified() || addresses.contains(&ip))
+                });
+            if listening {
                 owners.push(fields[7].parse::<u32>().ok());
             }
         }
     }
     !owners.is_empty() && owners.iter().all(|&owner| owner == Some(me))
+}
+
+/// An address as `/proc/net/tcp{,6}` writes it: hex, each 32-bit word in host order.
+#[cfg(target_os = "linux")]
+fn proc_ip(hex: &str) -> Option<std::net::IpAddr> {
+    let words: Vec<u32> =
+        (0..hex.len() / 8).map(|i| u32::from_str_radix(&hex[i * 8..i * 8 + 8], 16).ok()).collect::<Option<_>>()?;
+    match words.as_slice() {
+        [v4] => Some(std::net::IpAddr::from(v4.to_ne_bytes())),
+        [a, b, c, d] => {
+            let mut bytes = [0u8; 16];
+            for (i, w) in [a, b, c, d].iter().enumerate() {
+                bytes[i * 4..i * 4 + 4].copy_from_slice(&w.to_ne_bytes());
+            }
+            Some(std::net::IpAddr::from(bytes))
+        }
+        _ => None,
+    }
 }
 
 #[cfg(not(target_os = "linux"))]

@@ -73,6 +73,8 @@ impl Serialize for Resolved<'_> {
         if let Some(open_with) = r.open_with() {
             map.serialize_entry("open_with", open_with)?;
         }
+        // What the app allows, so that whoever opens the URL can check it again.
+        map.serialize_entry("schemes", &r.index.schemes(r.app).iter().collect::<Vec<_>>())?;
         map.end()
     }
 }
@@ -256,9 +258,13 @@ impl Index {
 
     fn unknown_app(&self, app: &str, id: &str) -> NotFound {
         let lower = app.to_lowercase();
+        // Bounded work: no App ID is longer than 253 bytes, and an app whose length
+        // differs by more than two cannot be within two edits, so it is not compared.
         let close = self
             .apps()
             .iter()
+            .filter(|_| lower.len() <= crate::app_id::MAX_LEN + 2)
+            .filter(|a| a.id.as_str().len().abs_diff(lower.len()) <= 2)
             .map(|a| (strsim::damerau_levenshtein(&lower, a.id.as_str()), a.id.as_str()))
             .filter(|&(d, _)| d <= 2)
             .min()

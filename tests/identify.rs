@@ -29,7 +29,7 @@ url = "https://spa.example/app#/people/{id}"
 
 [apps."xn--bcher-kva.example"]
 name = "Bücher"
-url = "https://xn--bcher-kva.example:443/kunden/{id}"
+url = "https://bücher.example:443/kunden/{id}"
 
 [apps."short.example"]
 url = "https://short.example/{id:3}"

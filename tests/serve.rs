@@ -274,15 +274,21 @@ fn a_broken_file_shows_its_error_and_keeps_nothing_else_from_working() {
 }
 
 #[test]
-fn out_of_file_descriptors_backs_off_and_recovers() {
+fn a_flood_of_connections_leaves_descriptors_for_reloads() {
+    // Issue 10.2: connection slots come from the descriptor limit, with a reserve,
+    // so a reload during a flood reads its files (a failed walk once emptied the index).
     let dir = tempfile::tempdir().unwrap();
     crate::daemon::write(&dir.path().join("links/apps.toml"), APPS);
     let d = Daemon::start_with_fd_limit(dir, 64, &["-c", "links"]);
     let held: Vec<_> = (0..120).map(|_| std::net::TcpStream::connect(d.addr).unwrap()).collect();
-    d.wait_for("accept to fail for lack of descriptors", |d| d.log().contains("accept failed"));
+    crate::daemon::write(&d.path("links/people.toml"), &crate::daemon::one_link("x.example", "1", "https://x.example/1"));
+    d.wait_for("the reload during the flood", |d| d.log().contains("reloaded"));
     drop(held);
     d.wait_for("the daemon to serve again", |d| d.get("/healthz").status == 200);
+    assert_eq!(d.location("/x.example/1"), Ok("https://x.example/1".into()));
     assert_eq!(d.location("/zendesk.com/1"), Ok("https://acme.zendesk.com/agent/users/1".into()));
+    assert!(!d.log().contains("accept failed"), "{}", d.log());
+    assert_eq!(d.status_json()["errors"], 0, "{}", d.log());
 }
 
 #[test]

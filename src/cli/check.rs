@@ -39,6 +39,8 @@ pub fn run(args: &CheckArgs) -> ExitCode {
                 })
             })
             .collect();
+        let (shown, more) = crate::diagnostic::bounded(diagnostics.iter().copied());
+        let omitted: Vec<_> = more.iter().map(|(file, n)| json!({ "file": file, "count": n })).collect();
         print_json(&json!({
             "ok": errors == 0,
             "files": files,
@@ -48,10 +50,15 @@ pub fn run(args: &CheckArgs) -> ExitCode {
             "errors": errors,
             "warnings": warnings,
             "notes": notes,
-            "diagnostics": diagnostics,
+            "diagnostics": shown,
+            "omitted": omitted,
         }));
     } else {
-        print_diagnostics(diagnostics.iter().copied());
+        let (shown, more) = crate::diagnostic::bounded(diagnostics.iter().copied());
+        print_diagnostics(shown);
+        for line in crate::diagnostic::more_lines(&more) {
+            eprintln!("{line}\n");
+        }
         let counts: Vec<String> = [(errors, "error"), (warnings, "warning"), (notes, "note")]
             .into_iter()
             .filter(|&(n, _)| n > 0)

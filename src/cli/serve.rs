@@ -50,8 +50,12 @@ pub fn run(args: &ServeArgs) -> ExitCode {
     let live = reloader.live();
     {
         let snapshot = live.load();
-        for d in &snapshot.diagnostics {
+        let (shown, more) = crate::diagnostic::bounded(&snapshot.diagnostics);
+        for d in shown {
             tracing::warn!("{d}");
+        }
+        for line in crate::diagnostic::more_lines(&more) {
+            tracing::warn!("{line}");
         }
         tracing::info!(
             files = snapshot.files.len(),
@@ -92,7 +96,11 @@ pub fn run(args: &ServeArgs) -> ExitCode {
         }
         let address = listener.local_addr().map_or(args.listen, |a| a);
         tracing::info!("serving on http://{address}/ (try http://applink.localhost:{}/)", address.port());
-        let options = server::Options { allowed_hosts: args.allow_host.clone(), ..server::Options::default() };
+        let options = server::Options {
+            allowed_hosts: args.allow_host.clone(),
+            max_connections: connection_limit(),
+            ..server::Options::default()
+        };
         match server::run(listener, live, options, shutdown_signal()).await {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
@@ -117,6 +125,19 @@ fn first_run(given: &[PathBuf], port: u16) -> std::io::Result<Vec<PathBuf>> {
         eprintln!("applinkd: created {}; add your links there", starter.display());
     }
     Ok(paths)
+}
+
+/// Connections served at once: what the descriptor limit allows (raised to its hard
+/// limit first), less a reserve for reloads (the directory walk, the files, the
+/// watcher), so that a flood of clients can never starve a reload.
+fn connection_limit() -> usize {
+    let soft = rlimit::increase_nofile_limit(u64::MAX)
+        .or_else(|_| rlimit::getrlimit(rlimit::Resource::NOFILE).map(|(soft, _)| soft))
+        .unwrap_or(1024);
+    let reserve = (soft / 8).max(64);
+    let limit = soft.saturating_sub(reserve).clamp(16, 65_536) as usize;
+    tracing::debug!("descriptor limit {soft}: serving up to {limit} connections at once");
+    limit
 }
 
 /// Completes on SIGINT (Ctrl-C) or SIGTERM (systemd, launchd, kill).

@@ -108,6 +108,7 @@ fn records(snapshot: &Snapshot, query: Option<&str>) -> Response<Body> {
 }
 
 fn status(snapshot: &Snapshot) -> serde_json::Value {
+    let (shown, more) = crate::diagnostic::bounded(&snapshot.diagnostics);
     let errors = snapshot.diagnostics.iter().filter(|d| d.is_error()).count();
     json!({
         "ok": errors == 0,
@@ -117,7 +118,8 @@ fn status(snapshot: &Snapshot) -> serde_json::Value {
         "links": snapshot.index.link_count(),
         "errors": errors,
         "warnings": snapshot.diagnostics.len() - errors,
-        "diagnostics": snapshot.diagnostics,
+        "diagnostics": shown,
+        "omitted": more.iter().map(|(file, n)| json!({ "file": file, "count": n })).collect::<Vec<_>>(),
         "last_reload": snapshot.reload,
     })
 }

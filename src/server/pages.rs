@@ -142,13 +142,17 @@ fn diagnostics_banner(body: &mut String, snapshot: &Snapshot) {
          a conflict between definitions disables only the pair or app they disagree on.<ul>",
         snapshot.diagnostics.len() - errors
     );
-    for d in &snapshot.diagnostics {
+    let (shown, more) = crate::diagnostic::bounded(&snapshot.diagnostics);
+    for d in shown {
         let class = match d.severity {
             Severity::Error => "error",
             Severity::Warning => "warning",
             Severity::Note => "note",
         };
         let _ = write!(body, "<li class=\"{class}\"><code>{}</code></li>", escape(&d.to_string()));
+    }
+    for line in crate::diagnostic::more_lines(&more) {
+        let _ = write!(body, "<li class=\"meta\">{}</li>", escape(&line));
     }
     body.push_str("</ul></section>");
 }

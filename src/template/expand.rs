@@ -58,10 +58,19 @@ impl UrlTemplate {
     /// Whether parsing an expansion again would change nothing, for ids holding each
     /// printable character in a path, after a `?` and after a `#`, and non-ASCII.
     pub(super) fn expands_canonically(&self) -> bool {
+        // Without a host in the literal text (`foo:{+id}`, `mailto:{id}`), an id could
+        // write one (`foo://evil.example`): such expansions are always parsed and checked.
+        if self.origin.host.is_none() {
+            return false;
+        }
         let mut probes: Vec<String> = vec!["x".into(), "é😀".into(), "%41".into(), "a%2Fb".into()];
         for c in (0x21u8..0x7f).map(char::from) {
             for context in ["", "?", "#", "/"] {
                 probes.push(format!("a{context}{c}b"));
+            }
+            // Ids that start with a delimiter, where a parser reads the most into them.
+            for start in ["/", "//", "\\", "?", "#", "@", ":", "%", "%2F"] {
+                probes.push(format!("{start}{c}x"));
             }
         }
         probes.iter().all(|id| match self.expand_raw("app.example", id) {

@@ -66,7 +66,10 @@ const VARIABLES: [&str; 2] = ["id", "app"];
 
 impl UrlTemplate {
     pub fn parse(text: &str) -> Result<UrlTemplate, TemplateError> {
-        let template = UriTemplateStr::new(text).map_err(|e| {
+        // RFC 6570 §2.1 allows non-ASCII literals (ucschar), which expansion writes as
+        // UTF-8 percent-encoded triplets; iri-string's URI templates take ASCII only.
+        let ascii = encode_literals(text);
+        let template = UriTemplateStr::new(&ascii).map_err(|e| {
             let shown = e.to_string();
             TemplateError {
                 offset: byte_of(&shown).unwrap_or(0),
@@ -141,7 +144,7 @@ impl UrlTemplate {
                 hint: None,
             });
         }
-        let (internal, reserved) = split_own(text);
+        let (internal, reserved) = split_own(&ascii);
         let internal = UriTemplateString::try_from(internal).map_err(|_| TemplateError {
             offset: 0,
             message: "invalid URL template".into(),
@@ -174,6 +177,32 @@ impl Origin {
     fn of(url: &url::Url) -> Origin {
         Origin { scheme: url.scheme().into(), host: url.host_str().map(Into::into), port: url.port_or_known_default() }
     }
+}
+
+/// `text` with every non-ASCII character outside expressions percent-encoded as
+/// UTF-8, which is what RFC 6570 §3.1 makes of such literals when expanding.
+fn encode_literals(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.is_ascii() {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut depth = 0;
+    for c in text.chars() {
+        match c {
+            '{' => depth += 1,
+            '}' => depth = 0,
+            _ => {}
+        }
+        if depth == 0 && !c.is_ascii() {
+            let mut buf = [0; 4];
+            for b in c.encode_utf8(&mut buf).bytes() {
+                out.push_str(&format!("%{b:02X}"));
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 /// RFC 6570 §2.4.1: a prefix length is 1 to 9999 without leading zeros
@@ -378,6 +407,65 @@ mod tests {
         }
         assert!(UrlTemplate::parse("https://acme.zendesk.com/agent/users/{id}").unwrap().canonical);
         assert!(!UrlTemplate::parse("HTTPS://Host.Example:443/{id}").unwrap().canonical);
+    }
+
+    /// Issue 10.6: for every operator and scheme form, ids that start with a delimiter
+    /// expand exactly as the checked path does, and never onto another origin.
+    #[test]
+    fn the_fast_path_equals_the_checked_path_for_ids_that_start_with_delimiters() {
+        let mut seed = 0x1234_5678_9abc_def1u64;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let tails: Vec<char> = (0x21u8..0x7f).map(char::from).chain(['é']).collect();
+        for form in ["foo:", "foo:/", "mailto:", "https://h.example/", "https://h.example", "slack://user", "foo://h"] {
+            for op in ["", "+", "#", ".", "/", ";", "?", "&"] {
+                let text = format!("{form}{{{op}id}}");
+                let Ok(t) = UrlTemplate::parse(&text) else { continue };
+                for start in ["/", "//", "\\", "?", "#", "@", ":", "%", "//evil.example/", "/\\evil.example"] {
+                    for _ in 0..40 {
+                        let len = next() as usize % 6;
+                        let tail: String = (0..len).map(|_| tails[next() as usize % tails.len()]).collect();
+                        let id = format!("{start}{tail}");
+                        let fast = t.expand("app.example", &id);
+                        let slow = t.expand_raw("app.example", &id).and_then(|raw| {
+                            if has_dot_segment(&raw) { Err(Refusal::DotSegment(raw)) } else { t.canonicalize(raw) }
+                        });
+                        assert_eq!(fast, slow, "{text} with {id:?}");
+                        if let Ok(url) = fast {
+                            let parsed = url::Url::parse(&url).unwrap();
+                            assert!(t.origin.is_of(&parsed), "{text} with {id:?} left its origin: {url}");
+                        }
+                    }
+                }
+            }
+        }
+        let t = UrlTemplate::parse("foo:/{+id}").unwrap();
+        assert!(matches!(t.expand("a", "/evil.example/x"), Err(Refusal::Escapes(_))));
+        let t = UrlTemplate::parse("foo:{+id}").unwrap();
+        assert!(matches!(t.expand("a", "//evil.example/x"), Err(Refusal::Escapes(_))));
+    }
+
+    /// Issue 10.7: literals the RFC allows, non-ASCII and percent-encoded triplets
+    /// among them, load and expand as RFC 6570 §3.1 says.
+    #[test]
+    fn every_literal_the_rfc_allows() {
+        for (template, id, url) in [
+            ("https://bücher.example/kunden/{id}", "5", "https://xn--bcher-kva.example/kunden/5"),
+            ("https://h.example/caf%C3%A9/{id}", "5", "https://h.example/caf%C3%A9/5"),
+            ("https://h.example/café/{id}", "5", "https://h.example/caf%C3%A9/5"),
+            ("https://h.example/ünï/{id}?q=ö", "é", "https://h.example/%C3%BCn%C3%AF/%C3%A9?q=%C3%B6"),
+            ("https://h.example/%7Euser/{id}", "x", "https://h.example/%7Euser/x"),
+            ("https://h.example/a!$&()*+,;=:@/{id}", "x", "https://h.example/a!$&()*+,;=:@/x"),
+            ("https://h.example/😀/{+id}", "a/b", "https://h.example/%F0%9F%98%80/a/b"),
+        ] {
+            let t = UrlTemplate::parse(template).unwrap_or_else(|e| panic!("{template}: {e}"));
+            assert_eq!(t.as_str(), template);
+            assert_eq!(t.expand("app.example", id).unwrap(), url, "{template}");
+        }
     }
 
     #[test]
