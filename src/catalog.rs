@@ -204,8 +204,11 @@ pub const MAX_FILE: u64 = 64 * 1024 * 1024;
 pub fn read_link_file(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
     use std::io::Read;
     use std::os::unix::fs::OpenOptionsExt;
-    let not_regular = || std::io::Error::other("not a regular file (a FIFO, socket or device); only regular files are read");
-    let too_big = || std::io::Error::other(format!("the file is larger than {} MiB, the most a link file may be", MAX_FILE >> 20));
+    let not_regular =
+        || std::io::Error::other("not a regular file (a FIFO, socket or device); only regular files are read");
+    let too_big = || {
+        std::io::Error::other(format!("the file is larger than {} MiB, the most a link file may be", MAX_FILE >> 20))
+    };
     if !std::fs::metadata(path)?.is_file() {
         return Err(not_regular());
     }

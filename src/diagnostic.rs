@@ -149,7 +149,9 @@ pub const SHOWN_PER_FILE: usize = 20;
 
 /// The diagnostics to show: the first `SHOWN_PER_FILE` of each file, in order; and
 /// for each file with more, how many more.
-pub fn bounded<'a>(diagnostics: impl IntoIterator<Item = &'a Diagnostic>) -> (Vec<&'a Diagnostic>, Vec<(String, usize)>) {
+pub fn bounded<'a>(
+    diagnostics: impl IntoIterator<Item = &'a Diagnostic>,
+) -> (Vec<&'a Diagnostic>, Vec<(String, usize)>) {
     let mut per_file: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
     let mut shown = Vec::new();
     let mut more: Vec<(String, usize)> = Vec::new();

@@ -332,7 +332,9 @@ fn listener_is_ours(base: &str) -> bool {
     let addresses: Vec<IpAddr> = match url.host() {
         Some(url::Host::Ipv4(ip)) if ip.is_loopback() => vec![IpAddr::V4(ip)],
         Some(url::Host::Ipv6(ip)) if ip.is_loopback() => vec![IpAddr::V6(ip)],
-        Some(url::Host::Domain("localhost")) => vec![IpAddr::from([127, 0, 0, 1]), IpAddr::from(std::net::Ipv6Addr::LOCALHOST)],
+        Some(url::Host::Domain("localhost")) => {
+            vec![IpAddr::from([127, 0, 0, 1]), IpAddr::from(std::net::Ipv6Addr::LOCALHOST)]
+        }
         _ => return false,
     };
     let Ok(me) = std::fs::metadata("/proc/self").map(|m| m.uid()) else {
@@ -381,4 +383,27 @@ fn proc_ip(hex: &str) -> Option<std::net::IpAddr> {
 #[cfg(not(target_os = "linux"))]
 fn listener_is_ours(_base: &str) -> bool {
     false
+}
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    use super::*;
+
+    /// Issue 10.10: the socket that would take the connection is checked, by address
+    /// and owner; a daemon on another machine never chooses a program.
+    #[test]
+    fn open_with_is_trusted_only_from_this_users_loopback_listener() {
+        let ours = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = ours.local_addr().unwrap().port();
+        assert!(listener_is_ours(&format!("http://127.0.0.1:{port}")));
+        assert!(listener_is_ours(&format!("http://localhost:{port}")) || cfg!(not(target_os = "linux")));
+        // The same port on another loopback address is another socket, not ours.
+        assert!(!listener_is_ours(&format!("http://127.0.0.2:{port}")));
+        // Not loopback: never, whatever listens here on that port.
+        assert!(!listener_is_ours(&format!("http://192.0.2.1:{port}")));
+        assert!(!listener_is_ours(&format!("http://links.example.com:{port}")));
+        let wildcard = std::net::TcpListener::bind("0.0.0.0:0").unwrap();
+        let port = wildcard.local_addr().unwrap().port();
+        assert!(listener_is_ours(&format!("http://127.0.0.2:{port}")), "a wildcard listener takes any address");
+    }
 }

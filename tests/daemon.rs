@@ -215,7 +215,12 @@ pub fn one_link(app: &str, id: &str, url: &str) -> String {
 /// A stand-in web server on loopback: every request gets `body` with `content_type`.
 /// Returns its address; it serves until the test process ends.
 pub fn canned_server(content_type: &'static str, body: String) -> SocketAddr {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    canned_server_at("127.0.0.1:0", content_type, body)
+}
+
+/// `canned_server` on a given address.
+pub fn canned_server_at(addr: &str, content_type: &'static str, body: String) -> SocketAddr {
+    let listener = std::net::TcpListener::bind(addr).unwrap();
     let addr = listener.local_addr().unwrap();
     std::thread::spawn(move || {
         for stream in listener.incoming().flatten() {

@@ -281,7 +281,10 @@ fn a_flood_of_connections_leaves_descriptors_for_reloads() {
     crate::daemon::write(&dir.path().join("links/apps.toml"), APPS);
     let d = Daemon::start_with_fd_limit(dir, 64, &["-c", "links"]);
     let held: Vec<_> = (0..120).map(|_| std::net::TcpStream::connect(d.addr).unwrap()).collect();
-    crate::daemon::write(&d.path("links/people.toml"), &crate::daemon::one_link("x.example", "1", "https://x.example/1"));
+    crate::daemon::write(
+        &d.path("links/people.toml"),
+        &crate::daemon::one_link("x.example", "1", "https://x.example/1"),
+    );
     d.wait_for("the reload during the flood", |d| d.log().contains("reloaded"));
     drop(held);
     d.wait_for("the daemon to serve again", |d| d.get("/healthz").status == 200);

@@ -68,9 +68,11 @@ impl UrlTemplate {
             for context in ["", "?", "#", "/"] {
                 probes.push(format!("a{context}{c}b"));
             }
-            // Ids that start with a delimiter, where a parser reads the most into them.
-            for start in ["/", "//", "\\", "?", "#", "@", ":", "%", "%2F"] {
-                probes.push(format!("{start}{c}x"));
+        }
+        // Ids that start with a delimiter, where a parser reads the most into them.
+        for start in ["/", "//", "\\", "?", "#", "@", ":", "%", "%2F", "//x.example/"] {
+            for tail in ["x", "é", "@y", ":1", "/z"] {
+                probes.push(format!("{start}{tail}"));
             }
         }
         probes.iter().all(|id| match self.expand_raw("app.example", id) {

@@ -1,0 +1,102 @@
+//! Hardening (issue 10): hostile files, daemons and names, each through the real binary.
+
+use crate::daemon::{Daemon, write};
+use crate::open::{applinkd, stub};
+use crate::test::{APPS, Test};
+
+#[test]
+fn a_fifo_or_device_is_never_read() {
+    let dir = tempfile::tempdir().unwrap();
+    write(&dir.path().join("links/apps.toml"), APPS);
+    let fifo = dir.path().join("links/pipe.toml");
+    assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_applinkd")).args(args).current_dir(dir.path()).output().unwrap()
+    };
+    // A FIFO in a directory is skipped with a warning; the rest applies.
+    let out = run(&["check", "-c", "links"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("links/pipe.toml") && stderr.contains("not a regular file"), "{stderr}");
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    // Named directly, a FIFO or a device is an error, not a hang or a read without end.
+    for path in [fifo.to_str().unwrap(), "/dev/zero"] {
+        let out = run(&["check", "-c", path]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{path}: {stderr}");
+        assert!(stderr.contains("not a regular file"), "{path}: {stderr}");
+    }
+}
+
+#[test]
+fn a_file_over_the_size_cap_is_refused_clearly() {
+    let t = Test::new();
+    let big = std::fs::File::create(t.path().join("big.toml")).unwrap();
+    big.set_len(64 * 1024 * 1024 + 1).unwrap();
+    t.clone_args(["check", "-c", "big.toml"]).run().status(1).stderr_has("larger than 64 MiB");
+}
+
+#[test]
+fn control_characters_in_file_names_are_escaped() {
+    let t = Test::new().file(
+        "links/\u{1b}]0;pwned\u{7}\nforged.toml",
+        "[[person]]\nname = \"A\"\nlinks = [{ app = \"Bad.com\", id = \"1\" }]\n",
+    );
+    let out = t.clone_args(["check", "-c", "links"]).run().status(1);
+    assert!(!out.stderr.contains('\u{1b}'), "{:?}", out.stderr);
+    assert!(out.stderr.contains("\\u{1b}]0;pwned\\u{7}\\nforged.toml"), "{}", out.stderr);
+}
+
+#[test]
+fn a_hundred_thousand_mistakes_make_bounded_output() {
+    let mut text = String::new();
+    for n in 0..100_000 {
+        text.push_str(&format!("[[person]]\nname = \"P{n}\"\nlinks = [{{ app = \"Bad.com\", id = \"{n}\" }}]\n"));
+    }
+    let t = Test::new().file("links/bad.toml", &text);
+    let out = t.clone_args(["check", "-c", "links"]).run().status(1);
+    assert!(out.stderr.len() < 64 * 1024, "{} bytes of errors", out.stderr.len());
+    assert!(out.stderr.contains("… and 99980 more in links/bad.toml"), "{}", &out.stderr[out.stderr.len() - 300..]);
+    let d = Daemon::start(&[("links/bad.toml", &text), ("links/apps.toml", APPS)]);
+    let status = d.get("/api/v1/status");
+    assert!(status.body.len() < 64 * 1024, "{} bytes of status", status.body.len());
+    assert!(status.body.contains("\"count\": 99980"), "{}", &status.body[..500]);
+    assert!(d.get("/").body.len() < 128 * 1024);
+}
+
+#[test]
+fn a_long_unknown_app_id_among_many_apps_is_answered() {
+    let mut apps = String::new();
+    for n in 0..2000 {
+        apps.push_str(&format!("[apps.\"app{n}.example\"]\nurl = \"https://app{n}.example/{{id}}\"\n"));
+    }
+    let d = Daemon::start(&[("links/apps.toml", &apps)]);
+    let long = format!("{}.example", "a".repeat(4000));
+    assert_eq!(d.get(&format!("/{long}/1")).status, 404);
+    assert_eq!(d.location("/app1999.example/1"), Ok("https://app1999.example/1".into()));
+    let close = d.get("/app19999.example/1");
+    assert!(close.body.contains("app1999.example"), "one edit away is still suggested");
+}
+
+#[test]
+fn a_daemon_answer_outside_the_apps_schemes_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let (browser, out) = stub(dir.path(), "browser");
+    for url in [
+        "smb://evil.example/share",
+        "ms-msdt:/id PCWDiagnostic",
+        "search-ms:query=x",
+        "ssh://evil.example",
+        "view-source:https://a.example/",
+    ] {
+        let answer = serde_json::json!({ "url": url, "app": "a.example", "id": "1", "source": "template", "schemes": ["https"] });
+        let base = format!("http://{}", crate::daemon::canned_server("application/json", answer.to_string()));
+        let run = applinkd(
+            dir.path(),
+            &["open", "applink://a.example/1"],
+            &[("BROWSER", browser.to_str().unwrap()), ("APPLINKD_URL", &base)],
+        );
+        assert_eq!(run.status, 1, "{url}: {}", run.stderr);
+        assert!(run.stderr.contains("refusing the answer"), "{url}: {}", run.stderr);
+        assert!(!out.exists(), "{url} reached the browser");
+    }
+}
