@@ -100,3 +100,45 @@ fn a_daemon_answer_outside_the_apps_schemes_is_refused() {
         assert!(!out.exists(), "{url} reached the browser");
     }
 }
+
+#[test]
+fn clients_that_never_read_cost_only_themselves() {
+    // Issue 10.1: a big index page, pipelined by clients that never read their answers.
+    let mut people = String::new();
+    for n in 0..400 {
+        people.push_str(&format!(
+            "[[person]]\nname = \"Person number {n} with a long name\"\nlinks = [{{ app = \"x.example\", id = \"{n}\", url = \"https://x.example/people/{n}/a/long/path\" }}]\n"
+        ));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    write(&dir.path().join("links/people.toml"), &people);
+    let d = Daemon::start_with_fd_limit(dir, 64, &["-c", "links", "--client-timeout", "1"]);
+    let request = format!("GET / HTTP/1.1\r\nHost: {}\r\n\r\n", d.addr).repeat(200);
+    let hostile: Vec<std::net::TcpStream> = (0..40)
+        .map(|_| {
+            use std::io::Write;
+            let mut s = std::net::TcpStream::connect(d.addr).unwrap();
+            let _ = s.write_all(request.as_bytes());
+            s
+        })
+        .collect();
+    // Every slot was taken by a client that reads nothing; a good client is still served.
+    assert_eq!(d.location("/x.example/7"), Ok("https://x.example/people/7/a/long/path".into()));
+    assert_eq!(d.get("/healthz").status, 200);
+    drop(hostile);
+}
+
+#[test]
+fn answers_hyper_makes_itself_carry_the_safety_headers() {
+    let d = Daemon::start(&[("links/apps.toml", APPS)]);
+    for (request, status) in [
+        (format!("GET /zendesk.com/1 HTTP/1.1\r\nHost: {}\r\nX-Big: {}\r\n\r\n", d.addr, "y".repeat(20_000)), "431"),
+        ("NONSENSE\r\n\r\n".to_owned(), "400"),
+    ] {
+        let answer = d.raw(request.as_bytes()).to_ascii_lowercase();
+        assert!(answer.starts_with(&format!("http/1.1 {status}")), "{answer}");
+        for header in ["cache-control: no-store", "x-content-type-options: nosniff", "referrer-policy: no-referrer"] {
+            assert!(answer.contains(header), "{status} lacks {header}: {answer}");
+        }
+    }
+}

@@ -24,6 +24,10 @@ pub struct ServeArgs {
     /// Also answer requests whose Host is NAME (or NAME:PORT), e.g. behind a proxy (repeatable).
     #[arg(long = "allow-host", value_name = "NAME")]
     allow_host: Vec<String>,
+    /// Seconds a client may take to send a request head, or leave a read or write of
+    /// its connection waiting, before it is disconnected.
+    #[arg(long, value_name = "SECS", default_value_t = 10.0)]
+    client_timeout: f64,
 }
 
 pub fn run(args: &ServeArgs) -> ExitCode {
@@ -99,6 +103,7 @@ pub fn run(args: &ServeArgs) -> ExitCode {
         let options = server::Options {
             allowed_hosts: args.allow_host.clone(),
             max_connections: connection_limit(),
+            header_read_timeout: std::time::Duration::from_secs_f64(args.client_timeout.clamp(0.05, 3600.0)),
             ..server::Options::default()
         };
         match server::run(listener, live, options, shutdown_signal()).await {

@@ -5,7 +5,9 @@
 //! synchronous: a request only reads the current snapshot, which never blocks.
 
 mod api;
+mod deadline;
 mod host_guard;
+mod own_answers;
 mod pages;
 mod response;
 mod routes;
@@ -34,7 +36,8 @@ pub struct Options {
     pub allowed_hosts: Vec<String>,
     /// Connections served at once; more wait in the kernel's backlog.
     pub max_connections: usize,
-    /// A client must send its request head within this time.
+    /// A client must send its request head within this time, and no read or write of
+    /// a connection may wait longer (a client that stops reading is disconnected).
     pub header_read_timeout: Duration,
     /// How long shutdown waits for open requests.
     pub shutdown_grace: Duration,
@@ -99,6 +102,7 @@ pub async fn run(
             let response = router.handle(&request);
             async move { Ok::<_, Infallible>(response) }
         });
+        let stream = deadline::Deadlines::new(own_answers::OwnAnswers::new(stream), options.header_read_timeout);
         let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
         tokio::spawn(async move {
             if let Err(e) = connection.await {
