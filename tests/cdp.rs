@@ -69,7 +69,8 @@ impl Browser {
             .expect("a page target")
             .to_owned();
         let stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
-        stream.set_read_timeout(Some(DEADLINE)).unwrap();
+        // A loaded machine (the whole suite at once) can keep Chromium busy for a while.
+        stream.set_read_timeout(Some(DEADLINE * 3)).unwrap();
         let (socket, _) = tungstenite::client(page.as_str(), stream).expect("DevTools WebSocket");
         Browser { child, socket, next_id: 0, _profile: profile }
     }
@@ -110,7 +111,7 @@ impl Browser {
             if !href.is_empty() && at(&href) {
                 return href;
             }
-            assert!(started.elapsed() < DEADLINE, "the browser never reached {what}; it is at {href:?}");
+            assert!(started.elapsed() < DEADLINE * 3, "the browser never reached {what}; it is at {href:?}");
             std::thread::sleep(Duration::from_millis(20)); // poll interval of a deadline-bounded wait
         }
     }
