@@ -11,7 +11,7 @@ fn read(path: &str) -> String {
 fn linux_desktop_file_is_what_register_writes() {
     assert_eq!(
         read("packaging/linux/applinkd.desktop"),
-        applinkd::register::desktop_file(Path::new("/usr/bin/applinkd"))
+        applinkd::register::desktop_file(Path::new("/usr/bin/applinkd")).unwrap()
     );
     let out = std::process::Command::new("desktop-file-validate")
         .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("packaging/linux/applinkd.desktop"))

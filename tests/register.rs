@@ -200,3 +200,65 @@ fn macos_and_windows_plans() {
     assert!(program.ends_with("/lsregister"));
     assert_eq!(args, &["-f", "/Users/ada/Applications/applinkd.app"]);
 }
+
+// Issue 10.12: odd desktops.
+
+#[test]
+fn a_newline_in_the_executable_path_is_refused() {
+    let desktop = Desktop::new();
+    let odd = desktop.path("bin\nExec=evil");
+    std::fs::create_dir_all(&odd).unwrap();
+    let copy = odd.join("applinkd");
+    std::fs::copy(exe(), &copy).unwrap();
+    let (status, _, stderr) = desktop.run(copy.to_str().unwrap(), &["register"]);
+    assert_eq!(status, 1, "{stderr}");
+    assert!(stderr.contains("control character"), "{stderr}");
+    assert!(!desktop.path("data/applications/applinkd.desktop").exists());
+}
+
+#[test]
+fn odd_mimeapps_lists_are_restored_byte_for_byte() {
+    for before in [
+        // Spaces around `=`.
+        &b"[Default Applications]\nx-scheme-handler/applink = old.desktop;\ntext/html=firefox.desktop;\n"[..],
+        // A byte that is not UTF-8.
+        b"[Default Applications]\ntext/html=f\xffirefox.desktop;\nx-scheme-handler/applink=old.desktop;\n",
+        // Repeated groups and keys: GLib takes the last.
+        b"[Default Applications]\nx-scheme-handler/applink=old.desktop;\n\n[Added Associations]\n\n[Default Applications]\nx-scheme-handler/applink=older.desktop;\n",
+    ] {
+        let desktop = Desktop::new();
+        let list = desktop.path("config/mimeapps.list");
+        std::fs::write(&list, before).unwrap();
+        let (status, _, stderr) = desktop.applinkd(&["register"]);
+        assert_eq!(status, 0, "{stderr}");
+        let (_, default, _) = desktop.run("gio", &["mime", "x-scheme-handler/applink"]);
+        assert!(default.contains("applinkd.desktop"), "gio still answers the old handler:\n{default}");
+        let (status, _, stderr) = desktop.applinkd(&["unregister"]);
+        assert_eq!(status, 0, "{stderr}");
+        assert_eq!(std::fs::read(&list).unwrap(), before, "{}", String::from_utf8_lossy(before));
+    }
+}
+
+#[test]
+fn unregister_keeps_a_mimeinfo_cache_with_other_entries() {
+    let desktop = Desktop::new();
+    let (status, _, stderr) = desktop.applinkd(&["register"]);
+    assert_eq!(status, 0, "{stderr}");
+    let cache = desktop.path("data/applications/mimeinfo.cache");
+    if !cache.exists() {
+        // update-desktop-database is optional; make the cache it would have made.
+        std::fs::write(&cache, "[MIME Cache]\nx-scheme-handler/applink=applinkd.desktop;\n").unwrap();
+    }
+    std::fs::write(
+        desktop.path("data/applications/other.desktop"),
+        "[Desktop Entry]\nType=Application\nName=Other\nExec=other %u\nMimeType=text/x-other;\n",
+    )
+    .unwrap();
+    let mut text = std::fs::read_to_string(&cache).unwrap();
+    text.push_str("text/x-other=other.desktop;\n");
+    std::fs::write(&cache, &text).unwrap();
+    let (status, _, stderr) = desktop.applinkd(&["unregister"]);
+    assert_eq!(status, 0, "{stderr}");
+    let after = std::fs::read_to_string(&cache).expect("the cache with another entry stays");
+    assert!(after.contains("other.desktop"), "{after}");
+}

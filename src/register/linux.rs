@@ -26,8 +26,12 @@ struct Registration {
 const CACHE: &str = "mimeinfo.cache";
 
 /// The desktop file: runs `<exe> open %u` for `applink:` URLs, hidden from menus.
-pub fn desktop_file(exe: &Path) -> String {
-    format!(
+pub fn desktop_file(exe: &Path) -> Result<String, RegisterError> {
+    let shown = exe.display().to_string();
+    if shown.chars().any(char::is_control) {
+        return Err(RegisterError::Unquotable(shown.escape_default().to_string()));
+    }
+    Ok(format!(
         "[Desktop Entry]\n\
          Type=Application\n\
          Name=applinkd\n\
@@ -36,8 +40,8 @@ pub fn desktop_file(exe: &Path) -> String {
          NoDisplay=true\n\
          Terminal=false\n\
          MimeType=x-scheme-handler/{SCHEME};\n",
-        exec_quote(&exe.display().to_string())
-    )
+        exec_quote(&shown)
+    ))
 }
 
 /// Quotes a program path for `Exec=` (Desktop Entry Specification, "The Exec key").
@@ -68,7 +72,7 @@ pub fn linux(exe: &Path, data: &Path, config: &Path) -> Result<Plan, RegisterErr
     let current = read_optional(&list)?;
     let (text, undo) = mimeapps::set_default(current.as_deref(), KEY, VALUE);
     let mut steps =
-        vec![Step::Write { path: applications.join(DESKTOP_FILE), contents: desktop_file(exe), executable: false }];
+        vec![Step::Write { path: applications.join(DESKTOP_FILE), contents: desktop_file(exe)?, executable: false }];
     // Keep the first registration's record: registering again must not forget the original state.
     if read_optional(&undo_path(data))?.is_none() {
         let registration = Registration { mimeapps: undo.clone(), created_cache: !applications.join(CACHE).exists() };
@@ -103,7 +107,9 @@ pub fn linux_unregister(data: &Path, config: &Path) -> Result<Plan, RegisterErro
     }
     steps.push(Step::Remove { path: undo_path(data) });
     steps.push(update_database(&applications));
-    if registration.created_cache {
+    // The cache goes only if register made it and it holds nothing but applinkd's
+    // entry (the database update above rewrote it without that entry).
+    if registration.created_cache && cache_only_ours(&applications.join(CACHE)) {
         steps.push(Step::Remove { path: applications.join(CACHE) });
     }
     Ok(Plan { steps })
@@ -117,9 +123,20 @@ fn update_database(applications: &Path) -> Step {
     }
 }
 
+/// Whether `mimeinfo.cache` holds no entry but applinkd's (or none at all).
+fn cache_only_ours(cache: &Path) -> bool {
+    match std::fs::read(cache) {
+        Ok(bytes) => super::text_of(&bytes)
+            .lines()
+            .filter(|l| l.contains('='))
+            .all(|l| l.split_once('=').is_some_and(|(_, v)| v.split(';').all(|d| d.is_empty() || d == DESKTOP_FILE))),
+        Err(_) => false,
+    }
+}
+
 fn read_optional(path: &Path) -> Result<Option<String>, RegisterError> {
-    match std::fs::read_to_string(path) {
-        Ok(text) => Ok(Some(text)),
+    match std::fs::read(path) {
+        Ok(bytes) => Ok(Some(super::text_of(&bytes))),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(source) => Err(RegisterError::Io { path: path.to_path_buf(), source }),
     }
@@ -132,7 +149,7 @@ mod tests {
     #[test]
     fn desktop_file_contents() {
         assert_eq!(
-            desktop_file(Path::new("/usr/bin/applinkd")),
+            desktop_file(Path::new("/usr/bin/applinkd")).unwrap(),
             "[Desktop Entry]\nType=Application\nName=applinkd\nComment=Open App Links (applink://APP/ID) in the application they name\n\
              Exec=/usr/bin/applinkd open %u\nNoDisplay=true\nTerminal=false\nMimeType=x-scheme-handler/applink;\n"
         );

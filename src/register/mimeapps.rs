@@ -14,6 +14,9 @@ pub struct Undo {
     pub created_section: Option<String>,
     /// The key's previous value, if it had one.
     pub previous: Option<String>,
+    /// The key's whole previous line, as written (spaces around `=` and all).
+    #[serde(default)]
+    pub previous_line: Option<String>,
     /// Nothing was changed (the key already named the handler).
     pub unchanged: bool,
     /// A newline was added to end the file's last line before the new key.
@@ -36,6 +39,7 @@ pub fn set_default(text: Option<&str>, key: &str, value: &str) -> (String, Undo)
                     return (text.to_owned(), undo);
                 }
                 undo.previous = old;
+                undo.previous_line = Some(lines[at].clone());
                 lines[at] = format!("{key}={value}{}", ending(&lines[at]));
             }
             None => {
@@ -80,9 +84,10 @@ pub fn undo(text: &str, key: &str, value: &str, undo: &Undo) -> Option<String> {
     if current != Some(value) {
         return Some(text.to_owned()); // someone else changed it since: leave theirs
     }
-    match &undo.previous {
-        Some(previous) => lines[at] = format!("{key}={previous}{}", ending(&lines[at])),
-        None => {
+    match (&undo.previous_line, &undo.previous) {
+        (Some(line), _) => lines[at] = line.clone(),
+        (None, Some(previous)) => lines[at] = format!("{key}={previous}{}", ending(&lines[at])),
+        (None, None) => {
             lines.remove(at);
             if undo.added_newline && at == lines.len() && at > 0 {
                 let last = &mut lines[at - 1];
@@ -125,16 +130,19 @@ fn split_lines(text: &str) -> Vec<String> {
     text.split_inclusive('\n').map(str::to_owned).collect()
 }
 
-/// The section's header line and the line after its last line.
+/// The header line of the section's last occurrence, and the line after its last
+/// line. GLib merges repeated groups and takes a key's last value, so the last
+/// group is where a key must be for it to count.
 fn find_section(lines: &[String]) -> Option<(usize, usize)> {
-    let start = lines.iter().position(|l| l.trim() == SECTION)?;
+    let start = lines.iter().rposition(|l| l.trim() == SECTION)?;
     let end =
         lines[start + 1..].iter().position(|l| l.trim_start().starts_with('[')).map_or(lines.len(), |i| start + 1 + i);
     Some((start, end))
 }
 
+/// The key's last line in `lines` (GLib takes the last of repeated keys).
 fn find_key(lines: &[String], key: &str) -> Option<usize> {
-    lines.iter().position(|l| l.split_once('=').is_some_and(|(k, _)| k.trim() == key))
+    lines.iter().rposition(|l| l.split_once('=').is_some_and(|(k, _)| k.trim() == key))
 }
 
 #[cfg(test)]

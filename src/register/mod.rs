@@ -46,7 +46,40 @@ pub enum RegisterError {
     Command { program: String, detail: String },
     #[error("registering on this operating system is not supported")]
     Unsupported,
+    #[error(
+        "applinkd's path `{0}` holds a control character (a newline?), which a desktop file cannot hold; install applinkd elsewhere"
+    )]
+    Unquotable(String),
 }
+
+/// Text read from a file that may hold bytes that are not UTF-8 (`mimeapps.list` is
+/// edited by many programs): each such byte becomes one private-use character, so
+/// that edits keep it, and `bytes_of` gives it back exactly.
+pub fn text_of(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len());
+    for chunk in bytes.utf8_chunks() {
+        out.push_str(chunk.valid());
+        for &b in chunk.invalid() {
+            out.push(char::from_u32(RAW_BYTE + u32::from(b)).expect("a private-use character"));
+        }
+    }
+    out
+}
+
+/// The bytes `text_of` read.
+pub fn bytes_of(text: &str) -> Vec<u8> {
+    let mut out = Vec::with_capacity(text.len());
+    for c in text.chars() {
+        match u32::from(c).checked_sub(RAW_BYTE) {
+            Some(b) if b < 256 => out.push(b as u8),
+            _ => out.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes()),
+        }
+    }
+    out
+}
+
+/// The last 256 characters of plane 16's private use area stand for raw bytes.
+const RAW_BYTE: u32 = 0x10_FF00;
 
 impl fmt::Display for Step {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -100,7 +133,7 @@ fn execute(step: &Step) -> Result<(), RegisterError> {
             if let Some(parent) = path.parent() {
                 std::fs::create_dir_all(parent).map_err(io(parent))?;
             }
-            std::fs::write(path, contents).map_err(io(path))?;
+            std::fs::write(path, bytes_of(contents)).map_err(io(path))?;
             #[cfg(unix)]
             if *executable {
                 use std::os::unix::fs::PermissionsExt;
