@@ -57,11 +57,17 @@ pub enum RegisterError {
 /// that edits keep it, and `bytes_of` gives it back exactly.
 pub fn text_of(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len());
+    let raw = |out: &mut String, b: u8| out.push(char::from_u32(RAW_BYTE + u32::from(b)).expect("a private-use character"));
     for chunk in bytes.utf8_chunks() {
-        out.push_str(chunk.valid());
-        for &b in chunk.invalid() {
-            out.push(char::from_u32(RAW_BYTE + u32::from(b)).expect("a private-use character"));
+        for c in chunk.valid().chars() {
+            if u32::from(c) >= RAW_BYTE {
+                // A character of that range itself: written as its bytes, so none is ambiguous.
+                c.encode_utf8(&mut [0; 4]).bytes().for_each(|b| raw(&mut out, b));
+            } else {
+                out.push(c);
+            }
         }
+        chunk.invalid().iter().for_each(|&b| raw(&mut out, b));
     }
     out
 }
@@ -200,5 +206,25 @@ pub fn for_this_os(register: bool) -> Result<Plan, RegisterError> {
         if register { linux(&exe, &data, &config) } else { linux_unregister(&data, &config) }
     } else {
         Err(RegisterError::Unsupported)
+    }
+}
+
+#[cfg(test)]
+mod raw_bytes_tests {
+    use super::*;
+
+    /// Found by fuzzing (mimeapps): a real character of the private-use range that
+    /// stands for raw bytes must come back as itself.
+    #[test]
+    fn text_of_and_bytes_of_round_trip_any_bytes() {
+        for bytes in [
+            &b"plain"[..],
+            b"f\xffirefox",
+            "\u{10FF91}x".as_bytes(),
+            b"\xf4\x8f\xbe\x91\xf4\x8f\xbe",
+            b"\xc3",
+        ] {
+            assert_eq!(bytes_of(&text_of(bytes)), bytes, "{bytes:?}");
+        }
     }
 }

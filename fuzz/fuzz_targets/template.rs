@@ -1,0 +1,34 @@
+//! Template parse, expand and invert. Input: template text, a NUL, an id.
+//! Invariants: an expansion never leaves the origin the template's literal text
+//! fixes, and identifying an expansion finds the id again.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|bytes: &[u8]| {
+    let Ok(text) = std::str::from_utf8(bytes) else { return };
+    let (template, id) = text.split_once('\0').unwrap_or((text, "x"));
+    let Ok(t) = applinkd::template::UrlTemplate::parse(template) else { return };
+    if applinkd::unique_id::check(id).is_err() {
+        return;
+    }
+    let Ok(url) = t.expand("app.example", id) else { return };
+    let parsed = url::Url::parse(&url).expect("an expansion is a valid URL");
+    assert_eq!(parsed.scheme(), t.scheme(), "{template} with {id:?} → {url}");
+    // The literal text before the first expression fixes the origin.
+    let literal = &template[..template.find('{').unwrap_or(template.len())];
+    if let Some(rest) = literal.split_once("://").map(|(_, r)| r)
+        && rest.contains('/')
+        && let Ok(fixed) = url::Url::parse(literal)
+    {
+        assert_eq!(parsed.host_str(), fixed.host_str(), "{template} with {id:?} → {url}");
+        assert_eq!(parsed.port_or_known_default(), fixed.port_or_known_default());
+    } else if !literal.contains("://") {
+        assert!(parsed.host_str().is_none_or(|h| h.is_empty()), "{template} with {id:?} gained a host: {url}");
+    }
+    if let Ok(inverse) = t.inverse("app.example") {
+        let canonical = String::from(parsed);
+        let parts = applinkd::url_parts::UrlParts::of(&canonical);
+        assert!(inverse.ids(&canonical, &parts).iter().any(|found| found == id), "{template} with {id:?} → {canonical}");
+    }
+});
