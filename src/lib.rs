@@ -31,6 +31,8 @@
 //! - `opener`: hands a URL to the browser, the system opener or an app's `open_with`.
 //! - `alert`: a failure of `open` shown where the person is: daemon page, desktop notification.
 //! - `register`: becoming the `applink://` handler: plans for Linux, macOS, Windows.
+//! - `edit/`: changes to link files (add, rm, app, import): format-preserving, checked, atomic.
+//! - `formats/`: import and export formats: Cloze's JSON, CSV, JSON lines.
 //! - `cli`: the command line (`check`, `resolve`, `list`, `serve`, `open`, `register`).
 
 pub mod alert;
@@ -39,6 +41,8 @@ pub mod catalog;
 pub mod cli;
 pub mod config_paths;
 pub mod diagnostic;
+pub mod edit;
+pub mod formats;
 pub mod identify;
 pub mod index;
 pub mod link_url;

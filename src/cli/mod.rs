@@ -6,6 +6,7 @@
 //! files with errors, 2 usage error.
 
 mod check;
+mod edit;
 mod list;
 mod open;
 mod register;
@@ -49,6 +50,16 @@ enum Command {
     Unregister(register::RegisterArgs),
     /// Run the daemon: redirect http://127.0.0.1:7133/APP/ID, reload files as they change.
     Serve(serve::ServeArgs),
+    /// Add a link to a record (made if there is none), in place in the link files.
+    Add(edit::AddArgs),
+    /// Remove every link with this (app, id), in every file.
+    Rm(edit::RmArgs),
+    /// Define or rename an application.
+    App(edit::AppArgs),
+    /// Import records and links: Cloze's JSON, CSV, or JSON lines.
+    Import(edit::ImportArgs),
+    /// Print everything in force: JSON lines (default), CSV, or Cloze's JSON.
+    Export(edit::ExportArgs),
 }
 
 /// What to resolve: TARGET and `--to`.
@@ -97,6 +108,11 @@ pub fn main() -> ExitCode {
         Command::Open(args) => open::run(&args),
         Command::Register(args) => register::run(&args, true),
         Command::Unregister(args) => register::run(&args, false),
+        Command::Add(args) => edit::add(&args),
+        Command::Rm(args) => edit::rm(&args),
+        Command::App(args) => edit::app(&args),
+        Command::Import(args) => edit::import(&args),
+        Command::Export(args) => edit::export(&args),
     }
 }
 

@@ -57,7 +57,8 @@ pub enum RegisterError {
 /// that edits keep it, and `bytes_of` gives it back exactly.
 pub fn text_of(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len());
-    let raw = |out: &mut String, b: u8| out.push(char::from_u32(RAW_BYTE + u32::from(b)).expect("a private-use character"));
+    let raw =
+        |out: &mut String, b: u8| out.push(char::from_u32(RAW_BYTE + u32::from(b)).expect("a private-use character"));
     for chunk in bytes.utf8_chunks() {
         for c in chunk.valid().chars() {
             if u32::from(c) >= RAW_BYTE {
@@ -217,13 +218,8 @@ mod raw_bytes_tests {
     /// stands for raw bytes must come back as itself.
     #[test]
     fn text_of_and_bytes_of_round_trip_any_bytes() {
-        for bytes in [
-            &b"plain"[..],
-            b"f\xffirefox",
-            "\u{10FF91}x".as_bytes(),
-            b"\xf4\x8f\xbe\x91\xf4\x8f\xbe",
-            b"\xc3",
-        ] {
+        for bytes in [&b"plain"[..], b"f\xffirefox", "\u{10FF91}x".as_bytes(), b"\xf4\x8f\xbe\x91\xf4\x8f\xbe", b"\xc3"]
+        {
             assert_eq!(bytes_of(&text_of(bytes)), bytes, "{bytes:?}");
         }
     }

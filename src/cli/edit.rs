@@ -1,0 +1,294 @@
+//! `add`, `rm`, `app add`, `app rename`, `import` and `export`: links in and out
+//! without typing TOML (SPEC §7). Edits read the link files (never a daemon), are
+//! checked like any load, and are written atomically; `--dry-run` prints the diff.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Subcommand};
+
+use super::{ConfigArgs, FAILURE, USAGE};
+use crate::edit::ops::{self, Said};
+use crate::edit::{Edit, EditError, Workspace};
+use crate::formats::{self, CsvColumns, Format};
+use crate::parsed_file::Kind;
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+pub enum KindArg {
+    Person,
+    Company,
+    Project,
+}
+
+impl From<KindArg> for Kind {
+    fn from(k: KindArg) -> Kind {
+        match k {
+            KindArg::Person => Kind::Person,
+            KindArg::Company => Kind::Company,
+            KindArg::Project => Kind::Project,
+        }
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct AddArgs {
+    #[command(flatten)]
+    config: ConfigArgs,
+    /// person, company or project.
+    #[arg(value_enum)]
+    kind: KindArg,
+    /// The record's name, exactly (a record of that kind and name is made if there is none).
+    name: String,
+    /// The App ID: the application's domain, lower-case.
+    app: String,
+    /// The record's id in that application.
+    id: String,
+    /// The link's own URL (else the app's template makes it).
+    #[arg(long)]
+    url: Option<String>,
+    /// The file to write to (else the record's file, else links.toml in the first config directory).
+    #[arg(long, value_name = "F")]
+    file: Option<PathBuf>,
+    /// Add the pair even if another record has it, merging the two records.
+    #[arg(long)]
+    merge: bool,
+    /// Print a unified diff; write nothing.
+    #[arg(long)]
+    dry_run: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct RmArgs {
+    #[command(flatten)]
+    config: ConfigArgs,
+    app: String,
+    id: String,
+    #[arg(long)]
+    dry_run: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct AppArgs {
+    #[command(subcommand)]
+    command: AppCommand,
+}
+
+#[derive(Subcommand, Debug)]
+enum AppCommand {
+    /// Define an application: `[apps."APP"]` with its name and URL template.
+    Add {
+        #[command(flatten)]
+        config: ConfigArgs,
+        app: String,
+        #[arg(long)]
+        name: Option<String>,
+        /// RFC 6570 template of a record's URL, like `https://host/people/{id}`.
+        #[arg(long, value_name = "TEMPLATE")]
+        url: Option<String>,
+        #[arg(long, value_name = "F")]
+        file: Option<PathBuf>,
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Rename an application; OLD keeps working through `formerly`.
+    Rename {
+        #[command(flatten)]
+        config: ConfigArgs,
+        old: String,
+        new: String,
+        #[arg(long)]
+        dry_run: bool,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct ImportArgs {
+    #[command(flatten)]
+    config: ConfigArgs,
+    /// The file to import (`-` for standard input).
+    input: PathBuf,
+    /// cloze, csv or jsonl (default: from the input's name).
+    #[arg(long, value_enum)]
+    format: Option<Format>,
+    /// The file new records and apps go to (default: links.toml in the first config directory).
+    #[arg(long, value_name = "F")]
+    file: Option<PathBuf>,
+    /// The kind of the records (CSV; a Cloze array).
+    #[arg(long, value_enum)]
+    kind: Option<KindArg>,
+    /// The CSV column holding the record's name (default `name`).
+    #[arg(long, value_name = "COL")]
+    name_column: Option<String>,
+    /// A CSV column holding ids of an application: `--link hubspot.com=HubSpot ID` (repeatable).
+    #[arg(long = "link", value_name = "APP=COL")]
+    links: Vec<String>,
+    /// A CSV column holding the URLs of an application's links (repeatable).
+    #[arg(long = "url-column", value_name = "APP=COL")]
+    urls: Vec<String>,
+    #[arg(long)]
+    dry_run: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct ExportArgs {
+    #[command(flatten)]
+    config: ConfigArgs,
+    #[arg(long, value_enum, default_value = "jsonl")]
+    format: Format,
+}
+
+pub fn add(args: &AddArgs) -> ExitCode {
+    let link = match ops::checked_link(&args.app, &args.id, args.url.as_deref(), None) {
+        Ok(link) => link,
+        Err(e) => return usage(&e),
+    };
+    let workspace = Workspace::load(args.config.paths());
+    let result = ops::add(&workspace, args.kind.into(), &args.name, link, args.file.as_deref(), args.merge);
+    apply(&workspace, result, args.dry_run)
+}
+
+pub fn rm(args: &RmArgs) -> ExitCode {
+    let workspace = Workspace::load(args.config.paths());
+    apply(&workspace, ops::rm(&workspace, &args.app, &args.id), args.dry_run)
+}
+
+pub fn app(args: &AppArgs) -> ExitCode {
+    match &args.command {
+        AppCommand::Add { config, app, name, url, file, dry_run } => {
+            let workspace = Workspace::load(config.paths());
+            let result = ops::app_add(&workspace, app, name.as_deref(), url.as_deref(), file.as_deref());
+            apply(&workspace, result, *dry_run)
+        }
+        AppCommand::Rename { config, old, new, dry_run } => {
+            let workspace = Workspace::load(config.paths());
+            apply(&workspace, ops::app_rename(&workspace, old, new), *dry_run)
+        }
+    }
+}
+
+/// The largest input `import` reads.
+const MAX_INPUT: u64 = 256 * 1024 * 1024;
+
+pub fn import(args: &ImportArgs) -> ExitCode {
+    let shown = args.input.display().to_string();
+    let Some(format) = args.format.or_else(|| Format::of_name(&shown)) else {
+        return usage(&format!("cannot tell the format of `{shown}` from its name: give `--format cloze|csv|jsonl`"));
+    };
+    let pairs = |list: &[String], flag: &str| -> Result<Vec<(String, String)>, String> {
+        list.iter()
+            .map(|p| {
+                p.split_once('=')
+                    .map(|(a, c)| (a.trim().to_ascii_lowercase(), c.to_owned()))
+                    .ok_or_else(|| format!("`{flag} {p}`: write APP=COLUMN"))
+            })
+            .collect()
+    };
+    let columns = match (pairs(&args.links, "--link"), pairs(&args.urls, "--url-column")) {
+        (Ok(links), Ok(urls)) => {
+            CsvColumns { kind: args.kind.map(Kind::from), name: args.name_column.clone(), links, urls }
+        }
+        (Err(e), _) | (_, Err(e)) => return usage(&e),
+    };
+    let bytes = match read_input(&args.input) {
+        Ok(bytes) => bytes,
+        Err(e) => {
+            eprintln!("error: {shown}: {e}");
+            return ExitCode::from(FAILURE);
+        }
+    };
+    let input = match formats::parse(format, &bytes, args.kind.map(Kind::from), &columns) {
+        Ok(input) => input,
+        Err(e) => {
+            eprintln!(
+                "error: {shown}:{}{}: {}",
+                e.line,
+                e.column.map(|c| format!(":{c}")).unwrap_or_default(),
+                e.message
+            );
+            eprintln!("  = nothing was written");
+            return ExitCode::from(FAILURE);
+        }
+    };
+    let workspace = Workspace::load(args.config.paths());
+    let file = args.file.clone().unwrap_or_else(|| workspace.default_file());
+    let (edit, summary) = match ops::import(&workspace, input.apps, input.records, &file) {
+        Ok(result) => result,
+        Err(e) => return failed(&e),
+    };
+    let mut said = vec![format!(
+        "imported {shown}: {} link(s) added, {} record(s) created, {} record(s) merged, {} app(s) added, {} row(s) skipped",
+        summary.links_added,
+        summary.records_created,
+        summary.records_merged,
+        summary.apps_added,
+        summary.skipped.len()
+    )];
+    said.extend(summary.skipped.iter().take(20).map(|s| format!("  skipped: {s}")));
+    apply(&workspace, Ok((edit, said)), args.dry_run)
+}
+
+fn read_input(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    let reader: Box<dyn Read> =
+        if path.as_os_str() == "-" { Box::new(std::io::stdin()) } else { Box::new(std::fs::File::open(path)?) };
+    reader.take(MAX_INPUT + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_INPUT {
+        return Err(std::io::Error::other(format!("larger than {} MiB; split it", MAX_INPUT >> 20)));
+    }
+    Ok(bytes)
+}
+
+pub fn export(args: &ExportArgs) -> ExitCode {
+    let catalog = args.config.load();
+    let errors = catalog.diagnostics().filter(|d| d.is_error()).count();
+    if errors > 0 {
+        eprintln!(
+            "warning: {errors} error(s) in the link files; what they hold is not exported (run `applinkd check`)"
+        );
+    }
+    super::emit(formats::export(args.format, &catalog.index()));
+    ExitCode::SUCCESS
+}
+
+fn usage(message: &str) -> ExitCode {
+    eprintln!("error: {message}");
+    ExitCode::from(USAGE)
+}
+
+fn failed(e: &EditError) -> ExitCode {
+    eprintln!("error: {e}");
+    for detail in e.details() {
+        eprintln!("  = {detail}");
+    }
+    match e {
+        EditError::Invalid(_) => ExitCode::from(USAGE),
+        _ => ExitCode::from(FAILURE),
+    }
+}
+
+/// Checks, then prints the diff (`--dry-run`) or writes, and says what changed.
+fn apply(workspace: &Workspace, result: Result<(Edit, Said), EditError>, dry_run: bool) -> ExitCode {
+    let (edit, said) = match result {
+        Ok(result) => result,
+        Err(e) => return failed(&e),
+    };
+    if !edit.is_empty() {
+        if let Err(e) = edit.check(workspace) {
+            return failed(&e);
+        }
+        if dry_run {
+            super::emit(edit.diff());
+            for line in &said {
+                eprintln!("would have: {line}");
+            }
+            eprintln!("dry run: nothing was written");
+            return ExitCode::SUCCESS;
+        }
+        if let Err(e) = edit.write() {
+            return failed(&e);
+        }
+    }
+    super::emit(said.iter().map(|l| format!("{l}\n")).collect::<String>());
+    ExitCode::SUCCESS
+}

@@ -1,0 +1,234 @@
+//! Format-preserving changes to one link file's text (toml_edit): comments, order,
+//! quoting, blank lines and inline-versus-table style stay; only what a change
+//! concerns is touched. A new link in a multi-line `links` array goes on its own
+//! line, indented like the others.
+
+use toml_edit::{Array, DocumentMut, InlineTable, Item, Value};
+
+use crate::parsed_file::Kind;
+
+/// A link to write: App ID, id, and the URL if it has its own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewLink {
+    pub app: String,
+    pub id: String,
+    pub url: Option<String>,
+    /// An App Name for an app no file defines (from an import's label).
+    pub name: Option<String>,
+}
+
+impl NewLink {
+    fn inline(&self) -> InlineTable {
+        let mut table = InlineTable::new();
+        table.insert("app", self.app.as_str().into());
+        table.insert("id", self.id.as_str().into());
+        if let Some(name) = &self.name {
+            table.insert("name", name.as_str().into());
+        }
+        if let Some(url) = &self.url {
+            table.insert("url", url.as_str().into());
+        }
+        table.fmt();
+        table
+    }
+
+    /// The link as TOML text: `{ app = "…", id = "…" }`.
+    pub fn text(&self) -> String {
+        self.inline().to_string().trim().to_owned()
+    }
+}
+
+pub fn parse(text: &str) -> Result<DocumentMut, String> {
+    text.parse::<DocumentMut>().map_err(|e| e.to_string())
+}
+
+/// Adds `links` to the first record of `kind` named `name` in `doc`. `false` when
+/// there is no such record.
+pub fn add_links(doc: &mut DocumentMut, kind: Kind, name: &str, links: &[NewLink]) -> bool {
+    let Some(records) = doc.get_mut(kind.key()).and_then(Item::as_array_of_tables_mut) else {
+        return false;
+    };
+    let Some(record) = records.iter_mut().find(|t| t.get("name").and_then(Item::as_str) == Some(name)) else {
+        return false;
+    };
+    match record.get_mut("links") {
+        Some(Item::Value(Value::Array(array))) => push_links(array, links),
+        Some(Item::ArrayOfTables(tables)) => {
+            for link in links {
+                tables.push(link.inline().into_table());
+            }
+        }
+        _ => {
+            let mut array = Array::new();
+            push_links(&mut array, links);
+            record.insert("links", Item::Value(Value::Array(array)));
+        }
+    }
+    true
+}
+
+fn push_links(array: &mut Array, links: &[NewLink]) {
+    // Multi-line arrays get each new link on its own line, with the indentation used.
+    let indent = array.iter().last().and_then(|v| v.decor().prefix()).and_then(|p| p.as_str()).map(str::to_owned);
+    let multi_line = indent.as_deref().is_some_and(|p| p.contains('\n'));
+    for link in links {
+        let mut value = Value::InlineTable(link.inline());
+        match (&indent, multi_line) {
+            (Some(prefix), true) => value.decor_mut().set_prefix(prefix.as_str()),
+            _ if array.is_empty() => value.decor_mut().set_prefix(""),
+            _ => value.decor_mut().set_prefix(" "),
+        }
+        value.decor_mut().set_suffix("");
+        array.push_formatted(value);
+    }
+    if multi_line {
+        array.set_trailing_comma(true);
+    }
+}
+
+/// Removes every link with (app, id) from every record; `app_matches` says whether
+/// a written App ID is that app (aliases included). Returns how many went.
+pub fn remove_links(doc: &mut DocumentMut, app_matches: &dyn Fn(&str) -> bool, id: &str) -> usize {
+    let mut removed = 0;
+    for kind in Kind::ALL {
+        let Some(records) = doc.get_mut(kind.key()).and_then(Item::as_array_of_tables_mut) else { continue };
+        for record in records.iter_mut() {
+            match record.get_mut("links") {
+                Some(Item::Value(Value::Array(array))) => {
+                    let before = array.len();
+                    array.retain(|v| {
+                        !v.as_inline_table().is_some_and(|t| is_link(t.get("app"), t.get("id"), app_matches, id))
+                    });
+                    removed += before - array.len();
+                }
+                Some(Item::ArrayOfTables(tables)) => {
+                    let before = tables.len();
+                    tables.retain(|t| {
+                        !is_link(
+                            t.get("app").and_then(Item::as_value),
+                            t.get("id").and_then(Item::as_value),
+                            app_matches,
+                            id,
+                        )
+                    });
+                    removed += before - tables.len();
+                }
+                _ => {}
+            }
+        }
+    }
+    removed
+}
+
+fn is_link(app: Option<&Value>, link_id: Option<&Value>, app_matches: &dyn Fn(&str) -> bool, id: &str) -> bool {
+    let id_matches = match link_id {
+        Some(Value::String(s)) => s.value() == id,
+        Some(Value::Integer(n)) => n.value().to_string() == id,
+        _ => false,
+    };
+    id_matches && app.and_then(Value::as_str).is_some_and(app_matches)
+}
+
+/// Rewrites the `app` of every link whose App ID is `old` to `new`. Returns how many.
+pub fn rename_link_apps(doc: &mut DocumentMut, old: &str, new: &str) -> usize {
+    let mut renamed = 0;
+    let mut rename = |app: Option<&mut Value>| {
+        if let Some(value) = app
+            && value.as_str() == Some(old)
+        {
+            let decor = value.decor().clone();
+            *value = Value::from(new);
+            *value.decor_mut() = decor;
+            renamed += 1;
+        }
+    };
+    for kind in Kind::ALL {
+        let Some(records) = doc.get_mut(kind.key()).and_then(Item::as_array_of_tables_mut) else { continue };
+        for record in records.iter_mut() {
+            match record.get_mut("links") {
+                Some(Item::Value(Value::Array(array))) => {
+                    for link in array.iter_mut() {
+                        rename(link.as_inline_table_mut().and_then(|t| t.get_mut("app")));
+                    }
+                }
+                Some(Item::ArrayOfTables(tables)) => {
+                    for table in tables.iter_mut() {
+                        rename(table.get_mut("app").and_then(Item::as_value_mut));
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    renamed
+}
+
+/// Renames the app table `[apps."old"]` to `[apps."new"]` where it stands, and adds
+/// `old` to its `formerly`. `false` when the file does not define `old`.
+pub fn rename_app(doc: &mut DocumentMut, old: &str, new: &str) -> bool {
+    let Some(apps) = doc.get_mut("apps").and_then(Item::as_table_like_mut) else {
+        return false;
+    };
+    let Some(mut item) = apps.remove(old) else {
+        return false;
+    };
+    match &mut item {
+        Item::Table(table) => match table.get_mut("formerly").and_then(Item::as_array_mut) {
+            Some(array) => push_string(array, old),
+            None => {
+                table.insert("formerly", toml_edit::value(Array::from_iter([old])));
+            }
+        },
+        Item::Value(Value::InlineTable(table)) => match table.get_mut("formerly").and_then(Value::as_array_mut) {
+            Some(array) => push_string(array, old),
+            None => {
+                table.insert("formerly", Value::Array(Array::from_iter([old])));
+            }
+        },
+        _ => return false,
+    }
+    apps.insert(new, item);
+    true
+}
+
+fn push_string(array: &mut Array, text: &str) {
+    let mut value = Value::from(text);
+    value.decor_mut().set_prefix(if array.is_empty() { "" } else { " " });
+    array.push_formatted(value);
+}
+
+/// TOML text for a new record: `[[person]]`, its name and links, after a blank line.
+pub fn record_text(kind: Kind, name: &str, links: &[NewLink]) -> String {
+    let mut out = format!("\n[[{}]]\nname = {}\nlinks = [\n", kind.key(), Value::from(name).to_string().trim());
+    for link in links {
+        out.push_str(&format!("  {},\n", link.text()));
+    }
+    out.push_str("]\n");
+    out
+}
+
+/// TOML text for a new app definition.
+pub fn app_text(app: &str, name: Option<&str>, url: Option<&str>) -> String {
+    let mut out = format!("\n[apps.{}]\n", Value::from(app).to_string().trim());
+    if let Some(name) = name {
+        out.push_str(&format!("name = {}\n", Value::from(name).to_string().trim()));
+    }
+    if let Some(url) = url {
+        out.push_str(&format!("url = {}\n", Value::from(url).to_string().trim()));
+    }
+    out
+}
+
+/// `text` with `addition` appended, on a line of its own.
+pub fn append(text: &str, addition: &str) -> String {
+    let mut out = text.to_owned();
+    if !out.is_empty() && !out.ends_with('\n') {
+        out.push('\n');
+    }
+    if out.is_empty() {
+        out.push_str(addition.trim_start_matches('\n'));
+    } else {
+        out.push_str(addition);
+    }
+    out
+}

@@ -1,0 +1,427 @@
+//! The edits: each computes an `Edit` from a `Workspace` and says what it does, with
+//! `file:line`. Nothing here writes; the command line checks and writes.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use super::document::{self, NewLink};
+use super::{Edit, EditError, Workspace};
+use crate::app_id::AppId;
+use crate::link_url::LinkUrl;
+use crate::parsed_file::Kind;
+use crate::template::UrlTemplate;
+use crate::unique_id::UniqueId;
+
+/// What an edit did, for people: one line each.
+pub type Said = Vec<String>;
+
+/// Checks an App ID, id and URL as a link file would.
+pub fn checked_link(app: &str, id: &str, url: Option<&str>, name: Option<&str>) -> Result<NewLink, String> {
+    let app = AppId::parse(app).map_err(|e| match &e.suggestion {
+        Some(s) => format!("{e} (did you mean `{s}`?)"),
+        None => e.to_string(),
+    })?;
+    let id = UniqueId::parse(id).map_err(|e| e.to_string())?;
+    let url = url.map(LinkUrl::parse).transpose().map_err(|e| e.to_string())?;
+    Ok(NewLink {
+        app: app.as_str().to_owned(),
+        id: id.as_str().to_owned(),
+        url: url.map(|u| u.as_str().to_owned()),
+        name: name.map(str::to_owned),
+    })
+}
+
+/// Where the first definition of the record of `kind` named `name` is, if any.
+fn record_file(workspace: &Workspace, kind: Kind, name: &str) -> Option<PathBuf> {
+    workspace.catalog.files().iter().find_map(|f| {
+        let good = f.good.as_ref()?;
+        good.records.iter().any(|r| r.kind == kind && good.record_name(r) == name).then(|| f.path.clone())
+    })
+}
+
+/// `add KIND NAME APP ID [--url]`: the link onto that record (made if there is none).
+pub fn add(
+    workspace: &Workspace,
+    kind: Kind,
+    name: &str,
+    link: NewLink,
+    file: Option<&Path>,
+    merge: bool,
+) -> Result<(Edit, Said), EditError> {
+    let index = &workspace.index;
+    if let Some(app) = index.app(&link.app)
+        && let Some(existing) = index.link(app, &link.id)
+    {
+        let record = index.record_of(&existing);
+        let here = format!("{}:{}", existing.file.path, existing.at().line);
+        if record.kind != kind {
+            return Err(EditError::Refused {
+                message: format!(
+                    "`{} {}` is on the {} `{}` ({here}): a pair names one record, so it cannot also be on a {kind}",
+                    link.app,
+                    link.id,
+                    record.kind,
+                    index.record_name(record)
+                ),
+                details: vec![format!(
+                    "give this kind of object its own App ID, a sub-domain such as `companies.{}`",
+                    link.app
+                )],
+            });
+        }
+        let same_record =
+            index.record_defs(record).any(|(_, d)| d.kind == kind && existing.file.record_name(d) == name);
+        if same_record && (link.url.is_none() || existing.url() == link.url.as_deref()) {
+            return Ok((
+                Edit::default(),
+                vec![format!("`{} {}` is already on the {kind} `{name}` ({here})", link.app, link.id)],
+            ));
+        }
+        if !same_record && !merge {
+            return Err(EditError::Refused {
+                message: format!(
+                    "`{} {}` is already on the {} `{}` ({here}); adding it to `{name}` would merge the two records",
+                    link.app,
+                    link.id,
+                    record.kind,
+                    index.record_name(record)
+                ),
+                details: vec!["add `--merge` if they are the same record".into()],
+            });
+        }
+    }
+    let target = match file {
+        Some(file) => workspace.known(file),
+        None => record_file(workspace, kind, name).unwrap_or_else(|| workspace.default_file()),
+    };
+    let mut edit = Edit::default();
+    let text = edit.text(&target)?;
+    let in_file =
+        workspace.good(&target).is_some_and(|g| g.records.iter().any(|r| r.kind == kind && g.record_name(r) == name));
+    let after = if in_file {
+        let mut doc = document::parse(&text).map_err(EditError::Invalid)?;
+        document::add_links(&mut doc, kind, name, std::slice::from_ref(&link));
+        doc.to_string()
+    } else {
+        document::append(&text, &document::record_text(kind, name, std::slice::from_ref(&link)))
+    };
+    let line = super::line_of_link(&target, &after, &link.app, &link.id).unwrap_or(0);
+    edit.set(&target, after)?;
+    let what = if in_file { "added" } else { "added, with a new record," };
+    Ok((edit, vec![format!("{what} `{} {}` to the {kind} `{name}` at {}:{line}", link.app, link.id, target.display())]))
+}
+
+/// `rm APP ID`: every link with that pair, in every file (links written with a
+/// former App ID of the app too).
+pub fn rm(workspace: &Workspace, app: &str, id: &str) -> Result<(Edit, Said), EditError> {
+    let index = &workspace.index;
+    let wanted = index.app(app).map(|a| a.id.clone());
+    let matches = |written: &str| match &wanted {
+        Some(wanted) => index.app(written).is_some_and(|a| a.id == *wanted),
+        None => written.eq_ignore_ascii_case(app),
+    };
+    let mut edit = Edit::default();
+    let mut said = Vec::new();
+    for file in workspace.catalog.files() {
+        let Some(good) = &file.good else { continue };
+        let places: Vec<u32> = good
+            .links
+            .iter()
+            .filter(|l| good.link_id(l) == id && matches(good.link_app(l).as_str()))
+            .map(|l| l.at.line)
+            .collect();
+        if places.is_empty() {
+            continue;
+        }
+        let text = edit.text(&file.path)?;
+        let mut doc = document::parse(&text).map_err(EditError::Invalid)?;
+        document::remove_links(&mut doc, &matches, id);
+        edit.set(&file.path, doc.to_string())?;
+        for line in places {
+            said.push(format!("removed `{app} {id}` from {}:{line}", file.path.display()));
+        }
+    }
+    if said.is_empty() {
+        return Err(EditError::NotFound(format!("no link file has `{app} {id}`")));
+    }
+    Ok((edit, said))
+}
+
+/// `app add APP [--name] [--url]`.
+pub fn app_add(
+    workspace: &Workspace,
+    app: &str,
+    name: Option<&str>,
+    url: Option<&str>,
+    file: Option<&Path>,
+) -> Result<(Edit, Said), EditError> {
+    let id = AppId::parse(app).map_err(|e| EditError::Invalid(e.to_string()))?;
+    if let Some(url) = url {
+        UrlTemplate::parse(url).map_err(|e| EditError::Invalid(format!("`{url}`: {}", e.message)))?;
+    }
+    if let Some(existing) = workspace.index.app(id.as_str())
+        && let Some((file, def)) = workspace.index.app_def_place(existing)
+    {
+        let same = def.name.as_deref() == name && def.template.as_ref().map(UrlTemplate::as_str) == url;
+        let here = format!("{}:{}", file.path, def.at.line);
+        if same {
+            return Ok((Edit::default(), vec![format!("`{id}` is already defined so ({here})")]));
+        }
+        return Err(EditError::Refused {
+            message: format!("`{id}` is already defined at {here}; edit it there"),
+            details: Vec::new(),
+        });
+    }
+    let target = match file {
+        Some(file) => workspace.known(file),
+        None => workspace
+            .catalog
+            .files()
+            .iter()
+            .find(|f| f.good.as_ref().is_some_and(|g| !g.apps.is_empty()))
+            .map_or_else(|| workspace.default_file(), |f| f.path.clone()),
+    };
+    let mut edit = Edit::default();
+    let text = edit.text(&target)?;
+    let after = document::append(&text, &document::app_text(id.as_str(), name, url));
+    let line = after.lines().position(|l| l.starts_with("[apps.") && l.contains(id.as_str())).map_or(0, |n| n + 1);
+    edit.set(&target, after)?;
+    Ok((edit, vec![format!("added app `{id}` at {}:{line}", target.display())]))
+}
+
+/// `app rename OLD NEW`: the table renamed where it stands, OLD added to its
+/// `formerly`, and every link's `app` rewritten, in every file.
+pub fn app_rename(workspace: &Workspace, old: &str, new: &str) -> Result<(Edit, Said), EditError> {
+    let new = AppId::parse(new).map_err(|e| EditError::Invalid(e.to_string()))?;
+    let index = &workspace.index;
+    let Some(app) = index.app(old).filter(|a| a.id.as_str() == old.to_ascii_lowercase()) else {
+        return Err(EditError::NotFound(format!("`{old}` is not an App ID any link file knows")));
+    };
+    if index.app(new.as_str()).is_some() {
+        return Err(EditError::Refused {
+            message: format!("`{new}` is already an App ID the link files use; pick another name"),
+            details: Vec::new(),
+        });
+    }
+    let old = app.id.as_str().to_owned();
+    let mut edit = Edit::default();
+    let mut said = Vec::new();
+    let mut links = 0;
+    let mut files = 0;
+    for file in workspace.catalog.files() {
+        let Some(good) = &file.good else { continue };
+        let defines = good.apps.iter().any(|a| a.id.as_str() == old);
+        let uses = good.link_apps.iter().any(|a| a.as_str() == old);
+        if !defines && !uses {
+            continue;
+        }
+        let text = edit.text(&file.path)?;
+        let mut doc = document::parse(&text).map_err(EditError::Invalid)?;
+        if defines && document::rename_app(&mut doc, &old, new.as_str()) {
+            let line = good.apps.iter().find(|a| a.id.as_str() == old).map_or(0, |a| a.at.line);
+            said.push(format!(
+                "renamed `{old}` to `{new}` at {}:{line}; `{old}` stays in its `formerly`",
+                file.path.display()
+            ));
+        }
+        let renamed = document::rename_link_apps(&mut doc, &old, new.as_str());
+        if renamed > 0 {
+            links += renamed;
+            files += 1;
+        }
+        edit.set(&file.path, doc.to_string())?;
+    }
+    if said.is_empty() {
+        return Err(EditError::NotFound(format!(
+            "no link file defines `[apps.\"{old}\"]` (it is only named by links)"
+        )));
+    }
+    if links > 0 {
+        said.push(format!("rewrote the app of {links} link(s) in {files} file(s)"));
+    }
+    Ok((edit, said))
+}
+
+/// A record to import: kind, name, links; `line` is where the input has it.
+#[derive(Debug, Clone)]
+pub struct Incoming {
+    pub kind: Kind,
+    pub name: String,
+    pub links: Vec<NewLink>,
+    pub line: usize,
+}
+
+/// An app definition to import.
+#[derive(Debug, Clone)]
+pub struct IncomingApp {
+    pub app: String,
+    pub name: Option<String>,
+    pub url: Option<String>,
+    pub formerly: Vec<String>,
+    pub schemes: Vec<String>,
+    pub open_with: Vec<String>,
+    pub line: usize,
+}
+
+/// What an import did.
+#[derive(Debug, Default)]
+pub struct Summary {
+    pub links_added: usize,
+    pub records_created: usize,
+    pub records_merged: usize,
+    pub apps_added: usize,
+    pub skipped: Vec<String>,
+}
+
+/// Where an imported record's links go.
+enum Home {
+    /// A record in the files: its kind, name and file.
+    Existing { kind: Kind, name: String, file: PathBuf },
+    /// A record this import creates: its position in `created`.
+    New(usize),
+}
+
+/// `import`: records merge with the files' records (and each other) through shared
+/// pairs, as in the files; links already there are left alone, so importing the same
+/// input twice changes nothing. New records go to `file`; links joining a record of
+/// the files go to that record's file.
+pub fn import(
+    workspace: &Workspace,
+    apps: Vec<IncomingApp>,
+    records: Vec<Incoming>,
+    file: &Path,
+) -> Result<(Edit, Summary), EditError> {
+    let index = &workspace.index;
+    let mut summary = Summary::default();
+    let mut edit = Edit::default();
+    let target = workspace.known(file);
+    let mut appended = String::new();
+    for app in &apps {
+        match index.app(&app.app).and_then(|a| index.app_def_place(a)) {
+            Some(_) => {}
+            None => {
+                let mut text = document::app_text(&app.app, app.name.as_deref(), app.url.as_deref());
+                for (key, values) in
+                    [("formerly", &app.formerly), ("schemes", &app.schemes), ("open_with", &app.open_with)]
+                {
+                    if !values.is_empty() {
+                        let list: Vec<String> = values
+                            .iter()
+                            .map(|f| toml_edit::Value::from(f.as_str()).to_string().trim().to_owned())
+                            .collect();
+                        text.push_str(&format!("{key} = [{}]\n", list.join(", ")));
+                    }
+                }
+                appended.push_str(&text);
+                summary.apps_added += 1;
+            }
+        }
+    }
+    // Pairs this import has placed, and where.
+    let mut placed: HashMap<(String, String), usize> = HashMap::new();
+    let mut created: Vec<(Kind, String, Vec<NewLink>)> = Vec::new();
+    let mut joined: Vec<(Kind, String, PathBuf, Vec<NewLink>)> = Vec::new();
+    for record in records {
+        if record.links.is_empty() {
+            summary.skipped.push(format!("line {}: `{}` has no links", record.line, record.name));
+            continue;
+        }
+        let mut home: Option<Home> = None;
+        for link in &record.links {
+            let app = index.app(&link.app);
+            if let Some(existing) = app.and_then(|a| index.link(a, &link.id)) {
+                let r = index.record_of(&existing);
+                if r.kind != record.kind {
+                    return Err(EditError::Refused {
+                        message: format!(
+                            "line {}: `{} {}` is on the {} `{}` ({}:{}), not a {}",
+                            record.line,
+                            link.app,
+                            link.id,
+                            r.kind,
+                            index.record_name(r),
+                            existing.file.path,
+                            existing.at().line,
+                            record.kind
+                        ),
+                        details: vec!["nothing was written".into()],
+                    });
+                }
+                if let Some(url) = &link.url
+                    && existing.url().is_some_and(|u| u != url)
+                {
+                    return Err(EditError::Refused {
+                        message: format!(
+                            "line {}: `{} {}` has another URL in {}:{} ({})",
+                            record.line,
+                            link.app,
+                            link.id,
+                            existing.file.path,
+                            existing.at().line,
+                            existing.url().unwrap_or("")
+                        ),
+                        details: vec!["nothing was written".into()],
+                    });
+                }
+                let (file, def) = index.record_defs(r).next().expect("a record has a definition");
+                home.get_or_insert(Home::Existing {
+                    kind: r.kind,
+                    name: file.record_name(def).to_owned(),
+                    file: PathBuf::from(&file.path),
+                });
+            } else if let Some(&n) = placed.get(&(link.app.clone(), link.id.clone())) {
+                home.get_or_insert(Home::New(n));
+            }
+        }
+        let new_links: Vec<NewLink> = record
+            .links
+            .into_iter()
+            .filter(|l| index.app(&l.app).is_none_or(|a| index.link(a, &l.id).is_none()))
+            .filter(|l| !placed.contains_key(&(l.app.clone(), l.id.clone())))
+            .collect();
+        match home {
+            Some(Home::Existing { kind, name, file }) => {
+                summary.records_merged += 1;
+                if !new_links.is_empty() {
+                    summary.links_added += new_links.len();
+                    match joined.iter_mut().find(|j| j.0 == kind && j.1 == name && j.2 == file) {
+                        Some(j) => j.3.extend(new_links),
+                        None => joined.push((kind, name, file, new_links)),
+                    }
+                }
+            }
+            Some(Home::New(n)) => {
+                summary.records_merged += 1;
+                summary.links_added += new_links.len();
+                for l in &new_links {
+                    placed.insert((l.app.clone(), l.id.clone()), n);
+                }
+                created[n].2.extend(new_links);
+            }
+            None => {
+                summary.records_created += 1;
+                summary.links_added += new_links.len();
+                for l in &new_links {
+                    placed.insert((l.app.clone(), l.id.clone()), created.len());
+                }
+                created.push((record.kind, record.name, new_links));
+            }
+        }
+    }
+    for (kind, name, file, links) in joined {
+        let text = edit.text(&file)?;
+        let mut doc = document::parse(&text).map_err(EditError::Invalid)?;
+        if !document::add_links(&mut doc, kind, &name, &links) {
+            return Err(EditError::Invalid(format!("cannot find the {kind} `{name}` in {}", file.display())));
+        }
+        edit.set(&file, doc.to_string())?;
+    }
+    for (kind, name, links) in &created {
+        appended.push_str(&document::record_text(*kind, name, links));
+    }
+    if !appended.is_empty() {
+        let text = edit.text(&target)?;
+        edit.set(&target, document::append(&text, &appended))?;
+    }
+    Ok((edit, summary))
+}

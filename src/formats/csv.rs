@@ -1,0 +1,133 @@
+//! `csv`: a header row, then one record a row. `--name-column` (default `name`),
+//! `--kind` (default person), `--link APP=COL` for each application's id column and
+//! `--url-column APP=COL` for its URL column; empty cells are skipped. A BOM, CRLF
+//! line ends and quoted multi-line cells are read as CSV has them.
+
+use super::{CsvColumns, Input, InputError};
+use crate::edit::ops::Incoming;
+use crate::index::Index;
+use crate::parsed_file::Kind;
+
+pub fn export(index: &Index) -> String {
+    let mut writer = ::csv::Writer::from_writer(Vec::new());
+    let _ = writer.write_record(["kind", "record", "app", "id", "url"]);
+    for record in index.records() {
+        let name = index.record_name(record);
+        for link in index.record_links(record) {
+            let _ = writer.write_record([
+                record.kind.key(),
+                name,
+                link.app.id.as_str(),
+                link.id(),
+                link.url().unwrap_or(""),
+            ]);
+        }
+    }
+    String::from_utf8(writer.into_inner().unwrap_or_default()).unwrap_or_default()
+}
+
+pub fn parse(bytes: &[u8], columns: &CsvColumns) -> Result<Input, InputError> {
+    let mut reader = ::csv::ReaderBuilder::new().flexible(false).from_reader(bytes);
+    let headers = reader
+        .headers()
+        .map_err(|e| error_of(&e, "cannot read the header row"))?
+        .iter()
+        .map(|h| h.trim_start_matches('\u{feff}').trim().to_owned())
+        .collect::<Vec<_>>();
+    let column = |name: &str| {
+        headers.iter().position(|h| h == name).ok_or_else(|| {
+            InputError::at(
+                1,
+                None,
+                format!(
+                    "no column `{name}`; the columns are {}",
+                    headers.iter().map(|h| format!("`{h}`")).collect::<Vec<_>>().join(", ")
+                ),
+            )
+        })
+    };
+    // `kind,record,app,id,url`, as export writes: one link a row.
+    let exported =
+        ["kind", "record", "app", "id"].iter().all(|c| headers.iter().any(|h| h == c)) && columns.links.is_empty();
+    let mut input = Input::default();
+    if exported {
+        let (k, r, a, i, u) = (column("kind")?, column("record")?, column("app")?, column("id")?, column("url").ok());
+        for row in reader.records() {
+            let row = row.map_err(|e| error_of(&e, "bad row"))?;
+            let line = line_at(bytes, row.position());
+            let cell = |c: usize| row.get(c).unwrap_or("").trim();
+            let kind = Kind::from_key(cell(k))
+                .ok_or_else(|| InputError::at(line, Some(k + 1), "`kind` must be person, company or project"))?;
+            let link = super::link(line, cell(a), cell(i), u.map(cell), None)?;
+            match input.records.last_mut() {
+                Some(last) if last.kind == kind && last.name == cell(r) => last.links.push(link),
+                _ => input.records.push(Incoming {
+                    kind,
+                    name: super::name(line, Some(r + 1), cell(r))?,
+                    links: vec![link],
+                    line,
+                }),
+            }
+        }
+        return Ok(input);
+    }
+    if columns.links.is_empty() {
+        return Err(InputError::at(1, None, "say which columns hold ids: `--link APP=COLUMN` for each application"));
+    }
+    let name = column(columns.name.as_deref().unwrap_or("name"))?;
+    let links: Vec<(String, usize, Option<usize>)> = columns
+        .links
+        .iter()
+        .map(|(app, col)| {
+            let url = columns.urls.iter().find(|(a, _)| a == app).map(|(_, c)| column(c)).transpose()?;
+            Ok((app.clone(), column(col)?, url))
+        })
+        .collect::<Result<_, InputError>>()?;
+    if let Some((app, _)) = columns.urls.iter().find(|(a, _)| !columns.links.iter().any(|(l, _)| l == a)) {
+        return Err(InputError::at(1, None, format!("`--url-column {app}=…` has no `--link {app}=…`")));
+    }
+    let kind = columns.kind.unwrap_or(Kind::Person);
+    for row in reader.records() {
+        let row = row.map_err(|e| error_of(&e, "bad row"))?;
+        let line = line_at(bytes, row.position());
+        let cell = |c: usize| row.get(c).unwrap_or("").trim();
+        if cell(name).is_empty() {
+            return Err(InputError::at(line, Some(name + 1), "the name cell is empty"));
+        }
+        let mut record =
+            Incoming { kind, name: super::name(line, Some(name + 1), cell(name))?, links: Vec::new(), line };
+        for (app, id_col, url_col) in &links {
+            let id = cell(*id_col);
+            if id.is_empty() {
+                continue;
+            }
+            let link = super::link(line, app, id, url_col.map(cell), None)
+                .map_err(|e| InputError { column: Some(id_col + 1), ..e })?;
+            record.links.push(link);
+        }
+        input.records.push(record);
+    }
+    Ok(input)
+}
+
+/// The 1-based line a record starts on, counted from its byte offset (which CRLF
+/// line ends and quoted line breaks cannot confuse).
+fn line_at(bytes: &[u8], position: Option<&::csv::Position>) -> usize {
+    position.map_or(0, |p| {
+        let at = (p.byte() as usize).min(bytes.len());
+        let mut start = at;
+        // The offset may stand on the previous record's line end.
+        while start < bytes.len() && matches!(bytes[start], b'\r' | b'\n') {
+            start += 1;
+        }
+        bytes[..start].iter().filter(|&&b| b == b'\n').count() + 1
+    })
+}
+
+fn error_of(e: &::csv::Error, what: &str) -> InputError {
+    let line = e.position().map_or(1, |p| p.line() as usize);
+    match e.kind() {
+        ::csv::ErrorKind::Utf8 { .. } => InputError::at(line, None, "the input is not UTF-8"),
+        _ => InputError::at(line, None, format!("{what}: {e}")),
+    }
+}
