@@ -38,8 +38,12 @@ impl<'a> SourceText<'a> {
         let line_start = self.line_starts[location.line as usize - 1];
         let line_end = self.text[line_start..].find('\n').map_or(self.text.len(), |i| line_start + i);
         let line = self.text[line_start..line_end].trim_end_matches('\r');
-        let from = start - line_start;
-        let mut to = span.end.clamp(start, line_start + line.len()) - line_start;
+        // A span may start past the line's visible end (on a `\r`, found by fuzzing).
+        let mut from = (start - line_start).min(line.len());
+        while !line.is_char_boundary(from) {
+            from -= 1;
+        }
+        let mut to = span.end.saturating_sub(line_start).clamp(from, line.len());
         if to == from {
             // Underline one character, not one byte.
             to = line[from..].chars().next().map_or(from, |c| from + c.len_utf8());
@@ -65,5 +69,15 @@ mod tests {
         let label = src.label(6..9, "here");
         assert_eq!(label.location.to_string(), "f.toml:2:1");
         assert_eq!(label.snippet.unwrap(), ("bé = \"x\"".to_owned(), 0..3));
+    }
+
+    /// Found by fuzzing (loader): a span that starts on the `\r` of a CRLF line.
+    #[test]
+    fn spans_past_the_visible_end_of_a_line() {
+        let src = SourceText::new("f.toml", "a = 1\r\nb = 2\r\n");
+        let label = src.label(5..7, "here");
+        assert_eq!(label.snippet.unwrap(), ("a = 1".to_owned(), 5..5));
+        let crash = "[[person]]\nname = \"A\"\nlinks = [{ app\t~\t\t\r\u{ff}\t = \"x\" }]\n";
+        let _ = crate::loader::parse("f.toml", crash.as_bytes());
     }
 }
