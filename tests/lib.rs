@@ -10,6 +10,7 @@ mod cdp;
 mod check;
 mod config_paths;
 mod conflicts;
+mod edit;
 mod hardening;
 mod identify;
 mod list;

@@ -68,15 +68,20 @@ pub fn add_links(doc: &mut DocumentMut, kind: Kind, name: &str, links: &[NewLink
 }
 
 fn push_links(array: &mut Array, links: &[NewLink]) {
-    // Multi-line arrays get each new link on its own line, with the indentation used.
-    let indent = array.iter().last().and_then(|v| v.decor().prefix()).and_then(|p| p.as_str()).map(str::to_owned);
-    let multi_line = indent.as_deref().is_some_and(|p| p.contains('\n'));
+    // Multi-line arrays get each new link on its own line, indented as the last one is.
+    let last_prefix = array.iter().last().and_then(|v| v.decor().prefix()).and_then(|p| p.as_str()).unwrap_or("");
+    let multi_line = last_prefix.contains('\n');
+    let indent = last_prefix.rsplit('\n').next().unwrap_or("").to_owned();
     for link in links {
         let mut value = Value::InlineTable(link.inline());
-        match (&indent, multi_line) {
-            (Some(prefix), true) => value.decor_mut().set_prefix(prefix.as_str()),
-            _ if array.is_empty() => value.decor_mut().set_prefix(""),
-            _ => value.decor_mut().set_prefix(" "),
+        if multi_line {
+            // What follows the last element up to its line end (a comment) stays on its line.
+            let trailing = array.trailing().as_str().unwrap_or("\n").to_owned();
+            let (head, rest) = trailing.split_once('\n').map_or((trailing.as_str(), ""), |(h, r)| (h, r));
+            value.decor_mut().set_prefix(format!("{head}\n{indent}"));
+            array.set_trailing(format!("\n{rest}"));
+        } else {
+            value.decor_mut().set_prefix(if array.is_empty() { "" } else { " " });
         }
         value.decor_mut().set_suffix("");
         array.push_formatted(value);
@@ -95,11 +100,19 @@ pub fn remove_links(doc: &mut DocumentMut, app_matches: &dyn Fn(&str) -> bool, i
         for record in records.iter_mut() {
             match record.get_mut("links") {
                 Some(Item::Value(Value::Array(array))) => {
-                    let before = array.len();
-                    array.retain(|v| {
-                        !v.as_inline_table().is_some_and(|t| is_link(t.get("app"), t.get("id"), app_matches, id))
-                    });
-                    removed += before - array.len();
+                    let mut i = 0;
+                    while i < array.len() {
+                        let hit = array
+                            .get(i)
+                            .and_then(Value::as_inline_table)
+                            .is_some_and(|t| is_link(t.get("app"), t.get("id"), app_matches, id));
+                        if hit {
+                            remove_keeping_comments(array, i);
+                            removed += 1;
+                        } else {
+                            i += 1;
+                        }
+                    }
                 }
                 Some(Item::ArrayOfTables(tables)) => {
                     let before = tables.len();
@@ -118,6 +131,25 @@ pub fn remove_links(doc: &mut DocumentMut, app_matches: &dyn Fn(&str) -> bool, i
         }
     }
     removed
+}
+
+/// Removes element `i` of a multi-line array without taking the previous line's
+/// comment with it (toml_edit keeps a comment after `,` in the next element's prefix).
+fn remove_keeping_comments(array: &mut Array, i: usize) {
+    let removed = array.remove(i);
+    let prefix = removed.decor().prefix().and_then(|p| p.as_str()).unwrap_or("").to_owned();
+    let Some((head, _)) = prefix.split_once('\n') else { return };
+    let rest_of = |text: &str| text.split_once('\n').map_or(String::new(), |(_, rest)| rest.to_owned());
+    match array.get_mut(i) {
+        Some(next) => {
+            let next_prefix = next.decor().prefix().and_then(|p| p.as_str()).unwrap_or("").to_owned();
+            next.decor_mut().set_prefix(format!("{head}\n{}", rest_of(&next_prefix)));
+        }
+        None => {
+            let trailing = array.trailing().as_str().unwrap_or("").to_owned();
+            array.set_trailing(format!("{head}\n{}", rest_of(&trailing)));
+        }
+    }
 }
 
 fn is_link(app: Option<&Value>, link_id: Option<&Value>, app_matches: &dyn Fn(&str) -> bool, id: &str) -> bool {

@@ -193,8 +193,7 @@ impl Edit {
         let index_errors: Vec<&Diagnostic> = index.diagnostics().iter().filter(|d| d.is_error()).collect();
         let after = problems.len() + unchanged_errors + index_errors.len();
         if after > before {
-            let details: Vec<String> =
-                problems.iter().chain(index_errors).take(5).map(ToString::to_string).collect();
+            let details: Vec<String> = problems.iter().chain(index_errors).take(5).map(ToString::to_string).collect();
             return Err(EditError::Refused {
                 message: "the edit would leave the link files with errors; nothing was written".into(),
                 details,

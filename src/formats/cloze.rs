@@ -1,7 +1,9 @@
 //! `cloze`: the JSON of Cloze's API, `{"people": [...], "companies": [...],
 //! "projects": [...]}` (or one array, with `--kind`), each object with `name` (people:
 //! else `first` and `last`) and `appLinks: [{"source", "uniqueid", "label", "url"}]`:
-//! `source` is the App ID, `label` the App Name.
+//! `source` is the App ID, `label` the App Name. Export writes each link's resolved
+//! URL (Cloze has no templates), so its round trip keeps links, records and URLs,
+//! with templated links becoming links with their own URL.
 
 use serde_json::{Value, json};
 
@@ -28,8 +30,9 @@ pub fn export(index: &Index) -> String {
                         if let Some(label) = l.name().or_else(|| index.app_name(l.app)) {
                             link["label"] = json!(label);
                         }
-                        if let Some(url) = l.url() {
-                            link["url"] = json!(url);
+                        // Cloze's app links carry their URL: the resolved one, whoever makes it.
+                        if let Ok(resolved) = index.resolve(l.app.id.as_str(), l.id(), None) {
+                            link["url"] = json!(resolved.url);
                         }
                         link
                     })

@@ -1,0 +1,331 @@
+//! Editing, import and export (SPEC §7), through the real binary on real files.
+
+use crate::daemon::Daemon;
+use crate::test::Test;
+
+const APPS: &str = "[apps.\"mailchimp.com\"]\nname = \"MailChimp\"\nurl = \"https://us1.admin.mailchimp.com/lists/members/view?id={id}\"\n\n[apps.\"zendesk.com\"]\nname = \"Zendesk\"\nurl = \"https://acme.zendesk.com/agent/users/{id}\"\n\n[apps.\"hubspot.com\"]\nname = \"HubSpot\"\nurl = \"https://app.hubspot.com/contacts/4711/record/0-1/{id}\"\n";
+
+const PEOPLE: &str = "# People we work with.\n\n[[person]]\nname = \"Ada Lovelace\"   # the first programmer\nlinks = [\n  { app = \"mailchimp.com\", id = \"48616032\" },   # newsletter\n  { app = \"zendesk.com\",   id = \"991\" },\n]\n\n[[company]]\nname = 'Acme Corp'\nlinks = [{ app = \"zendesk.com\", id = \"5\" }]\n";
+
+fn files() -> Test {
+    Test::new().file("links/apps.toml", APPS).file("links/people.toml", PEOPLE)
+}
+
+fn read(t: &Test, path: &str) -> String {
+    std::fs::read_to_string(t.path().join(path)).unwrap()
+}
+
+#[test]
+fn add_keeps_every_other_byte_and_indents_like_the_array() {
+    let t = files();
+    t.clone_args([
+        "add",
+        "-c",
+        "links",
+        "person",
+        "Ada Lovelace",
+        "github.com",
+        "ada",
+        "--url",
+        "https://github.com/ada",
+    ])
+    .run()
+    .status(0)
+    .stdout("added `github.com ada` to the person `Ada Lovelace` at links/people.toml:8\n");
+    let expected = PEOPLE.replace(
+        "  { app = \"zendesk.com\",   id = \"991\" },\n]",
+        "  { app = \"zendesk.com\",   id = \"991\" },\n  { app = \"github.com\", id = \"ada\", url = \"https://github.com/ada\" },\n]",
+    );
+    assert_eq!(read(&t, "links/people.toml"), expected);
+    t.clone_args(["resolve", "-c", "links", "zendesk.com", "991", "--to", "github.com"])
+        .run()
+        .status(0)
+        .stdout("https://github.com/ada\n");
+    // The same link again: nothing changes.
+    t.clone_args(["add", "-c", "links", "person", "Ada Lovelace", "github.com", "ada"])
+        .run()
+        .status(0)
+        .stdout_has("already on");
+    assert_eq!(read(&t, "links/people.toml"), expected);
+}
+
+#[test]
+fn add_to_a_one_line_array_and_a_new_record() {
+    let t = files();
+    t.clone_args(["add", "-c", "links", "company", "Acme Corp", "hubspot.com", "502"]).run().status(0);
+    assert!(
+        read(&t, "links/people.toml")
+            .contains("links = [{ app = \"zendesk.com\", id = \"5\" }, { app = \"hubspot.com\", id = \"502\" }]\n")
+    );
+    t.clone_args([
+        "add",
+        "-c",
+        "links",
+        "project",
+        "Relaunch",
+        "asana.com",
+        "1203",
+        "--url",
+        "https://app.asana.com/0/1203",
+    ])
+    .run()
+    .status(0)
+    .stdout("added, with a new record, `asana.com 1203` to the project `Relaunch` at links/links.toml:4\n");
+    assert_eq!(
+        read(&t, "links/links.toml"),
+        "[[project]]\nname = \"Relaunch\"\nlinks = [\n  { app = \"asana.com\", id = \"1203\", url = \"https://app.asana.com/0/1203\" },\n]\n"
+    );
+    t.clone_args(["check", "-c", "links"]).run().status(0);
+}
+
+#[test]
+fn add_refuses_a_merge_unless_asked_and_a_conflict_always() {
+    let t = files();
+    t.clone_args(["add", "-c", "links", "person", "Charles Babbage", "zendesk.com", "991"])
+        .run()
+        .status(1)
+        .stderr_has("`zendesk.com 991` is already on the person `Ada Lovelace` (links/people.toml:7)")
+        .stderr_has("--merge");
+    assert_eq!(read(&t, "links/people.toml"), PEOPLE);
+    t.clone_args(["add", "-c", "links", "company", "Other", "zendesk.com", "991"])
+        .run()
+        .status(1)
+        .stderr_has("companies.zendesk.com");
+    t.clone_args(["add", "-c", "links", "person", "Charles Babbage", "zendesk.com", "991", "--merge"]).run().status(0);
+    t.clone_args(["resolve", "-c", "links", "mailchimp.com", "48616032", "--to", "zendesk.com"]).run().status(0);
+}
+
+#[test]
+fn bad_arguments_write_nothing() {
+    let t = files();
+    t.clone_args(["add", "-c", "links", "person", "Ada", "MailChimp.com", "1"])
+        .run()
+        .status(2)
+        .stderr_has("did you mean `mailchimp.com`?");
+    t.clone_args(["add", "-c", "links", "person", "Ada", "a.com", " 1"]).run().status(2);
+    t.clone_args(["add", "-c", "links", "person", "Ada", "a.com", "1", "--url", "javascript:alert(1)"])
+        .run()
+        .status(2)
+        .stderr_has("never allowed");
+    t.clone_args(["add", "-c", "links", "person", "Ada\nEvil", "a.com", "1", "--url", "https://a.com/1"])
+        .run()
+        .status(1)
+        .stderr_has("nothing was written");
+    t.clone_args(["app", "add", "-c", "links", "x.example", "--url", "https://{id}.example/"])
+        .run()
+        .status(2)
+        .stderr_has("host");
+    assert_eq!(read(&t, "links/people.toml"), PEOPLE);
+    assert!(!t.path().join("links/links.toml").exists());
+}
+
+#[test]
+fn dry_run_prints_a_unified_diff_and_writes_nothing() {
+    let t = files();
+    let out = t
+        .clone_args(["add", "-c", "links", "person", "Ada Lovelace", "hubspot.com", "501", "--dry-run"])
+        .run()
+        .status(0);
+    assert!(out.stdout.starts_with("--- links/people.toml\n+++ links/people.toml\n@@ "), "{}", out.stdout);
+    assert!(out.stdout.contains("\n+  { app = \"hubspot.com\", id = \"501\" },\n"), "{}", out.stdout);
+    assert_eq!(read(&t, "links/people.toml"), PEOPLE);
+}
+
+#[test]
+fn rm_removes_every_occurrence_and_says_where() {
+    let t = files().file("links/more.toml", "[[person]]\nname = \"Ada\"\nlinks = [{ app = \"zendesk.com\", id = \"991\" }, { app = \"x.example\", id = \"1\", url = \"https://x.example/1\" }]\n");
+    t.clone_args(["rm", "-c", "links", "zendesk.com", "991"]).run().status(0).stdout(
+        "removed `zendesk.com 991` from links/more.toml:3\nremoved `zendesk.com 991` from links/people.toml:7\n",
+    );
+    assert!(!read(&t, "links/people.toml").contains("991"));
+    assert!(read(&t, "links/people.toml").contains("# newsletter"));
+    t.clone_args(["rm", "-c", "links", "zendesk.com", "991"]).run().status(1).stderr_has("no link file has");
+}
+
+#[test]
+fn app_rename_keeps_the_old_name_working() {
+    let t = files();
+    t.clone_args(["app", "rename", "-c", "links", "zendesk.com", "help.acme.example"])
+        .run()
+        .status(0)
+        .stdout_has("rewrote the app of 2 link(s)");
+    let apps = read(&t, "links/apps.toml");
+    assert!(apps.contains("[apps.\"help.acme.example\"]\nname = \"Zendesk\"\nurl = \"https://acme.zendesk.com/agent/users/{id}\"\nformerly = [\"zendesk.com\"]\n"), "{apps}");
+    assert!(read(&t, "links/people.toml").contains("{ app = \"help.acme.example\",   id = \"991\" }"));
+    t.clone_args(["resolve", "-c", "links", "zendesk.com", "991"])
+        .run()
+        .status(0)
+        .stdout("https://acme.zendesk.com/agent/users/991\n");
+    t.clone_args(["check", "-c", "links"]).run().status(0);
+}
+
+#[test]
+fn writes_are_atomic_keep_the_mode_and_follow_symlinks() {
+    use std::os::unix::fs::PermissionsExt;
+    let t = files();
+    let real = t.path().join("real-people.toml");
+    std::fs::rename(t.path().join("links/people.toml"), &real).unwrap();
+    std::fs::set_permissions(&real, std::fs::Permissions::from_mode(0o640)).unwrap();
+    std::os::unix::fs::symlink(&real, t.path().join("links/people.toml")).unwrap();
+    t.clone_args(["add", "-c", "links", "person", "Ada Lovelace", "hubspot.com", "501"]).run().status(0);
+    assert!(std::fs::symlink_metadata(t.path().join("links/people.toml")).unwrap().file_type().is_symlink());
+    assert!(std::fs::read_to_string(&real).unwrap().contains("hubspot.com"));
+    assert_eq!(std::fs::metadata(&real).unwrap().permissions().mode() & 0o777, 0o640);
+    let leftovers: Vec<_> = std::fs::read_dir(t.path().join("links"))
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with(".applinkd-"))
+        .collect();
+    assert!(leftovers.is_empty());
+}
+
+#[test]
+fn a_running_daemon_picks_an_edit_up() {
+    let d = Daemon::start(&[("links/apps.toml", APPS), ("links/people.toml", PEOPLE)]);
+    Test::new()
+        .args_vec(&[
+            "add",
+            "-c",
+            d.path("links").to_str().unwrap(),
+            "person",
+            "Ada Lovelace",
+            "github.com",
+            "ada",
+            "--url",
+            "https://github.com/ada",
+        ])
+        .run()
+        .status(0);
+    d.wait_location("/zendesk.com/991?to=github.com", "https://github.com/ada");
+}
+
+const CSV: &str = "\u{feff}Name,HubSpot ID,Zendesk ID,HubSpot URL\r\nAda Lovelace,501,991,\r\n\"Bob \"\"The\"\" Builder\",777,,https://app.hubspot.com/contacts/777\r\nNo Links,,,\r\n";
+
+fn csv_import(t: &Test) -> crate::test::Output {
+    t.clone_args([
+        "import",
+        "-c",
+        "links",
+        "people.csv",
+        "--name-column",
+        "Name",
+        "--link",
+        "hubspot.com=HubSpot ID",
+        "--link",
+        "zendesk.com=Zendesk ID",
+        "--url-column",
+        "hubspot.com=HubSpot URL",
+    ])
+    .run()
+}
+
+#[test]
+fn csv_import_merges_through_shared_pairs_and_twice_changes_nothing() {
+    let t = files().file("people.csv", CSV);
+    csv_import(&t).status(0).stdout_has(
+        "imported people.csv: 2 link(s) added, 1 record(s) created, 1 record(s) merged, 0 app(s) added, 1 row(s) skipped",
+    ).stdout_has("skipped: line 4: `No Links` has no links");
+    t.clone_args(["resolve", "-c", "links", "zendesk.com", "991", "--to", "hubspot.com"])
+        .run()
+        .status(0)
+        .stdout("https://app.hubspot.com/contacts/4711/record/0-1/501\n");
+    t.clone_args(["resolve", "-c", "links", "hubspot.com", "777"])
+        .run()
+        .status(0)
+        .stdout("https://app.hubspot.com/contacts/777\n");
+    let before = (read(&t, "links/people.toml"), read(&t, "links/links.toml"));
+    csv_import(&t).status(0).stdout_has("0 link(s) added, 0 record(s) created");
+    assert_eq!((read(&t, "links/people.toml"), read(&t, "links/links.toml")), before);
+}
+
+#[test]
+fn a_bad_row_stops_the_import_naming_its_line_and_column() {
+    let t = files().file("people.csv", "Name,HubSpot ID\nAda,501\nBob,\"multi\nline id\"\nEve,7\n");
+    let out = t
+        .clone_args([
+            "import",
+            "-c",
+            "links",
+            "people.csv",
+            "--name-column",
+            "Name",
+            "--link",
+            "hubspot.com=HubSpot ID",
+        ])
+        .run();
+    out.status(1).stderr_has("error: people.csv:3:2: ").stderr_has("nothing was written");
+    assert_eq!(read(&t, "links/people.toml"), PEOPLE);
+    assert!(!t.path().join("links/links.toml").exists());
+    for (content, message) in
+        [("", "the input is empty"), ("Name,X\nAda,1\n", "no column `HubSpot ID`; the columns are `Name`, `X`")]
+    {
+        let t = files().file("in.csv", content);
+        t.clone_args(["import", "-c", "links", "in.csv", "--name-column", "Name", "--link", "hubspot.com=HubSpot ID"])
+            .run()
+            .status(1)
+            .stderr_has(message);
+    }
+    let t = files().file("in.csv", b"Name,HubSpot ID\nAd\xff,1\n");
+    t.clone_args(["import", "-c", "links", "in.csv", "--name-column", "Name", "--link", "hubspot.com=HubSpot ID"])
+        .run()
+        .status(1)
+        .stderr_has("not UTF-8");
+}
+
+#[test]
+fn cloze_round_trip() {
+    let cloze = r#"{"people": [{"first": "Ada", "last": "Lovelace", "appLinks": [{"source": "hubspot.com", "uniqueid": "501", "label": "HubSpot", "url": "https://app.hubspot.com/contacts/4711/record/0-1/501"}, {"source": "github.com", "uniqueid": "ada", "label": "GitHub", "url": "https://github.com/ada"}]}],
+                  "companies": [{"name": "Acme", "appLinks": [{"source": "companies.hubspot.com", "uniqueid": 502, "url": "https://app.hubspot.com/contacts/4711/record/0-2/502"}]}]}"#;
+    let t = Test::new().dir("links").file("cloze.json", cloze);
+    t.clone_args(["import", "-c", "links", "cloze.json"])
+        .run()
+        .status(0)
+        .stdout_has("3 link(s) added, 2 record(s) created");
+    t.clone_args(["resolve", "-c", "links", "hubspot.com", "501", "--to", "github.com"])
+        .run()
+        .status(0)
+        .stdout("https://github.com/ada\n");
+    let exported = t.clone_args(["export", "-c", "links", "--format", "cloze"]).run().status(0).stdout;
+    let t2 = Test::new().dir("links").file("again.json", &exported);
+    t2.clone_args(["import", "-c", "links", "again.json"]).run().status(0);
+    assert_eq!(t2.clone_args(["export", "-c", "links", "--format", "cloze"]).run().stdout, exported);
+}
+
+const SLACK_APP: &str = "[apps.\"slack.com\"]\nname = \"Slack\"\nurl = \"slack://user?team=T1&id={id}\"\nschemes = [\"slack\", \"https\"]\nformerly = [\"slack.net\"]\nopen_with = [\"xdg-open\"]\n";
+
+#[test]
+fn export_then_import_into_an_empty_directory_gives_the_same() {
+    let t = files()
+        .file("links/slack.toml", "[apps.\"slack.com\"]\nname = \"Slack\"\nurl = \"slack://user?team=T1&id={id}\"\nschemes = [\"slack\", \"https\"]\nformerly = [\"slack.net\"]\nopen_with = [\"xdg-open\"]\n\n[[person]]\nname = \"Charles\"\nlinks = [{ app = \"slack.net\", id = \"U1\" }]\n");
+    for format in ["jsonl", "csv"] {
+        let exported = t.clone_args(["export", "-c", "links", "--format", format]).run().status(0).stdout;
+        let name = format!("all.{format}");
+        // CSV holds links only: its apps must be there already (as SPEC §7 has it).
+        let t2 = match format {
+            "csv" => Test::new().file("links/apps.toml", APPS).file("links/slack.toml", SLACK_APP),
+            _ => Test::new().dir("links"),
+        }
+        .file(&name, &exported);
+        t2.clone_args(["import", "-c", "links", &name]).run().status(0);
+        t2.clone_args(["check", "-c", "links"]).run().status(0);
+        let again = t2.clone_args(["export", "-c", "links", "--format", format]).run().stdout;
+        let sorted = |s: &str| {
+            let mut lines: Vec<&str> = s.lines().collect();
+            lines.sort();
+            lines.join("\n")
+        };
+        assert_eq!(sorted(&again), sorted(&exported), "{format}");
+    }
+}
+
+#[test]
+fn an_edit_refused_when_the_file_changed_on_disk_meanwhile_is_covered_by_the_write_check() {
+    // The write compares the bytes on disk with those read: an import's check
+    // cannot race a save here, so test the refusal where it lives.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("a.toml");
+    std::fs::write(&path, "old").unwrap();
+    let refused = applinkd::edit::write::write_atomic(&path, b"new", Some(b"older"));
+    assert!(refused.unwrap_err().to_string().contains("changed on disk since it was read"));
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), "old");
+}
