@@ -170,6 +170,9 @@ impl Origin {
     /// Whether `url` has this origin; compares in place (this runs on every expansion).
     fn is_of(&self, url: &url::Url) -> bool {
         url.scheme() == &*self.scheme
+            // An id must not give an opaque template an authority, not even an empty
+            // one (`foo:/{+id}` with `//x`: found by fuzzing).
+            && url.has_authority() == self.host.is_some()
             && url.host_str() == self.host.as_deref()
             && url.port_or_known_default() == self.port
     }
@@ -447,6 +450,8 @@ mod tests {
         assert!(matches!(t.expand("a", "/evil.example/x"), Err(Refusal::Escapes(_))));
         let t = UrlTemplate::parse("foo:{+id}").unwrap();
         assert!(matches!(t.expand("a", "//evil.example/x"), Err(Refusal::Escapes(_))));
+        let t = UrlTemplate::parse("foo:/{+id}").unwrap();
+        assert!(matches!(t.expand("a", "//evil.example/x"), Err(Refusal::Escapes(_))), "an empty authority too");
     }
 
     /// Issue 10.7: literals the RFC allows, non-ASCII and percent-encoded triplets
