@@ -454,6 +454,54 @@ def identify(applinkd, tools, work, quick, rounds):
     return {"records": records, "http": http, "memory": memory}
 
 
+def edits(applinkd, tools, work, quick, rounds):
+    """`add` to a 10,000-link file, `import` of a 100,000-row CSV (two links a row)
+    into an empty directory, the load of what it wrote, and `export` of 1M links."""
+    out = {}
+    small = os.path.join(work, "edit-10k")
+    generate(small, 2_000 if quick else 10_000, 1)
+    adds = []
+    for n in range(3 if quick else 10):
+        wall, _, code, _ = timed([applinkd, "add", "-c", small, "person", f"Bench {n}", "bench.example", f"b{n}", "--url", f"https://bench.example/{n}"])
+        assert code == 0
+        adds.append(wall)
+    out["add_ms"] = median(adds) * 1000
+    rows = 5_000 if quick else 100_000
+    csv_path = os.path.join(work, "contacts.csv")
+    with open(csv_path, "w") as f:
+        f.write("Name,HubSpot ID,Zendesk ID\n")
+        for n in range(rows):
+            f.write(f"Person {n},h{n},{n}\n")
+    imports, checks, bares = [], [], []
+    for _ in range(rounds):
+        target = tempfile.mkdtemp(dir=work)
+        with open(os.path.join(target, "apps.toml"), "w") as f:
+            f.write('[apps."hubspot.com"]\nurl = "https://app.hubspot.com/contacts/1/record/0-1/{id}"\n[apps."zendesk.com"]\nurl = "https://acme.zendesk.com/agent/users/{id}"\n')
+        wall, _, code, stdout = timed([applinkd, "import", "-c", target, csv_path, "--name-column", "Name", "--link", "hubspot.com=HubSpot ID", "--link", "zendesk.com=Zendesk ID"])
+        assert code == 0, stdout
+        imports.append(wall)
+        wall, _, code, _ = timed([applinkd, "check", "-c", target])
+        assert code == 0
+        checks.append(wall)
+        bare = run([tools, "bare-parse", target]).stdout
+        bares.append(float(re.search(r"bare-parse ([\d.]+) s", bare).group(1)))
+    out["rows"] = rows
+    out["import_s"] = median(imports)
+    out["check_s"] = median(checks)
+    out["bare_s"] = median(bares)
+    big = os.path.join(work, "million")
+    if not os.path.isdir(big):
+        generate(big, 20_000 if quick else 1_000_000, 10 if quick else 100)
+    exports = []
+    for _ in range(rounds):
+        wall, _, code, _ = timed([applinkd, "export", "-c", big])
+        assert code == 0
+        exports.append(wall)
+    out["export_s"] = median(exports)
+    out["export_links"] = 20_000 if quick else 1_000_000
+    return out
+
+
 def in_process(quick):
     args = ["cargo", "bench", "--locked", "--bench", "resolve", "--"]
     if quick:
@@ -556,7 +604,19 @@ def report(r):
     ]
     for m in idf["memory"]:
         lines.append(f"| {m['links']:,} | {m['reverse_bytes'] / 1024 / 1024:.1f} MiB | {m['per_link']:.1f} | {m['index_s']:.3f} s |")
-    lines += ["", "### 6. In-process resolve and identify (divan)", "", "```", r["in_process"].strip(), "```", ""]
+    ed = r["edits"]
+    lines += [
+        "### 6. Editing, import, export",
+        "",
+        "| what | figure |",
+        "|---|---:|",
+        f"| `add` to a 10,000-link file, end to end (median) | {ed['add_ms']:.1f} ms |",
+        f"| `import` of a {ed['rows']:,}-row CSV (two links a row) into an empty directory | {ed['import_s']:.2f} s |",
+        f"| `check` of what it wrote / bare `toml::Table` parse | {ed['check_s']:.2f} s / {ed['bare_s']:.2f} s |",
+        f"| `export` of {ed['export_links']:,} links (JSON lines) | {ed['export_s']:.2f} s |",
+        "",
+    ]
+    lines += ["", "### 7. In-process resolve and identify (divan)", "", "```", r["in_process"].strip(), "```", ""]
     return "\n".join(lines)
 
 
@@ -564,13 +624,16 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("--quick", action="store_true", help="tiny sizes: checks the suite runs, measures nothing")
     p.add_argument("--rounds", type=int)
-    p.add_argument("--only", choices=["redirects", "identify"], help="run only this part (for profiling work)")
+    p.add_argument("--only", choices=["redirects", "identify", "edits"], help="run only this part (for profiling work)")
     a = p.parse_args()
     rounds = a.rounds or (1 if a.quick else 3)
     applinkd, tools = build()
     work = tempfile.mkdtemp(prefix="applinkd-bench-")
     try:
         results = {"machine": machine(), "quick": a.quick}
+        if a.only == "edits":
+            print(json.dumps(edits(applinkd, tools, work, a.quick, rounds), indent=2))
+            return
         if a.only == "identify":
             print(json.dumps(identify(applinkd, tools, work, a.quick, rounds), indent=2))
             return
@@ -587,6 +650,8 @@ def main():
         results["click"] = click_to_open(applinkd, work, a.quick, results["load"]["data"])
         print("identify ...", flush=True)
         results["identify"] = identify(applinkd, tools, work, a.quick, rounds)
+        print("edits ...", flush=True)
+        results["edits"] = edits(applinkd, tools, work, a.quick, rounds)
         print("in process ...", flush=True)
         results["in_process"] = in_process(a.quick)
     finally:
