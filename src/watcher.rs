@@ -6,7 +6,7 @@
 //! looking at the files, which also covers symlink swaps such as a Kubernetes
 //! ConfigMap's `..data`. Never touches the index itself.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -47,7 +47,7 @@ pub fn spawn(paths: Vec<PathBuf>, mut reloader: Reloader) -> std::io::Result<Wat
     let stop = tx.clone();
     let mut debouncer = new_debouncer(DEBOUNCE, None, tx).map_err(std::io::Error::other)?;
     let roots = roots(&paths);
-    let mut watching = HashSet::new();
+    let mut watching = HashMap::new();
     watch_missing(&mut debouncer, &roots, &mut watching);
     let thread = std::thread::Builder::new().name("applinkd-watcher".into()).spawn(move || {
         // Set when a file read empty mid-save: read it again when its grace is over.
@@ -127,25 +127,34 @@ fn roots(paths: &[PathBuf]) -> Vec<(PathBuf, RecursiveMode)> {
 }
 
 /// (Re)starts watches on roots that exist now but are not watched: a config
-/// directory deleted and created again gets its watch back.
+/// directory deleted and created again gets its watch back. A root that is a
+/// symlink is watched at its target; when the symlink is swapped to another target
+/// (git-sync, a ConfigMap volume), the watch moves to the new target, so that edits
+/// made inside it are seen too.
 fn watch_missing(
     debouncer: &mut notify_debouncer_full::Debouncer<
         notify::RecommendedWatcher,
         notify_debouncer_full::RecommendedCache,
     >,
     roots: &[(PathBuf, RecursiveMode)],
-    watching: &mut HashSet<PathBuf>,
+    watching: &mut HashMap<PathBuf, PathBuf>,
 ) {
     for (root, mode) in roots {
         let exists = root.is_dir();
-        if exists && !watching.contains(root) {
+        let target = std::fs::canonicalize(root).unwrap_or_else(|_| root.clone());
+        if exists && watching.get(root).is_some_and(|watched| *watched != target) {
+            tracing::info!("{} now leads to {}; watching there", root.display(), target.display());
+            let _ = debouncer.unwatch(root);
+            watching.remove(root);
+        }
+        if exists && !watching.contains_key(root) {
             match debouncer.watch(root, *mode) {
                 Ok(()) => {
-                    watching.insert(root.clone());
+                    watching.insert(root.clone(), target);
                 }
                 Err(e) => tracing::warn!("cannot watch {}: {e}", root.display()),
             }
-        } else if !exists && watching.remove(root) {
+        } else if !exists && watching.remove(root).is_some() {
             let _ = debouncer.unwatch(root);
             tracing::warn!("{} is gone; watching for it to come back", root.display());
         }

@@ -18,6 +18,7 @@ mod open;
 mod packaging;
 mod register;
 mod reload;
+mod replicas;
 mod resolve;
 mod robustness;
 mod serve;

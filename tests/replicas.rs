@@ -1,0 +1,50 @@
+//! A team's resolver (SPEC §8): replicas on one link directory answer alike, follow
+//! an atomic swap of a symlinked config directory (what git-sync and ConfigMap
+//! volumes do), keep following edits inside the new target, and a restarted replica
+//! answers the same at once.
+
+use crate::daemon::{Daemon, one_link, write};
+
+fn replica(dir: &std::path::Path) -> Daemon {
+    let home = tempfile::tempdir().unwrap();
+    Daemon::start_in(home, &["-c", dir.join("links").to_str().unwrap(), "--allow-host", "links.team.example"], &[])
+}
+
+fn answers(d: &Daemon) -> (Result<String, u16>, u16, Result<String, u16>) {
+    (d.location("/x.example/1"), d.get("/c.example/1").status, d.location("/y.example/2"))
+}
+
+#[test]
+fn three_replicas_follow_a_symlink_swap_and_edits_after_it() {
+    let shared = tempfile::tempdir().unwrap();
+    let root = shared.path();
+    // A conflict too: replicas must agree on it as on the rest.
+    write(&root.join("v1/a.toml"), &one_link("x.example", "1", "https://x.example/one"));
+    write(&root.join("v1/b.toml"), &one_link("c.example", "1", "https://c.example/b"));
+    write(&root.join("v1/c.toml"), &one_link("c.example", "1", "https://c.example/c"));
+    std::os::unix::fs::symlink(root.join("v1"), root.join("links")).unwrap();
+    let replicas: Vec<Daemon> = (0..3).map(|_| replica(root)).collect();
+    for d in &replicas {
+        assert_eq!(answers(d), (Ok("https://x.example/one".into()), 300, Err(404)));
+    }
+    // The swap: a new directory, then the symlink replaced in one rename.
+    write(&root.join("v2/a.toml"), &one_link("x.example", "1", "https://x.example/two"));
+    write(&root.join("v2/y.toml"), &one_link("y.example", "2", "https://y.example/2"));
+    std::os::unix::fs::symlink(root.join("v2"), root.join("links.new")).unwrap();
+    std::fs::rename(root.join("links.new"), root.join("links")).unwrap();
+    for d in &replicas {
+        d.wait_location("/x.example/1", "https://x.example/two");
+        assert_eq!(answers(d), (Ok("https://x.example/two".into()), 404, Ok("https://y.example/2".into())));
+    }
+    // An edit inside the new target: every replica sees it.
+    write(&root.join("v2/a.toml"), &one_link("x.example", "1", "https://x.example/three"));
+    for d in &replicas {
+        d.wait_location("/x.example/1", "https://x.example/three");
+    }
+    // A replica restarted answers the same at once.
+    let restarted = replica(root);
+    assert_eq!(answers(&restarted), answers(&replicas[0]));
+    // Behind the team's name too.
+    let reply = restarted.raw(format!("GET /x.example/1 HTTP/1.1\r\nHost: links.team.example\r\n\r\n").as_bytes());
+    assert!(reply.starts_with("HTTP/1.1 302"), "{reply}");
+}
