@@ -53,6 +53,9 @@ pub struct ReloadReport {
     pub changed: Vec<String>,
     pub added: Vec<String>,
     pub removed: Vec<String>,
+    /// Reloads since the start that left more errors than before (a file kept its
+    /// last good version, or a conflict came).
+    pub failures: u64,
 }
 
 pub struct Live {
@@ -70,6 +73,7 @@ pub struct Reloader {
     catalog: Catalog,
     live: Arc<Live>,
     generation: u64,
+    failures: u64,
 }
 
 impl Reloader {
@@ -79,7 +83,7 @@ impl Reloader {
         let catalog = Catalog::load(paths);
         let snapshot = snapshot(&catalog, None, 0, started.elapsed(), Refresh::default());
         let live = Arc::new(Live { current: ArcSwap::from_pointee(snapshot) });
-        Reloader { catalog, live, generation: 0 }
+        Reloader { catalog, live, generation: 0, failures: 0 }
     }
 
     pub fn live(&self) -> Arc<Live> {
@@ -99,7 +103,11 @@ impl Reloader {
         self.generation += 1;
         // A full `Arc`, not a guard: building takes long, and guards are for short reads.
         let previous = self.live.current.load_full();
-        let snapshot = snapshot(&self.catalog, Some(&previous.index), self.generation, started.elapsed(), refresh);
+        let mut snapshot = snapshot(&self.catalog, Some(&previous.index), self.generation, started.elapsed(), refresh);
+        if snapshot.errors > previous.errors {
+            self.failures += 1;
+        }
+        snapshot.reload.failures = self.failures;
         let report = snapshot.reload.clone();
         let links = snapshot.index.link_count();
         let errors = snapshot.diagnostics.iter().filter(|d| d.is_error()).count();
@@ -174,6 +182,7 @@ fn snapshot(
             changed: shown(refresh.changed),
             added: shown(refresh.added),
             removed: shown(refresh.removed),
+            failures: 0,
         },
     }
 }

@@ -48,3 +48,41 @@ fn three_replicas_follow_a_symlink_swap_and_edits_after_it() {
     let reply = restarted.raw(format!("GET /x.example/1 HTTP/1.1\r\nHost: links.team.example\r\n\r\n").as_bytes());
     assert!(reply.starts_with("HTTP/1.1 302"), "{reply}");
 }
+
+#[test]
+fn metrics_in_the_prometheus_text_format_and_bounded() {
+    let shared = tempfile::tempdir().unwrap();
+    write(&shared.path().join("links/a.toml"), &one_link("x.example", "1", "https://x.example/one"));
+    write(&shared.path().join("links/broken.toml"), "[[person]\n");
+    let d = replica(shared.path());
+    d.location("/x.example/1").unwrap();
+    assert_eq!(d.get("/x.example/404").status, 404);
+    let first = d.get("/metrics");
+    assert_eq!(first.status, 200);
+    assert!(first.header("content-type").unwrap().starts_with("text/plain; version=0.0.4"));
+    for line in [
+        "applinkd_requests_total{route=\"redirect\",status=\"302\"} 1",
+        "applinkd_requests_total{route=\"redirect\",status=\"404\"} 1",
+        "applinkd_links 1",
+        "applinkd_records 1",
+        "applinkd_files 2",
+        "applinkd_files_with_errors 1",
+        "applinkd_reloads 0",
+        "applinkd_build_info{version=\"",
+        "# TYPE applinkd_request_duration_seconds histogram",
+        "applinkd_last_reload_duration_seconds ",
+    ] {
+        assert!(first.body.contains(line), "{line}:\n{}", first.body);
+    }
+    // Many different ids and paths make no new series.
+    for n in 0..200 {
+        d.get(&format!("/x.example/{n}"));
+        d.get(&format!("/nowhere-{n}"));
+    }
+    let series = |body: &str| body.lines().filter(|l| !l.starts_with('#')).count();
+    let after = d.get("/metrics").body;
+    assert!(series(&after) <= series(&first.body) + 30, "{after}");
+    // Behind the Host guard like everything else.
+    let refused = d.raw(b"GET /metrics HTTP/1.1\r\nHost: evil.example\r\n\r\n");
+    assert!(refused.starts_with("HTTP/1.1 403"), "{refused}");
+}

@@ -7,6 +7,7 @@
 mod api;
 mod deadline;
 mod host_guard;
+mod metrics;
 mod own_answers;
 mod pages;
 mod response;

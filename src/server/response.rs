@@ -47,6 +47,11 @@ pub fn see_other(path: &str) -> Response<Body> {
     response
 }
 
+/// The Prometheus text exposition format.
+pub fn metrics(body: String) -> Response<Body> {
+    base(StatusCode::OK, "text/plain; version=0.0.4; charset=utf-8", body)
+}
+
 pub fn text(status: StatusCode, body: impl Into<String>) -> Response<Body> {
     base(status, "text/plain; charset=utf-8", body.into())
 }

@@ -22,6 +22,7 @@ pub const MAX_TARGET: usize = 12 * 1024;
 pub struct Router {
     live: std::sync::Arc<Live>,
     guard: HostGuard,
+    metrics: super::metrics::Metrics,
 }
 
 /// A request's `/{app}/{id}` after decoding (borrowed from the path when nothing was encoded).
@@ -43,15 +44,17 @@ pub enum PairError {
 
 impl Router {
     pub fn new(live: std::sync::Arc<Live>, guard: HostGuard) -> Router {
-        Router { live, guard }
+        Router { live, guard, metrics: super::metrics::Metrics::new() }
     }
 
     pub fn handle<B>(&self, request: &Request<B>) -> Response<Body> {
-        if !tracing::enabled!(tracing::Level::DEBUG) {
-            return self.route(request);
-        }
         let started = Instant::now();
         let response = self.route(request);
+        let route = super::metrics::route_of(request.uri().path());
+        self.metrics.observe(route, response.status().as_u16(), started.elapsed());
+        if !tracing::enabled!(tracing::Level::DEBUG) {
+            return response;
+        }
         tracing::debug!(
             method = %request.method(),
             target = %request.uri(),
@@ -91,6 +94,7 @@ impl Router {
                 q => response::html(StatusCode::OK, pages::index(&snapshot, q.as_deref(), &origin(host))),
             },
             "/healthz" => response::text(StatusCode::OK, "ok\n"),
+            "/metrics" => response::metrics(self.metrics.render(&snapshot)),
             "/show" => match param(query, "url") {
                 Some(url) => show_page(&snapshot, &Target::AppUrl(url)),
                 None => response::html(
