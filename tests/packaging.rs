@@ -64,3 +64,87 @@ fn deb_package_assets_exist() {
         }
     }
 }
+
+/// The rendered manifests (kustomize), as JSON documents (PyYAML, which the
+/// validator brings).
+fn rendered(dir: &str) -> Vec<serde_json::Value> {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let out = std::process::Command::new("kubectl")
+        .args(["kustomize", &format!("{root}/{dir}")])
+        .output()
+        .expect("kubectl is needed for this test (kubectl kustomize renders offline)");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let yaml = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(yaml.path(), &out.stdout).unwrap();
+    let validate = std::process::Command::new("kubernetes-validate").arg("--strict").arg(yaml.path()).output().expect(
+        "kubernetes-validate is needed for this test: `pip install kubernetes-validate` (scripts/test does it)",
+    );
+    assert!(
+        validate.status.success(),
+        "the manifests do not pass the Kubernetes schemas:\n{}{}",
+        String::from_utf8_lossy(&validate.stdout),
+        String::from_utf8_lossy(&validate.stderr)
+    );
+    let json = std::process::Command::new("python3")
+        .args(["-c", "import json, sys, yaml; print(json.dumps(list(yaml.safe_load_all(sys.stdin))))"])
+        .stdin(std::fs::File::open(yaml.path()).unwrap())
+        .output()
+        .unwrap();
+    serde_json::from_slice(&json.stdout).expect("YAML documents")
+}
+
+fn kind<'a>(docs: &'a [serde_json::Value], kind: &str) -> &'a serde_json::Value {
+    docs.iter().find(|d| d["kind"] == kind).unwrap_or_else(|| panic!("no {kind}"))
+}
+
+#[test]
+fn kubernetes_manifests_render_validate_and_are_hardened() {
+    for dir in ["packaging/kubernetes", "packaging/kubernetes/overlays/git-sync"] {
+        let docs = rendered(dir);
+        let deployment = kind(&docs, "Deployment");
+        assert_eq!(deployment["spec"]["replicas"], 3, "{dir}");
+        let pod = &deployment["spec"]["template"]["spec"];
+        assert_eq!(pod["securityContext"]["runAsNonRoot"], true);
+        for container in pod["containers"].as_array().unwrap() {
+            let security = &container["securityContext"];
+            assert_eq!(security["readOnlyRootFilesystem"], true, "{dir} {}", container["name"]);
+            assert_eq!(security["allowPrivilegeEscalation"], false);
+            assert_eq!(security["capabilities"]["drop"], serde_json::json!(["ALL"]));
+            assert!(container["resources"]["requests"].is_object() && container["resources"]["limits"].is_object());
+        }
+        let applinkd = &pod["containers"][0];
+        for probe in ["livenessProbe", "readinessProbe"] {
+            assert_eq!(applinkd[probe]["httpGet"]["path"], "/healthz", "{dir} {probe}");
+        }
+        kind(&docs, "Service");
+        kind(&docs, "PodDisruptionBudget");
+        // The container's argv is one the CLI takes: run it (on loopback, with links here).
+        let args: Vec<String> =
+            applinkd["args"].as_array().unwrap().iter().map(|a| a.as_str().unwrap().to_owned()).collect();
+        assert!(args.windows(2).any(|w| w == ["--listen", "0.0.0.0:7133"]), "{args:?}");
+        assert!(args.iter().any(|a| a == "--allow-host"), "{args:?}");
+        let links = tempfile::tempdir().unwrap();
+        let local: Vec<String> = args
+            .iter()
+            .map(|a| match a.as_str() {
+                "0.0.0.0:7133" => "127.0.0.1:0".to_owned(),
+                a if a.starts_with('/') => links.path().display().to_string(),
+                a => a.to_owned(),
+            })
+            .collect();
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_applinkd"))
+            .args(&local)
+            .env("HOME", links.path())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut lines = std::io::BufRead::lines(std::io::BufReader::new(child.stderr.take().unwrap()));
+        let started = lines.by_ref().map_while(Result::ok).any(|l| l.contains("serving on"));
+        let _ = child.kill();
+        let _ = child.wait();
+        assert!(started, "`applinkd {}` did not start", local.join(" "));
+    }
+    let docs = rendered("packaging/kubernetes");
+    let config = kind(&docs, "ConfigMap");
+    assert!(config["data"]["apps.toml"].as_str().unwrap().contains("[apps."), "the link files are in the ConfigMap");
+}

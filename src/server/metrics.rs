@@ -58,9 +58,17 @@ impl Metrics {
         let reloads = Gauge::default();
         registry.register("reloads", "Reloads since the start (a count)", reloads.clone());
         let reload_seconds = Gauge::<f64, AtomicU64>::default();
-        registry.register("last_reload_duration_seconds", "How long the latest load or reload took", reload_seconds.clone());
+        registry.register(
+            "last_reload_duration_seconds",
+            "How long the latest load or reload took",
+            reload_seconds.clone(),
+        );
         let reload_failures = Gauge::default();
-        registry.register("reload_failures", "Reloads that left a file with errors (its last good version kept)", reload_failures.clone());
+        registry.register(
+            "reload_failures",
+            "Reloads that left a file with errors (its last good version kept)",
+            reload_failures.clone(),
+        );
         let gauge = |registry: &mut Registry, name: &str, help: &str| {
             let g = Gauge::default();
             registry.register(name, help, g.clone());
@@ -70,7 +78,8 @@ impl Metrics {
         let records = gauge(&mut registry, "records", "Records in force");
         let apps = gauge(&mut registry, "apps", "Applications known");
         let files = gauge(&mut registry, "files", "Link files found");
-        let files_with_errors = gauge(&mut registry, "files_with_errors", "Link files with errors (syntax, validation or conflicts)");
+        let files_with_errors =
+            gauge(&mut registry, "files_with_errors", "Link files with errors (syntax, validation or conflicts)");
         let errors = gauge(&mut registry, "errors", "Errors in the link files");
         registry.register("build", "applinkd's version", Info::new(Build { version: env!("CARGO_PKG_VERSION") }));
         Metrics {
