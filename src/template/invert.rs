@@ -207,7 +207,7 @@ impl Pattern {
     /// Whether `text` is the pieces with a capture between each two; pushes the captures.
     fn matches<'s>(&self, text: &'s str, captured: &mut Vec<Captured<'s>>) -> bool {
         let mark = captured.len();
-        let hit = text.strip_prefix(&*self.pieces[0]).is_some_and(|rest| self.from(0, rest, captured))
+        let hit = text.strip_prefix(&*self.pieces[0]).is_some_and(|rest| self.from(0, rest, mark, captured))
             || (self.caps.is_empty() && self.lenient_slash && self.pieces[0].strip_suffix('/') == Some(text));
         if !hit {
             captured.truncate(mark);
@@ -216,7 +216,10 @@ impl Pattern {
     }
 
     /// Matches `rest` against capture `i` and what follows it (piece `i` is consumed).
-    fn from<'s>(&self, i: usize, rest: &'s str, captured: &mut Vec<Captured<'s>>) -> bool {
+    /// `start`: where this pattern's captures begin in `captured`. Where one id stands
+    /// twice (`{+id}/x/{+id}`), a way of cutting whose captures disagree is no match,
+    /// and the next way is tried (found by fuzzing).
+    fn from<'s>(&self, i: usize, rest: &'s str, start: usize, captured: &mut Vec<Captured<'s>>) -> bool {
         let Some(&capture) = self.caps.get(i) else {
             return rest.is_empty();
         };
@@ -239,6 +242,10 @@ impl Pattern {
                 return false;
             }
             captured.push(Captured { text: &rest[..end], capture });
+            if self.caps.len() > 1 && agreed(&captured[start..]).is_empty() {
+                captured.pop();
+                return false;
+            }
             return true;
         }
         let ends: Vec<usize> = if next.is_empty() {
@@ -248,7 +255,7 @@ impl Pattern {
         };
         for end in ends.into_iter().filter(|&end| within(end)) {
             captured.push(Captured { text: &rest[..end], capture });
-            if self.from(i + 1, &rest[end + next.len()..], captured) {
+            if self.from(i + 1, &rest[end + next.len()..], start, captured) {
                 return true;
             }
             captured.pop();
@@ -487,6 +494,17 @@ mod tests {
             }
             assert!(checked > 500, "{text}: {checked}");
         }
+    }
+
+    /// Found by fuzzing (template): one id twice, with the literal between them inside the id.
+    #[test]
+    fn repeated_ids_are_cut_where_they_agree() {
+        let id = "//eo:/A{+id}A{+i`/x";
+        let template = UrlTemplate::parse("foo:/A{+id}A{+id}").unwrap();
+        let url = template.expand("app.example", id).unwrap();
+        let canonical = String::from(url::Url::parse(&url).unwrap());
+        let found = template.inverse("app.example").unwrap().ids(&canonical, &UrlParts::of(&canonical));
+        assert!(found.iter().any(|f| f == id), "{found:?}");
     }
 
     #[test]
