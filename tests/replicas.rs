@@ -45,7 +45,7 @@ fn three_replicas_follow_a_symlink_swap_and_edits_after_it() {
     let restarted = replica(root);
     assert_eq!(answers(&restarted), answers(&replicas[0]));
     // Behind the team's name too.
-    let reply = restarted.raw(format!("GET /x.example/1 HTTP/1.1\r\nHost: links.team.example\r\n\r\n").as_bytes());
+    let reply = restarted.raw(b"GET /x.example/1 HTTP/1.1\r\nHost: links.team.example\r\n\r\n");
     assert!(reply.starts_with("HTTP/1.1 302"), "{reply}");
 }
 
