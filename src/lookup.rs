@@ -147,16 +147,21 @@ pub fn daemon_page(target: &Target, to: Option<&str>) -> String {
     }
 }
 
-/// Whether an applinkd daemon answers at `base` (its health check).
-pub fn daemon_answers(base: &str) -> bool {
-    let agent = ureq::Agent::new_with_config(
+/// The HTTP client for asking a daemon: no redirects followed, short deadlines.
+fn agent() -> ureq::Agent {
+    ureq::Agent::new_with_config(
         ureq::config::Config::builder()
             .http_status_as_error(false)
             .max_redirects(0)
             .timeout_connect(Some(CONNECT_TIMEOUT))
             .timeout_global(Some(ANSWER_TIMEOUT))
             .build(),
-    );
+    )
+}
+
+/// Whether an applinkd daemon answers at `base` (its health check).
+pub fn daemon_answers(base: &str) -> bool {
+    let agent = agent();
     agent
         .get(&format!("{}/healthz", base.trim_end_matches('/')))
         .call()
@@ -274,14 +279,7 @@ fn found(json: &serde_json::Value, via: Via) -> Result<Found, Failure> {
 /// and how many errors it says its files have.
 fn ask_daemon(base: &str, api: &str) -> Option<(Result<serde_json::Value, Failure>, usize)> {
     let url = format!("{}{api}", base.trim_end_matches('/'));
-    let agent = ureq::Agent::new_with_config(
-        ureq::config::Config::builder()
-            .http_status_as_error(false)
-            .max_redirects(0)
-            .timeout_connect(Some(CONNECT_TIMEOUT))
-            .timeout_global(Some(ANSWER_TIMEOUT))
-            .build(),
-    );
+    let agent = agent();
     let mut response = match agent.get(&url).call() {
         Ok(response) => response,
         Err(e) => {

@@ -7,28 +7,11 @@ use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
 
-use super::{ConfigArgs, FAILURE, USAGE};
+use super::{ConfigArgs, FAILURE, KindArg, USAGE};
 use crate::edit::ops::{self, Said};
 use crate::edit::{Edit, EditError, Workspace};
 use crate::formats::{self, CsvColumns, Format};
 use crate::parsed_file::Kind;
-
-#[derive(clap::ValueEnum, Clone, Copy, Debug)]
-pub enum KindArg {
-    Person,
-    Company,
-    Project,
-}
-
-impl From<KindArg> for Kind {
-    fn from(k: KindArg) -> Kind {
-        match k {
-            KindArg::Person => Kind::Person,
-            KindArg::Company => Kind::Company,
-            KindArg::Project => Kind::Project,
-        }
-    }
-}
 
 #[derive(Args, Debug)]
 pub struct AddArgs {

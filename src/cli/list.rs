@@ -7,7 +7,7 @@ use serde_json::json;
 
 use serde_json::Value;
 
-use super::{ConfigArgs, print_json};
+use super::{ConfigArgs, KindArg, print_json};
 use crate::lookup::Via;
 use crate::parsed_file::Kind;
 
@@ -24,23 +24,6 @@ pub struct ListArgs {
     /// Print one JSON document instead of text.
     #[arg(long)]
     json: bool,
-}
-
-#[derive(clap::ValueEnum, Clone, Copy, Debug)]
-enum KindArg {
-    Person,
-    Company,
-    Project,
-}
-
-impl From<KindArg> for Kind {
-    fn from(k: KindArg) -> Kind {
-        match k {
-            KindArg::Person => Kind::Person,
-            KindArg::Company => Kind::Company,
-            KindArg::Project => Kind::Project,
-        }
-    }
 }
 
 pub fn run(args: &ListArgs) -> ExitCode {

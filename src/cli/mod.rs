@@ -74,6 +74,25 @@ pub struct TargetArgs {
     pub(super) to: Option<String>,
 }
 
+/// A record's kind on the command line.
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+pub enum KindArg {
+    Person,
+    Company,
+    Project,
+}
+
+impl From<KindArg> for crate::parsed_file::Kind {
+    fn from(k: KindArg) -> crate::parsed_file::Kind {
+        use crate::parsed_file::Kind;
+        match k {
+            KindArg::Person => Kind::Person,
+            KindArg::Company => Kind::Company,
+            KindArg::Project => Kind::Project,
+        }
+    }
+}
+
 /// Where the link files are.
 #[derive(Args, Debug, Clone)]
 pub struct ConfigArgs {
