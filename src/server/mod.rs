@@ -99,9 +99,19 @@ pub async fn run(
         };
         let _ = stream.set_nodelay(true);
         let router = router.clone();
-        let service = service_fn(move |request| {
-            let response = router.handle(&request);
-            async move { Ok::<_, Infallible>(response) }
+        let service = service_fn(move |request: hyper::Request<hyper::body::Incoming>| {
+            let router = router.clone();
+            async move {
+                // Pages and lists that scan every record run off the runtime's workers,
+                // so that a search over a million records never holds up a redirect.
+                if routes::scans(request.uri().path()) {
+                    let answered = tokio::task::spawn_blocking(move || router.handle(&request)).await;
+                    return Ok::<_, Infallible>(answered.unwrap_or_else(|_| {
+                        response::text(hyper::StatusCode::INTERNAL_SERVER_ERROR, "the request failed\n")
+                    }));
+                }
+                Ok(router.handle(&request))
+            }
         });
         let stream = deadline::Deadlines::new(own_answers::OwnAnswers::new(stream), options.header_read_timeout);
         let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));

@@ -198,6 +198,12 @@ pub fn encode(value: &str) -> String {
     url::form_urlencoded::byte_serialize(value.as_bytes()).collect()
 }
 
+/// Whether a path's answer scans every record (the index and its search, record
+/// lists, status, metrics): those run on the blocking pool, not a runtime worker.
+pub fn scans(path: &str) -> bool {
+    matches!(path, "/" | "/api/v1/records" | "/api/v1/status" | "/api/v1/apps" | "/metrics")
+}
+
 /// `/{app}/{id}`: the id is everything after the first segment, percent-decoded once.
 pub fn split_pair(path: &str) -> Result<Pair<'_>, PairError> {
     let rest = path.strip_prefix('/').unwrap_or(path);
