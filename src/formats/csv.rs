@@ -50,11 +50,12 @@ pub fn parse(bytes: &[u8], columns: &CsvColumns) -> Result<Input, InputError> {
     let exported =
         ["kind", "record", "app", "id"].iter().all(|c| headers.iter().any(|h| h == c)) && columns.links.is_empty();
     let mut input = Input::default();
+    let mut lines = Lines::new(bytes);
     if exported {
         let (k, r, a, i, u) = (column("kind")?, column("record")?, column("app")?, column("id")?, column("url").ok());
         for row in reader.records() {
             let row = row.map_err(|e| error_of(&e, "bad row"))?;
-            let line = line_at(bytes, row.position());
+            let line = lines.of(row.position());
             let cell = |c: usize| row.get(c).unwrap_or("").trim();
             let kind = Kind::from_key(cell(k))
                 .ok_or_else(|| InputError::at(line, Some(k + 1), "`kind` must be person, company or project"))?;
@@ -89,7 +90,7 @@ pub fn parse(bytes: &[u8], columns: &CsvColumns) -> Result<Input, InputError> {
     let kind = columns.kind.unwrap_or(Kind::Person);
     for row in reader.records() {
         let row = row.map_err(|e| error_of(&e, "bad row"))?;
-        let line = line_at(bytes, row.position());
+        let line = lines.of(row.position());
         let cell = |c: usize| row.get(c).unwrap_or("").trim();
         if cell(name).is_empty() {
             return Err(InputError::at(line, Some(name + 1), "the name cell is empty"));
@@ -110,18 +111,33 @@ pub fn parse(bytes: &[u8], columns: &CsvColumns) -> Result<Input, InputError> {
     Ok(input)
 }
 
-/// The 1-based line a record starts on, counted from its byte offset (which CRLF
-/// line ends and quoted line breaks cannot confuse).
-fn line_at(bytes: &[u8], position: Option<&::csv::Position>) -> usize {
-    position.map_or(0, |p| {
-        let at = (p.byte() as usize).min(bytes.len());
-        let mut start = at;
+/// The 1-based line each record starts on, counted from byte offsets (which CRLF
+/// line ends and quoted line breaks cannot confuse), incrementally: records come in
+/// order, so each byte is counted once.
+struct Lines<'a> {
+    bytes: &'a [u8],
+    at: usize,
+    line: usize,
+}
+
+impl<'a> Lines<'a> {
+    fn new(bytes: &'a [u8]) -> Lines<'a> {
+        Lines { bytes, at: 0, line: 1 }
+    }
+
+    fn of(&mut self, position: Option<&::csv::Position>) -> usize {
+        let Some(p) = position else { return self.line };
+        let mut start = (p.byte() as usize).min(self.bytes.len());
         // The offset may stand on the previous record's line end.
-        while start < bytes.len() && matches!(bytes[start], b'\r' | b'\n') {
+        while start < self.bytes.len() && matches!(self.bytes[start], b'\r' | b'\n') {
             start += 1;
         }
-        bytes[..start].iter().filter(|&&b| b == b'\n').count() + 1
-    })
+        if start >= self.at {
+            self.line += self.bytes[self.at..start].iter().filter(|&&b| b == b'\n').count();
+            self.at = start;
+        }
+        self.line
+    }
 }
 
 fn error_of(e: &::csv::Error, what: &str) -> InputError {
