@@ -214,9 +214,3 @@ impl Edit {
         Ok(())
     }
 }
-
-/// The 1-based line of the first link (app, id) in `text`, as the loader places it.
-pub fn line_of_link(path: &Path, text: &str, app: &str, id: &str) -> Option<u32> {
-    let parsed = crate::loader::parse(&path.display().to_string(), text.as_bytes()).parsed?;
-    parsed.links.iter().find(|l| parsed.link_app(l).as_str() == app && parsed.link_id(l) == id).map(|l| l.at.line)
-}

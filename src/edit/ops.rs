@@ -105,7 +105,9 @@ pub fn add(
     } else {
         document::append(&text, &document::record_text(kind, name, std::slice::from_ref(&link)))
     };
-    let line = super::line_of_link(&target, &after, &link.app, &link.id).unwrap_or(0);
+    // The new link's line: where its text first stands in the new file.
+    let text = link.text();
+    let line = after.find(&text).map_or(0, |at| after[..at].matches('\n').count() + 1);
     edit.set(&target, after)?;
     let what = if in_file { "added" } else { "added, with a new record," };
     Ok((edit, vec![format!("{what} `{} {}` to the {kind} `{name}` at {}:{line}", link.app, link.id, target.display())]))

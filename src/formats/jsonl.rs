@@ -31,15 +31,21 @@ pub fn export(index: &Index) -> String {
         out.push_str(&line.to_string());
         out.push('\n');
     }
+    // Links are the bulk (a million lines): written directly, strings escaped by serde_json.
+    let quoted = |text: &str| serde_json::to_string(text).expect("strings serialise");
     for record in index.records() {
-        let name = index.record_name(record);
+        let head = format!("{{\"kind\":\"{}\",\"record\":{}", record.kind, quoted(index.record_name(record)));
         for link in index.record_links(record) {
-            let mut line = json!({ "kind": record.kind, "record": name, "app": link.app.id.as_str(), "id": link.id() });
+            out.push_str(&head);
+            out.push_str(",\"app\":");
+            out.push_str(&quoted(link.app.id.as_str()));
+            out.push_str(",\"id\":");
+            out.push_str(&quoted(link.id()));
             if let Some(url) = link.url() {
-                line["url"] = json!(url);
+                out.push_str(",\"url\":");
+                out.push_str(&quoted(url));
             }
-            out.push_str(&line.to_string());
-            out.push('\n');
+            out.push_str("}\n");
         }
     }
     out
