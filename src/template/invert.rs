@@ -26,9 +26,8 @@ pub struct Inverse {
     /// The template's query parameters: name and, unless it has none, value.
     params: Vec<(Pattern, Option<Pattern>)>,
     fragment: Option<Pattern>,
-    /// For a path that ends in a reserved expression and a template with no query
-    /// or fragment of its own (`https://github.com/{+id}`): the same pattern over
-    /// everything after the origin, since such an id may carry a `?` or `#`.
+    /// For a template with a reserved expression: the whole text after the origin as
+    /// one pattern, since such an id may carry a `?` or `#` that moves the query and fragment.
     tail: Option<Pattern>,
     /// Literal characters: a template with more is more specific, and ranks first.
     pub literal_len: usize,
@@ -96,6 +95,7 @@ impl UrlTemplate {
         let expanded = self.expand_raw(app, PLACEHOLDER_ID).map_err(|_| NotInvertible::Unusual)?;
         let canonical = String::from(url::Url::parse(&expanded).map_err(|_| NotInvertible::Unusual)?);
         let parts = UrlParts::of(&canonical);
+        let flags = reserved.clone();
         let mut reserved = reserved.into_iter();
         let mut next = |text: &str, stops_at_slash: bool, in_query: bool, lenient_slash: bool| {
             let pieces: Vec<Box<str>> = text.split(PLACEHOLDER_ID).map(Into::into).collect();
@@ -125,11 +125,16 @@ impl UrlTemplate {
         if reserved.next().is_some() {
             return Err(NotInvertible::Unusual); // the placeholder vanished somewhere
         }
-        let tail = (parts.query.is_none()
-            && parts.fragment.is_none()
-            && path.caps.last().is_some_and(|c| c.reserved)
-            && path.pieces.last().is_some_and(|p| p.is_empty()))
-        .then(|| Pattern { lenient_slash: false, ..path.clone() });
+        // A reserved expression may write `?` and `#` itself, moving the URL's query and
+        // fragment: then only the whole text after the origin, cut at the placeholder,
+        // can say what the id was (found by fuzzing).
+        let tail = flags.iter().any(|&r| r).then(|| {
+            let text = &canonical[parts.origin.len()..];
+            let pieces: Vec<Box<str>> = text.split(PLACEHOLDER_ID).map(Into::into).collect();
+            let caps =
+                flags.iter().map(|&reserved| Capture { reserved, stops_at_slash: true, in_query: false }).collect();
+            Pattern { pieces, caps, lenient_slash: false }
+        });
         let literal_len = parts.origin.len()
             + path.literal_len()
             + params
@@ -505,6 +510,18 @@ mod tests {
         let canonical = String::from(url::Url::parse(&url).unwrap());
         let found = template.inverse("app.example").unwrap().ids(&canonical, &UrlParts::of(&canonical));
         assert!(found.iter().any(|f| f == id), "{found:?}");
+    }
+
+    /// Found by fuzzing (template): an id with `?` and `#` in a template with a query
+    /// and fragment of its own.
+    #[test]
+    fn reserved_ids_that_move_the_query_and_fragment() {
+        let id = "///?#[t{ph";
+        let template = UrlTemplate::parse("https://hlz/{+id}/{+id}/?#[t").unwrap();
+        let url = template.expand("app.example", id).unwrap();
+        let canonical = String::from(url::Url::parse(&url).unwrap());
+        let found = template.inverse("app.example").unwrap().ids(&canonical, &UrlParts::of(&canonical));
+        assert!(found.iter().any(|f| f == id), "{canonical}: {found:?}");
     }
 
     #[test]
