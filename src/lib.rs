@@ -22,18 +22,19 @@
 //! - `resolve`: SPEC §3 resolution on the index, and `NotFound`.
 //! - `identify`: SPEC §3 identify: an App URL → the (app, id) pairs it is, best first.
 //! - `url_parts`: `UrlParts`, a canonical URL cut into origin, path, query, fragment.
-//! - `target`: `Target`, the `APP ID` / `applink://` / `http://` forms a user gives.
-//! - `report`: JSON shapes of records, apps and not-found answers, for CLI and API.
+//! - `target`: `Target`, a TARGET a user gives: `APP ID`, `applink://`, the daemon's URL, an App URL.
+//! - `report`: JSON shapes and answers (resolve, show, records, errors), for CLI and API alike.
 //! - `live`: `Live`, the snapshot in force, swapped whole on reload (arc-swap).
 //! - `watcher`: file system events (notify) → reloads of the changed files.
-//! - `server`: the HTTP daemon (hyper): routes, Host guard, pages, JSON API.
+//! - `server/`: the HTTP daemon (hyper): routes, Host guard, pages, JSON API, metrics, deadlines.
 //! - `lookup`: the CLI's resolution: the running daemon first, else the files.
 //! - `opener`: hands a URL to the browser, the system opener or an app's `open_with`.
 //! - `alert`: a failure of `open` shown where the person is: daemon page, desktop notification.
-//! - `register`: becoming the `applink://` handler: plans for Linux, macOS, Windows.
+//! - `register/`: becoming the `applink://` handler: plans for Linux, macOS, Windows.
 //! - `edit/`: changes to link files (add, rm, app, import): format-preserving, checked, atomic.
 //! - `formats/`: import and export formats: Cloze's JSON, CSV, JSON lines.
-//! - `cli`: the command line (`check`, `resolve`, `list`, `serve`, `open`, `register`).
+//! - `cli/`: the command line (`check`, `resolve`, `show`, `list`, `open`, `serve`, `register`,
+//!   `add`, `rm`, `app`, `import`, `export`).
 
 pub mod alert;
 pub mod app_id;

@@ -2,7 +2,14 @@
 //!
 //! [`run`] takes an already-bound listener and any future as its shutdown signal,
 //! so tests bind `127.0.0.1:0` and talk to the real thing. Handlers are
-//! synchronous: a request only reads the current snapshot, which never blocks.
+//! synchronous: a request only reads the current snapshot, which never blocks;
+//! those that scan every record run on the blocking pool.
+//!
+//! - `routes`: which request gets which answer; `api`: the JSON API; `pages`: HTML.
+//! - `host_guard`: the Host check (DNS rebinding); `response`: answers and their headers.
+//! - `deadline`: no read or write of a connection waits past the client timeout.
+//! - `own_answers`: the safety headers on the answers hyper makes itself.
+//! - `metrics`: `/metrics` in the Prometheus text format.
 
 mod api;
 mod deadline;
