@@ -12,11 +12,13 @@
 
 use std::sync::Arc;
 
+mod reverse;
+
 use hashbrown::{HashMap, HashTable};
+pub(crate) use reverse::{Reverse, url_key};
 
 use crate::app_id::AppId;
 use crate::diagnostic::{Diagnostic, Label, Location};
-use crate::identify::Reverse;
 use crate::parsed_file::{AppDef, Kind, LinkDef, ParsedFile, Pos, RecordDef, pair_hash};
 use crate::scheme::Schemes;
 use crate::template::UrlTemplate;
