@@ -302,3 +302,22 @@ fn the_starter_file_names_the_real_port() {
         "{starter}"
     );
 }
+
+#[test]
+fn a_pair_named_differently_keeps_the_first_name_with_a_warning() {
+    Test::new()
+        .file("links/a.toml", "[[person]]\nname = \"A\"\nlinks = [{ app = \"x.example\", id = \"1\", name = \"Ex\", url = \"https://x.example/1\" }]\n")
+        .file("links/b.toml", "[[person]]\nname = \"A\"\nlinks = [{ app = \"x.example\", id = \"1\", name = \"Xe\", url = \"https://x.example/1\" }]\n")
+        .args(["check", "-c", "links"])
+        .run()
+        .status(0)
+        .stderr_has("warning: `x.example 1` is named `Xe` here and `Ex` before; the first name is used")
+        .stderr_has("--> links/b.toml:3:10");
+}
+
+#[test]
+fn a_span_in_a_one_line_array_underlines_that_link_only() {
+    let out = crate::test::check("[[person]]\nname = \"A\"\nlinks = [{ app = \"a.com\", id = \"1\", url = \"https://a.com/1\" }, { app = \"C.com\", id = \"3\" }]\n").status(1);
+    let carets = out.stderr.lines().find(|l| l.contains('^')).unwrap();
+    assert_eq!(carets.matches('^').count(), "\"C.com\"".len(), "{}", out.stderr);
+}

@@ -513,9 +513,10 @@ impl Index {
             let apps: Vec<u32> =
                 new.link_apps.iter().map(|a| self.app_names.get(a.as_str()).copied()).collect::<Option<_>>()?;
             for (l, (old_def, def)) in old.links.iter().zip(&new.links).enumerate() {
-                if old.link_url(old_def) != new.link_url(def) && self.dup_links.contains(&(*position as u32, l as u32))
-                {
-                    return None; // the URL of a pair defined elsewhere too: a conflict may come or go
+                let differs =
+                    old.link_url(old_def) != new.link_url(def) || old.link_name(old_def) != new.link_name(def);
+                if differs && self.dup_links.contains(&(*position as u32, l as u32)) {
+                    return None; // a pair defined elsewhere too: a conflict or warning may come or go
                 }
                 let app = apps[def.app as usize];
                 let (_, was_applied) = self.check_link(old, old_def, app, &mut Snippets::none());
@@ -849,6 +850,27 @@ impl Builder {
                 self.index.pair_conflicts.push(PairConflict { entry: e, defs, kinds: kinds_differ });
                 self.index.entries[e as usize].record = NO_RECORD;
                 continue;
+            }
+            // A name is cosmetic: the first stands, with a warning where another differs.
+            let name_of = |f: u32, l: u32| files[f as usize].link_name(&files[f as usize].links[l as usize]);
+            let first_name = std::iter::once((entry.file, entry.link))
+                .chain(group.iter().map(|d| (d.file, d.link)))
+                .find_map(|(f, l)| name_of(f, l));
+            if let Some(first_name) = first_name
+                && let Some(d) = group.iter().find(|d| name_of(d.file, d.link).is_some_and(|n| n != first_name))
+            {
+                let file = &*files[d.file as usize];
+                let link = &file.links[d.link as usize];
+                let app_id = &self.index.apps[entry.app as usize].id;
+                let id = file.link_id(link);
+                let warning = Diagnostic::warning(
+                    format!(
+                        "`{app_id} {id}` is named `{}` here and `{first_name}` before; the first name is used",
+                        name_of(d.file, d.link).unwrap_or("")
+                    ),
+                    self.snippets.label(file, link.at, "named differently"),
+                );
+                self.index.link_diagnostics.push((d.file, warning));
             }
             if first_url.is_none()
                 && let Some(d) = group.iter().find(|d| url_of(d.file, d.link).is_some())
