@@ -40,6 +40,7 @@ impl Target {
     /// origin, like every loopback one, is read as the daemon's `/APP/ID` form.
     pub fn parse(words: &[String], daemon: &str) -> Result<Target, TargetError> {
         match words {
+            [app, id] if id.is_empty() => Err(TargetError::NoId(app.clone())),
             [app, id] => Ok(Target::Pair(Pair { app: app.clone(), id: id.clone(), to: None })),
             [url] if has_scheme(url, "applink") => Ok(Target::Pair(from_path(url, after_applink(url))?)),
             [url] if is_daemon_url(url, daemon) => {
@@ -224,5 +225,7 @@ mod tests {
         assert!(matches!(parse(&["applink://a.com/%zz"]), Err(TargetError::BadPercent(_))));
         assert!(matches!(parse(&["applink://a.com/%ff"]), Err(TargetError::NotUtf8(_))));
         assert!(matches!(parse(&["a", "b", "c"]), Err(TargetError::Form(_))));
+        // Found by fuzzing (target): an empty id as the second word.
+        assert!(matches!(parse(&["a.com", ""]), Err(TargetError::NoId(_))));
     }
 }
