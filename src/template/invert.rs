@@ -14,6 +14,9 @@ use std::borrow::Cow;
 use super::UrlTemplate;
 use crate::url_parts::UrlParts;
 
+/// How many ways of cutting one part of a URL are tried at most.
+const MATCH_BUDGET: u32 = 4096;
+
 /// An id made of unreserved characters only, so every operator expands it unchanged.
 const PLACEHOLDER_ID: &str = "applinkdXidXplaceholder";
 
@@ -212,8 +215,10 @@ impl Pattern {
     /// Whether `text` is the pieces with a capture between each two; pushes the captures.
     fn matches<'s>(&self, text: &'s str, captured: &mut Vec<Captured<'s>>) -> bool {
         let mark = captured.len();
-        let hit = text.strip_prefix(&*self.pieces[0]).is_some_and(|rest| self.from(0, rest, mark, captured))
-            || (self.caps.is_empty() && self.lenient_slash && self.pieces[0].strip_suffix('/') == Some(text));
+        let mut budget = MATCH_BUDGET;
+        let hit =
+            text.strip_prefix(&*self.pieces[0]).is_some_and(|rest| self.from(0, rest, mark, captured, &mut budget))
+                || (self.caps.is_empty() && self.lenient_slash && self.pieces[0].strip_suffix('/') == Some(text));
         if !hit {
             captured.truncate(mark);
         }
@@ -224,7 +229,20 @@ impl Pattern {
     /// `start`: where this pattern's captures begin in `captured`. Where one id stands
     /// twice (`{+id}/x/{+id}`), a way of cutting whose captures disagree is no match,
     /// and the next way is tried (found by fuzzing).
-    fn from<'s>(&self, i: usize, rest: &'s str, start: usize, captured: &mut Vec<Captured<'s>>) -> bool {
+    fn from<'s>(
+        &self,
+        i: usize,
+        rest: &'s str,
+        start: usize,
+        captured: &mut Vec<Captured<'s>>,
+        budget: &mut u32,
+    ) -> bool {
+        // Several expressions in one part can be cut many ways: the work is bounded,
+        // whatever a URL holds (a slow input found by fuzzing).
+        if *budget == 0 {
+            return false;
+        }
+        *budget -= 1;
         let Some(&capture) = self.caps.get(i) else {
             return rest.is_empty();
         };
@@ -260,7 +278,7 @@ impl Pattern {
         };
         for end in ends.into_iter().filter(|&end| within(end)) {
             captured.push(Captured { text: &rest[..end], capture });
-            if self.from(i + 1, &rest[end + next.len()..], start, captured) {
+            if self.from(i + 1, &rest[end + next.len()..], start, captured, budget) {
                 return true;
             }
             captured.pop();
