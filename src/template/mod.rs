@@ -69,6 +69,16 @@ impl UrlTemplate {
         // RFC 6570 §2.1 allows non-ASCII literals (ucschar), which expansion writes as
         // UTF-8 percent-encoded triplets; iri-string's URI templates take ASCII only.
         let ascii = encode_literals(text);
+        // What is left non-ASCII sits inside an expression, where RFC 6570 allows none
+        // (and iri-string's parser assumes ASCII: `%{é` made it panic, found by fuzzing).
+        if let Some(at) = ascii.find(|c: char| !c.is_ascii()) {
+            let c = ascii[at..].chars().next().unwrap_or_default();
+            return Err(TemplateError {
+                offset: text.find(c).unwrap_or(0),
+                message: format!("invalid URL template: `{c}` inside an expression"),
+                hint: Some("a variable name is ASCII letters, digits and `_`: `{id}`".into()),
+            });
+        }
         let template = UriTemplateStr::new(&ascii).map_err(|e| {
             let shown = e.to_string();
             TemplateError {
@@ -470,6 +480,16 @@ mod tests {
             let t = UrlTemplate::parse(template).unwrap_or_else(|e| panic!("{template}: {e}"));
             assert_eq!(t.as_str(), template);
             assert_eq!(t.expand("app.example", id).unwrap(), url, "{template}");
+        }
+    }
+
+    /// Found by fuzzing: a `%` before an expression holding non-ASCII made the
+    /// template parser panic. Such text is an error, never a crash.
+    #[test]
+    fn non_ascii_inside_an_expression_is_an_error() {
+        for template in ["htxaamfo+ilzo:%{é_\u{7f}+", "https://h.example/{é}", "https://h.example/%{id}é{x"] {
+            let error = UrlTemplate::parse(template).map(|_| ()).unwrap_err();
+            assert!(error.message.contains("invalid URL template"), "{template}: {}", error.message);
         }
     }
 
