@@ -278,6 +278,12 @@ impl Pattern {
         };
         for end in ends.into_iter().filter(|&end| within(end)) {
             captured.push(Captured { text: &rest[..end], capture });
+            // Captures that already disagree cannot agree later: cut here no further
+            // (six `{+id}` in a row took the whole budget without it; found by fuzzing).
+            if captured.len() - start > 1 && agreed(&captured[start..]).is_empty() {
+                captured.pop();
+                continue;
+            }
             if self.from(i + 1, &rest[end + next.len()..], start, captured, budget) {
                 return true;
             }
@@ -451,6 +457,16 @@ mod tests {
         assert_eq!(ids(t, "https://h.example/app#/people/5"), ["5"]);
         assert!(ids(t, "https://h.example/app#/companies/5").is_empty());
         assert!(ids(t, "https://h.example/app").is_empty());
+    }
+
+    /// Found by fuzzing: six `{+id}` with empty or short literals between them took
+    /// the whole matching budget before captures were compared as they were cut.
+    #[test]
+    fn many_adjacent_reserved_expressions_still_match() {
+        let t = "https://h.example/xo{+id}{+id}1ps/{+id}{+id}tps/{+id}{+id}t";
+        let id = ".applinkdXidXplaceholdex";
+        let url = format!("https://h.example/xo{id}{id}1ps/{id}{id}tps/{id}{id}t");
+        assert!(ids(t, &url).iter().any(|found| found == id));
     }
 
     #[test]
