@@ -183,27 +183,49 @@ impl Inverse {
         ids
     }
 
+    /// Every parameter of the template matched by a parameter of the URL, in any
+    /// order, with every capture so far agreeing on one id. Which URL parameter
+    /// matches which template parameter is searched, not taken greedily: a first
+    /// fit whose id disagrees later gives way to the next (found by fuzzing).
     fn query_matches<'s>(&self, parts: &UrlParts<'s>, captured: &mut Vec<Captured<'s>>) -> bool {
-        self.params.iter().all(|(name, value)| {
-            parts.params().any(|param| {
-                let mark = captured.len();
-                let (n, v) = match param.split_once('=') {
-                    Some((n, v)) => (n, Some(v)),
-                    None => (param, None),
+        let mut budget = MATCH_BUDGET;
+        self.params_from(0, parts, captured, &mut budget)
+    }
+
+    fn params_from<'s>(
+        &self,
+        i: usize,
+        parts: &UrlParts<'s>,
+        captured: &mut Vec<Captured<'s>>,
+        budget: &mut u32,
+    ) -> bool {
+        let Some((name, value)) = self.params.get(i) else {
+            return true;
+        };
+        for param in parts.params() {
+            if *budget == 0 {
+                return false;
+            }
+            *budget -= 1;
+            let mark = captured.len();
+            let (n, v) = match param.split_once('=') {
+                Some((n, v)) => (n, Some(v)),
+                None => (param, None),
+            };
+            let hit = name.matches(n, captured)
+                && match (value, v) {
+                    (None, None) => true,
+                    (Some(value), Some(v)) => value.matches(v, captured),
+                    (Some(value), None) => value.caps.is_empty() && value.pieces[0].is_empty(),
+                    (None, Some(v)) => v.is_empty(),
                 };
-                let hit = name.matches(n, captured)
-                    && match (value, v) {
-                        (None, None) => true,
-                        (Some(value), Some(v)) => value.matches(v, captured),
-                        (Some(value), None) => value.caps.is_empty() && value.pieces[0].is_empty(),
-                        (None, Some(v)) => v.is_empty(),
-                    };
-                if !hit {
-                    captured.truncate(mark);
-                }
-                hit
-            })
-        })
+            let agrees = hit && (captured.len() == mark || captured.len() < 2 || !agreed(captured).is_empty());
+            if agrees && self.params_from(i + 1, parts, captured, budget) {
+                return true;
+            }
+            captured.truncate(mark);
+        }
+        false
     }
 }
 
@@ -467,6 +489,16 @@ mod tests {
         let id = ".applinkdXidXplaceholdex";
         let url = format!("https://h.example/xo{id}{id}1ps/{id}{id}tps/{id}{id}t");
         assert!(ids(t, &url).iter().any(|found| found == id));
+    }
+
+    /// Found by fuzzing: the first URL parameter a template parameter fits is not
+    /// always the one whose capture agrees with the rest.
+    #[test]
+    fn query_parameters_are_searched_not_taken_greedily() {
+        let t = "https://h.example/{id}/?a{id}/?t.b{id}/&a{id}/";
+        assert_eq!(ids(t, "https://h.example/x/?ax/?t.bx/&ax/"), ["x"]);
+        let t = "https://h.example/p?a{id}z&a{id}";
+        assert_eq!(ids(t, "https://h.example/p?ayz&ay"), ["y"]);
     }
 
     #[test]
