@@ -92,6 +92,13 @@ def rss_kib(pid):
     return 0
 
 
+def proc_kib(pid, field):
+    for line in open(f"/proc/{pid}/status"):
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    return 0
+
+
 def median(xs):
     return statistics.median(xs)
 
@@ -372,6 +379,68 @@ def structural_reloads(port, target, rounds):
     return times
 
 
+def memory(applinkd, work, quick):
+    """Issue 12: resident memory against the link files' size, 10k to 1M links, three layouts.
+    For each: `serve` RSS after loading and after a reload (one file rewritten with one more
+    record), over an empty daemon's; the peak while loading (the daemon's VmHWM); the files'
+    bytes on disk. One file of 1M links (75 MB) is over the 64 MiB a link file may be: left out."""
+    sizes = [2_000, 20_000] if quick else [10_000, 100_000, 1_000_000]
+    rows = []
+    empty_dir = os.path.join(work, "memory-empty")
+    os.makedirs(empty_dir, exist_ok=True)
+    empty = serve_memory(applinkd, empty_dir, None)
+    for links in sizes:
+        for files in (100, 10, 1):
+            if links >= 1_000_000 and files == 1:
+                continue
+            data = os.path.join(work, f"memory-{links}-{files}")
+            generate(data, links, files)
+            disk = sum(os.path.getsize(os.path.join(data, f)) for f in os.listdir(data))
+            m = serve_memory(applinkd, data, sorted(f for f in os.listdir(data) if f.startswith("links-"))[0])
+            shutil.rmtree(data, ignore_errors=True)
+            rows.append({
+                "links": links, "files": files, "disk_mib": disk / 2**20,
+                "loaded_mib": (m["loaded"] - empty["loaded"]) / 1024,
+                "reloaded_mib": (m["reloaded"] - empty["loaded"]) / 1024,
+                "peak_mib": (m["peak"] - empty["loaded"]) / 1024,
+            })
+            r = rows[-1]
+            print(f"  {links} links in {files} files: disk {r['disk_mib']:.1f} MiB, loaded {r['loaded_mib']:.1f}, "
+                  f"reloaded {r['reloaded_mib']:.1f}, peak {r['peak_mib']:.1f}", flush=True)
+    return {"empty_mib": empty["loaded"] / 1024, "rows": rows}
+
+
+def serve_memory(applinkd, data, rewrite):
+    port = free_port()
+    log = open(os.path.join(data, "..", "memory-serve.log"), "w")
+    proc = subprocess.Popen([applinkd, "serve", "-c", data, "--listen", f"127.0.0.1:{port}"], stderr=log)
+    try:
+        wait_http(f"http://127.0.0.1:{port}/healthz")
+        loaded = proc_kib(proc.pid, "VmRSS")
+        reloaded = loaded
+        if rewrite:
+            target = os.path.join(data, rewrite)
+            text = open(target).read() + '\n[[person]]\nname = "Memory"\nlinks = [{ app = "github.com", id = "memory-probe", url = "https://github.com/m" }]\n'
+            with open(target + ".tmp", "w") as f:
+                f.write(text)
+            os.rename(target + ".tmp", target)
+            opener = urllib.request.build_opener(NoRedirect)
+            start = time.perf_counter()
+            while True:
+                try:
+                    opener.open(f"http://127.0.0.1:{port}/github.com/memory-probe", timeout=5)
+                except urllib.error.HTTPError as e:
+                    if e.code == 302:
+                        break
+                assert time.perf_counter() - start < 60, "no reload"
+                time.sleep(0.02)  # a deadline-bounded poll for the reload
+            reloaded = proc_kib(proc.pid, "VmRSS")
+        return {"loaded": loaded, "reloaded": reloaded, "peak": proc_kib(proc.pid, "VmHWM")}
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=30)
+
+
 def click_to_open(applinkd, work, quick, data):
     runs = 10 if quick else 200
     port = free_port()
@@ -578,6 +647,20 @@ def report(r):
         f"- a reload log line: `{rl['log_example'][rl['log_example'].find('reloaded'):]}`",
         "",
     ]
+    mem = r["memory"]
+    lines += [
+        f"### Memory against the link files' size (over an empty daemon's {mem['empty_mib']:.1f} MiB)",
+        "",
+        "| links | files | on disk MiB | loaded MiB (× disk) | after a reload MiB (× disk) | peak MiB (× disk) | bytes/link loaded |",
+        "|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for m in mem["rows"]:
+        d = m["disk_mib"]
+        lines.append(
+            f"| {m['links']:,} | {m['files']} | {d:.1f} | {m['loaded_mib']:.1f} ({m['loaded_mib'] / d:.2f}) | "
+            f"{m['reloaded_mib']:.1f} ({m['reloaded_mib'] / d:.2f}) | {m['peak_mib']:.1f} ({m['peak_mib'] / d:.1f}) | "
+            f"{m['loaded_mib'] * 2**20 / m['links']:.0f} |")
+    lines.append("")
     co = r["click"]
     lines += ["### 4. Click to open (`applinkd open --dry-run`)", "", "| case | median ms | mean ms |", "|---|---:|---:|"]
     for name, x in co.items():
@@ -624,7 +707,7 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("--quick", action="store_true", help="tiny sizes: checks the suite runs, measures nothing")
     p.add_argument("--rounds", type=int)
-    p.add_argument("--only", choices=["redirects", "identify", "edits"], help="run only this part (for profiling work)")
+    p.add_argument("--only", choices=["redirects", "identify", "edits", "memory"], help="run only this part (for profiling work)")
     a = p.parse_args()
     rounds = a.rounds or (1 if a.quick else 3)
     applinkd, tools = build()
@@ -633,6 +716,9 @@ def main():
         results = {"machine": machine(), "quick": a.quick}
         if a.only == "edits":
             print(json.dumps(edits(applinkd, tools, work, a.quick, rounds), indent=2))
+            return
+        if a.only == "memory":
+            print(json.dumps(memory(applinkd, work, a.quick), indent=2))
             return
         if a.only == "identify":
             print(json.dumps(identify(applinkd, tools, work, a.quick, rounds), indent=2))
@@ -646,6 +732,8 @@ def main():
         results["load"] = load(applinkd, tools, work, a.quick, rounds)
         print("reload ...", flush=True)
         results["reload"] = reload(applinkd, tools, work, a.quick, results["load"]["data"])
+        print("memory ...", flush=True)
+        results["memory"] = memory(applinkd, work, a.quick)
         print("click to open ...", flush=True)
         results["click"] = click_to_open(applinkd, work, a.quick, results["load"]["data"])
         print("identify ...", flush=True)

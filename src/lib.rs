@@ -26,6 +26,7 @@
 //! - `target`: `Target`, a TARGET a user gives: `APP ID`, `applink://`, the daemon's URL, an App URL.
 //! - `report`: JSON shapes and answers (resolve, show, records, errors), for CLI and API alike.
 //! - `live`: `Live`, the snapshot in force, swapped whole on reload (arc-swap).
+//! - `memory`: the allocator's thresholds, and memory freed by parsing given back.
 //! - `watcher`: file system events (notify) → reloads of the changed files.
 //! - `server/`: the HTTP daemon (hyper): routes, Host guard, pages, JSON API, metrics, deadlines.
 //! - `lookup`: the CLI's resolution: the running daemon first, else the files.
@@ -51,6 +52,7 @@ pub mod link_url;
 pub mod live;
 pub mod loader;
 pub mod lookup;
+pub mod memory;
 pub mod opener;
 pub mod parsed_file;
 pub mod register;

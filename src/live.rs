@@ -83,7 +83,7 @@ impl Reloader {
         let catalog = Catalog::load(paths);
         let snapshot = snapshot(&catalog, None, 0, started.elapsed(), Refresh::default());
         let live = Arc::new(Live { current: ArcSwap::from_pointee(snapshot) });
-        release_freed_memory();
+        crate::memory::release_freed();
         Reloader { catalog, live, generation: 0, failures: 0 }
     }
 
@@ -119,7 +119,7 @@ impl Reloader {
         new.extend(crate::diagnostic::more_lines(&more).into_iter().filter(|d| !before.contains(d)));
         drop(previous);
         self.live.current.store(Arc::new(snapshot));
-        release_freed_memory();
+        crate::memory::release_freed();
         tracing::info!(
             generation = report.generation,
             reparsed = report.changed.len() + report.added.len(),
@@ -201,18 +201,4 @@ fn describe(report: &ReloadReport) -> String {
 
 fn rfc3339<S: serde::Serializer>(at: &SystemTime, s: S) -> Result<S::Ok, S::Error> {
     s.collect_str(&humantime::format_rfc3339_millis(*at))
-}
-
-/// Gives back to the system what parsing freed. The parser's temporaries (a file's
-/// whole TOML tree, many times its size) are freed between the small allocations
-/// that stay, so glibc's malloc keeps those pages: measured, a daemon holding
-/// 100,000 links from one file sat at 151 MiB, not the 25 MiB its data takes.
-/// `malloc_trim(0)` returns every free page of every arena (`madvise`), which no
-/// environment variable does. Called after a load or reload, off the serving path.
-fn release_freed_memory() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: malloc_trim only walks the allocator's own free lists; it takes no pointers.
-    unsafe {
-        libc::malloc_trim(0);
-    }
 }

@@ -1,5 +1,6 @@
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    applinkd::memory::tune_allocator();
     applinkd::cli::main()
 }

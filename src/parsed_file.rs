@@ -55,7 +55,7 @@ pub struct Pos {
     pub column: u32,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct ParsedFile {
     /// The path as shown to the user.
     pub path: String,
@@ -92,7 +92,7 @@ impl Text {
     }
 }
 
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AppDef {
     pub id: AppId,
     pub name: Option<Box<str>>,
@@ -104,7 +104,7 @@ pub struct AppDef {
     pub at: Pos,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct RecordDef {
     pub kind: Kind,
     pub(crate) name: Text,

@@ -296,7 +296,9 @@ impl Pattern {
         let ends: Vec<usize> = if next.is_empty() {
             rest.char_indices().map(|(at, _)| at).skip(1).collect()
         } else {
-            rest.match_indices(next).map(|(at, _)| at).collect()
+            // Overlapping: an id ending in `/` before a literal `//` ends one `/` later
+            // than the first `//` found (found by fuzzing).
+            rest.char_indices().map(|(at, _)| at).filter(|&at| rest[at..].starts_with(next)).collect()
         };
         for end in ends.into_iter().filter(|&end| within(end)) {
             captured.push(Captured { text: &rest[..end], capture });
@@ -499,6 +501,12 @@ mod tests {
         assert_eq!(ids(t, "https://h.example/x/?ax/?t.bx/&ax/"), ["x"]);
         let t = "https://h.example/p?a{id}z&a{id}";
         assert_eq!(ids(t, "https://h.example/p?ayz&ay"), ["y"]);
+    }
+
+    #[test]
+    fn a_capture_may_end_inside_a_repeated_literal() {
+        let t = "https://h.example/{+id}//{id}";
+        assert_eq!(ids(t, "https://h.example/a/b///a%2Fb%2F"), ["a/b/"]);
     }
 
     #[test]
