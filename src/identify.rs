@@ -24,6 +24,9 @@ pub struct Match<'a> {
     pub id: Cow<'a, str>,
     /// `link` when a link's `url` matched, `template` when the app's template did.
     pub source: Source,
+    /// The template's other variables the URL gave (`pwd` of a Zoom link), for the
+    /// app's `native` deep link (SPEC §9).
+    pub extras: Vec<(Box<str>, String)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -94,7 +97,12 @@ impl Index {
                 if UrlParts::of(link_url).matched_by(&parts) {
                     let link = self.entry_link(entry);
                     if !matches.iter().any(|m| std::ptr::eq(m.app, link.app) && m.id == link.id()) {
-                        matches.push(Match { app: link.app, id: Cow::Borrowed(link.id()), source: Source::Link });
+                        matches.push(Match {
+                            app: link.app,
+                            id: Cow::Borrowed(link.id()),
+                            source: Source::Link,
+                            extras: Vec::new(),
+                        });
                     }
                 }
             }
@@ -105,12 +113,20 @@ impl Index {
             for &n in positions {
                 let (app, inverse) = &reverse.templates[n as usize];
                 let app = &self.apps()[*app as usize];
-                let mut ids = inverse.ids(canonical, &parts);
+                let mut readings = inverse.readings(canonical, &parts);
                 // Of one template's readings, those a record carries first.
-                ids.sort_by_key(|id| self.link(app, id).is_none());
-                for id in ids {
-                    if !matches.iter().any(|m| std::ptr::eq(m.app, app) && m.id == id) {
-                        matches.push(Match { app, id: Cow::Owned(id), source: Source::Template });
+                readings.sort_by_key(|r| self.link(app, &r.id).is_none());
+                for reading in readings {
+                    match matches.iter_mut().find(|m| std::ptr::eq(m.app, app) && m.id == reading.id) {
+                        // A link's URL matched first; the template still says what else the URL gave.
+                        Some(m) if m.extras.is_empty() => m.extras = reading.extras,
+                        Some(_) => {}
+                        None => matches.push(Match {
+                            app,
+                            id: Cow::Owned(reading.id),
+                            source: Source::Template,
+                            extras: reading.extras,
+                        }),
                     }
                 }
             }

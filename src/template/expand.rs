@@ -17,18 +17,30 @@ impl UrlTemplate {
     /// are already canonical that proof stands alone; the others are parsed again and
     /// checked, and come out in canonical form.
     pub fn expand(&self, app: &str, id: &str) -> Result<String, Refusal> {
-        let expanded = self.expand_raw(app, id)?;
+        self.expand_with(app, id, &[])
+    }
+
+    /// The same, with values for the template's other variables (what identify
+    /// captured of an App URL: `pwd` of `https://zoom.us/j/85?pwd=x`); those not
+    /// given are undefined, so RFC 6570 leaves them out. Values from a URL are as
+    /// untrusted as ids: such an expansion is always parsed again and checked.
+    pub fn expand_with(&self, app: &str, id: &str, extras: &[(Box<str>, String)]) -> Result<String, Refusal> {
+        let expanded = self.expand_vars(&Vars { app, id, extras })?;
         if has_dot_segment(&expanded) {
             return Err(Refusal::DotSegment(expanded));
         }
-        if self.canonical { Ok(expanded) } else { self.canonicalize(expanded) }
+        if self.canonical && extras.is_empty() { Ok(expanded) } else { self.canonicalize(expanded) }
     }
 
     pub(super) fn expand_raw(&self, app: &str, id: &str) -> Result<String, Refusal> {
+        self.expand_vars(&Vars { app, id, extras: &[] })
+    }
+
+    pub(super) fn expand_vars(&self, vars: &Vars<'_>) -> Result<String, Refusal> {
         use std::fmt::Write;
+        let (app, id) = (vars.app, vars.id);
         let mut expanded = String::with_capacity(self.text.len() + 3 * (id.len() + app.len()));
-        let vars = Vars { app, id };
-        let template = self.text.expand::<UriSpec, _>(&vars).map_err(|_| Refusal::Invalid(String::new()))?;
+        let template = self.text.expand::<UriSpec, _>(vars).map_err(|_| Refusal::Invalid(String::new()))?;
         write!(expanded, "{template}").map_err(|_| Refusal::Invalid(String::new()))?;
         if self.reserved.is_empty() {
             return Ok(expanded);
@@ -37,7 +49,7 @@ impl UrlTemplate {
         let mut pieces = expanded.split(PLACEHOLDER);
         out.push_str(pieces.next().unwrap_or(""));
         for (piece, reserved) in pieces.zip(self.reserved.iter()) {
-            reserved.expand(&vars, &mut out);
+            reserved.expand(vars, &mut out);
             out.push_str(piece);
         }
         Ok(out)
@@ -93,8 +105,8 @@ pub(super) const PLACEHOLDER: &str = "!applinkd-reserved!";
 pub(super) struct Own {
     /// The operator, or 0 for simple string expansion.
     op: u8,
-    /// Each variable (`id`: true, `app`: false) with its prefix length, if any.
-    specs: Vec<(bool, Option<usize>)>,
+    /// Each variable's name with its prefix length, if any.
+    specs: Vec<(Box<str>, Option<usize>)>,
 }
 
 impl Own {
@@ -113,12 +125,16 @@ impl Own {
             _ => ("", ",", false, ""),
         };
         let reserved = matches!(self.op, b'+' | b'#');
+        let defined: Vec<(&str, &str, Option<usize>)> =
+            self.specs.iter().filter_map(|(name, prefix)| Some((&**name, vars.get(name)?, *prefix))).collect();
+        if defined.is_empty() {
+            return; // RFC 6570 §3.2.1: undefined variables expand to nothing
+        }
         out.push_str(first);
-        for (n, &(is_id, prefix)) in self.specs.iter().enumerate() {
+        for (n, &(name, value, prefix)) in defined.iter().enumerate() {
             if n > 0 {
                 out.push_str(separator);
             }
-            let (name, value) = if is_id { ("id", vars.id) } else { ("app", vars.app) };
             let value = match prefix {
                 Some(chars) => value.char_indices().nth(chars).map_or(value, |(at, _)| &value[..at]),
                 None => value,
@@ -172,7 +188,7 @@ pub(super) fn split_own(written: &str) -> (String, Vec<Own>) {
                 .map(|spec| {
                     let (name, prefix) =
                         spec.split_once(':').map_or((spec.trim_end_matches('*'), None), |(n, p)| (n, p.parse().ok()));
-                    (name == "id", prefix)
+                    (Box::<str>::from(name), prefix)
                 })
                 .collect();
             own.push(Own { op: op.unwrap_or(0), specs });
@@ -200,16 +216,26 @@ pub(super) fn has_dot_segment(url: &str) -> bool {
 }
 
 pub(super) struct Vars<'a> {
-    app: &'a str,
-    id: &'a str,
+    pub(super) app: &'a str,
+    pub(super) id: &'a str,
+    pub(super) extras: &'a [(Box<str>, String)],
+}
+
+impl Vars<'_> {
+    fn get(&self, name: &str) -> Option<&str> {
+        match name {
+            "id" => Some(self.id),
+            "app" => Some(self.app),
+            _ => self.extras.iter().find(|(n, _)| &**n == name).map(|(_, v)| v.as_str()),
+        }
+    }
 }
 
 impl Context for Vars<'_> {
     fn visit<V: Visitor>(&self, visitor: V) -> V::Result {
-        match visitor.var_name().as_str() {
-            "id" => visitor.visit_string(self.id),
-            "app" => visitor.visit_string(self.app),
-            _ => visitor.visit_undefined(),
+        match self.get(visitor.var_name().as_str()) {
+            Some(value) => visitor.visit_string(value),
+            None => visitor.visit_undefined(),
         }
     }
 }

@@ -34,6 +34,19 @@ pub struct Inverse {
     tail: Option<Pattern>,
     /// Literal characters: a template with more is more specific, and ranks first.
     pub literal_len: usize,
+    /// The template's other variables (`pwd`): empty when this inverse leaves them out.
+    extras: Box<[Box<str>]>,
+    /// For a template with other variables: the inverse that captures them too, tried
+    /// first (this one, with them undefined, matches URLs that lack them).
+    full: Option<Box<Inverse>>,
+}
+
+/// What identify read from one App URL with one template: the id, and the values of
+/// the template's other variables that the URL carries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reading {
+    pub id: String,
+    pub extras: Vec<(Box<str>, String)>,
 }
 
 /// Why a template cannot be used to identify URLs.
@@ -58,6 +71,8 @@ struct Pattern {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Capture {
+    /// Whose text: 0 the id, `k` the template's `k`-th other variable.
+    var: u8,
     /// `{+id}` or `{#id}`: reserved characters and `%XX` triplets of the id kept as they are.
     reserved: bool,
     /// Where a simple expression's text cannot hold a `/` (the path and fragment).
@@ -75,7 +90,21 @@ struct Captured<'s> {
 impl UrlTemplate {
     /// The template made ready for identifying App URLs of app `app` (the value of `{app}`).
     pub fn inverse(&self, app: &str) -> Result<Inverse, NotInvertible> {
+        let mut plain = self.inverse_of(app, false)?;
+        if !self.extras().is_empty() {
+            plain.full = self.inverse_of(app, true).ok().map(Box::new);
+        }
+        Ok(plain)
+    }
+
+    /// The inverse with the other variables left out, or (`extras`) captured too.
+    fn inverse_of(&self, app: &str, extras: bool) -> Result<Inverse, NotInvertible> {
+        let names: &[Box<str>] = if extras { self.extras() } else { &[] };
+        let var_of = |name: &str| {
+            if name == "id" { Some(0u8) } else { names.iter().position(|n| &**n == name).map(|k| k as u8 + 1) }
+        };
         let mut reserved = Vec::new();
+        let mut has_id = false;
         let mut rest = self.as_str();
         while let Some(open) = rest.find('{') {
             let close = rest[open..].find('}').map_or(rest.len(), |i| open + i);
@@ -86,24 +115,37 @@ impl UrlTemplate {
                 if spec.contains(':') {
                     return Err(NotInvertible::Prefix);
                 }
-                if spec.trim_end_matches('*') == "id" {
-                    reserved.push(matches!(op, Some(b'+' | b'#')));
+                let name = spec.trim_end_matches('*');
+                has_id |= name == "id";
+                if let Some(var) = var_of(name) {
+                    reserved.push((var, matches!(op, Some(b'+' | b'#'))));
                 }
             }
             rest = &rest[(close + 1).min(rest.len())..];
         }
-        if reserved.is_empty() {
+        if !has_id {
             return Err(NotInvertible::NoId);
         }
-        let expanded = self.expand_raw(app, PLACEHOLDER_ID).map_err(|_| NotInvertible::Unusual)?;
+        let placeholders: Vec<(Box<str>, String)> =
+            names.iter().enumerate().map(|(k, name)| (name.clone(), format!("applinkdXv{k}Xplaceholder"))).collect();
+        let vars = super::expand::Vars { app, id: PLACEHOLDER_ID, extras: &placeholders };
+        let expanded = self.expand_vars(&vars).map_err(|_| NotInvertible::Unusual)?;
+        let marks: Vec<&str> =
+            std::iter::once(PLACEHOLDER_ID).chain(placeholders.iter().map(|(_, p)| p.as_str())).collect();
         let canonical = String::from(url::Url::parse(&expanded).map_err(|_| NotInvertible::Unusual)?);
         let parts = UrlParts::of(&canonical);
         let flags = reserved.clone();
         let mut reserved = reserved.into_iter();
         let mut next = |text: &str, stops_at_slash: bool, in_query: bool, lenient_slash: bool| {
-            let pieces: Vec<Box<str>> = text.split(PLACEHOLDER_ID).map(Into::into).collect();
-            let caps = (1..pieces.len())
-                .map(|_| reserved.next().map(|reserved| Capture { reserved, stops_at_slash, in_query }))
+            let (pieces, vars) = split_marks(text, &marks);
+            let caps = vars
+                .into_iter()
+                .map(|var| {
+                    reserved
+                        .next()
+                        .filter(|&(v, _)| v == var)
+                        .map(|(var, reserved)| Capture { var, reserved, stops_at_slash, in_query })
+                })
                 .collect::<Option<Vec<_>>>()?;
             Some(Pattern { pieces, caps, lenient_slash })
         };
@@ -131,11 +173,13 @@ impl UrlTemplate {
         // A reserved expression may write `?` and `#` itself, moving the URL's query and
         // fragment: then only the whole text after the origin, cut at the placeholder,
         // can say what the id was (found by fuzzing).
-        let tail = flags.iter().any(|&r| r).then(|| {
+        let tail = flags.iter().any(|&(_, r)| r).then(|| {
             let text = &canonical[parts.origin.len()..];
-            let pieces: Vec<Box<str>> = text.split(PLACEHOLDER_ID).map(Into::into).collect();
-            let caps =
-                flags.iter().map(|&reserved| Capture { reserved, stops_at_slash: true, in_query: false }).collect();
+            let (pieces, _) = split_marks(text, &marks);
+            let caps = flags
+                .iter()
+                .map(|&(var, reserved)| Capture { var, reserved, stops_at_slash: true, in_query: false })
+                .collect();
             Pattern { pieces, caps, lenient_slash: false }
         });
         let literal_len = parts.origin.len()
@@ -145,7 +189,16 @@ impl UrlTemplate {
                 .map(|(n, v)| n.literal_len() + v.as_ref().map_or(0, Pattern::literal_len) + 1)
                 .sum::<usize>()
             + fragment.as_ref().map_or(0, Pattern::literal_len);
-        Ok(Inverse { origin: parts.origin.into(), path, params, fragment, tail, literal_len })
+        Ok(Inverse {
+            origin: parts.origin.into(),
+            path,
+            params,
+            fragment,
+            tail,
+            literal_len,
+            extras: names.into(),
+            full: None,
+        })
     }
 }
 
@@ -157,6 +210,18 @@ impl Inverse {
 
     /// The ids this template expands to `url` (canonical, cut into `parts`), best first.
     pub fn ids(&self, url: &str, parts: &UrlParts<'_>) -> Vec<String> {
+        self.readings(url, parts).into_iter().map(|r| r.id).collect()
+    }
+
+    /// The ids, each with the values of the template's other variables the URL
+    /// carries; best first. Readings that capture those variables come first.
+    pub fn readings(&self, url: &str, parts: &UrlParts<'_>) -> Vec<Reading> {
+        let mut readings = self.full.as_ref().map(|full| full.readings(url, parts)).unwrap_or_default();
+        push_new(&mut readings, self.own_readings(url, parts));
+        readings
+    }
+
+    fn own_readings(&self, url: &str, parts: &UrlParts<'_>) -> Vec<Reading> {
         let mut ids = Vec::new();
         if parts.origin != &*self.origin {
             return ids;
@@ -169,7 +234,7 @@ impl Inverse {
                 && self.query_matches(parts, &mut captured)
                 && self.fragment.as_ref().is_none_or(|f| parts.fragment.is_some_and(|u| f.matches(u, &mut captured)))
             {
-                push_new(&mut ids, agreed(&captured));
+                push_new(&mut ids, self.read(&captured));
             }
         }
         if let Some(tail) = &self.tail
@@ -177,10 +242,26 @@ impl Inverse {
         {
             captured.clear();
             if tail.matches(&url[parts.origin.len()..], &mut captured) {
-                push_new(&mut ids, agreed(&captured));
+                push_new(&mut ids, self.read(&captured));
             }
         }
         ids
+    }
+
+    /// The readings of one way of cutting: every id the captures agree on, each with
+    /// the other variables' values (their first capture, decoded).
+    fn read(&self, captured: &[Captured<'_>]) -> Vec<Reading> {
+        let extras: Option<Vec<(Box<str>, String)>> = self
+            .extras
+            .iter()
+            .enumerate()
+            .filter_map(|(k, name)| {
+                let first = captured.iter().find(|c| c.capture.var == k as u8 + 1)?;
+                Some(decodings(first).into_iter().next().map(|value| (name.clone(), value)))
+            })
+            .collect();
+        let Some(extras) = extras else { return Vec::new() };
+        agreed(captured).into_iter().map(|id| Reading { id, extras: extras.clone() }).collect()
     }
 
     /// Every parameter of the template matched by a parameter of the URL, in any
@@ -317,8 +398,34 @@ impl Pattern {
     }
 }
 
+/// `text` cut at each of `marks` (placeholders): the pieces between, and which mark
+/// stood at each cut.
+fn split_marks(text: &str, marks: &[&str]) -> (Vec<Box<str>>, Vec<u8>) {
+    let (mut pieces, mut vars) = (Vec::new(), Vec::new());
+    let mut rest = text;
+    loop {
+        let found = marks.iter().enumerate().filter_map(|(v, m)| rest.find(m).map(|at| (at, v, m.len()))).min();
+        match found {
+            Some((at, var, len)) => {
+                pieces.push(rest[..at].into());
+                vars.push(var as u8);
+                rest = &rest[at + len..];
+            }
+            None => {
+                pieces.push(rest.into());
+                return (pieces, vars);
+            }
+        }
+    }
+}
+
 /// The ids every capture decodes to, in the first capture's order of preference.
 fn agreed(captured: &[Captured<'_>]) -> Vec<String> {
+    if captured.iter().any(|c| c.capture.var != 0) {
+        let ids: Vec<Captured<'_>> =
+            captured.iter().filter(|c| c.capture.var == 0).map(|c| Captured { text: c.text, capture: c.capture }).collect();
+        return agreed(&ids);
+    }
     let Some((first, others)) = captured.split_first() else {
         return Vec::new();
     };
@@ -421,10 +528,10 @@ fn triplet_run(text: &str) -> &str {
     if (1..len).all(|k| hex(3 * k).is_some_and(|b| (0x80..0xc0).contains(&b))) { &text[..3 * len] } else { &text[..3] }
 }
 
-fn push_new(ids: &mut Vec<String>, found: Vec<String>) {
-    for id in found {
-        if !ids.contains(&id) {
-            ids.push(id);
+fn push_new(readings: &mut Vec<Reading>, found: Vec<Reading>) {
+    for reading in found {
+        if !readings.iter().any(|r| r.id == reading.id) {
+            readings.push(reading);
         }
     }
 }
@@ -507,6 +614,32 @@ mod tests {
     fn a_capture_may_end_inside_a_repeated_literal() {
         let t = "https://h.example/{+id}//{id}";
         assert_eq!(ids(t, "https://h.example/a/b///a%2Fb%2F"), ["a/b/"]);
+    }
+
+    fn readings(template: &str, url: &str) -> Vec<Reading> {
+        let inverse = UrlTemplate::parse(template).unwrap().inverse("app.example").unwrap();
+        let canonical = String::from(url::Url::parse(url).unwrap());
+        inverse.readings(&canonical, &UrlParts::of(&canonical))
+    }
+
+    /// SPEC §9: variables besides `id` are captured when the URL has them, and the
+    /// URL still matches when it lacks them.
+    #[test]
+    fn other_variables_are_captured_when_present() {
+        let t = "https://zoom.us/j/{id}{?pwd}";
+        let found = readings(t, "https://zoom.us/j/85?pwd=x%20y&utm_source=chat");
+        assert_eq!(found[0], Reading { id: "85".into(), extras: vec![("pwd".into(), "x y".into())] });
+        assert_eq!(readings(t, "https://zoom.us/j/85"), [Reading { id: "85".into(), extras: vec![] }]);
+        let t = "https://app.slack.com/client/{team}/{id}";
+        let found = readings(t, "https://app.slack.com/client/T01/C02");
+        assert_eq!(found[0], Reading { id: "C02".into(), extras: vec![("team".into(), "T01".into())] });
+        let t = UrlTemplate::parse("zoommtg://zoom.us/join?confno={id}{&pwd}").unwrap();
+        assert_eq!(t.extras(), [Box::<str>::from("pwd")]);
+        assert_eq!(t.expand("zoom.us", "85").unwrap(), "zoommtg://zoom.us/join?confno=85");
+        assert_eq!(
+            t.expand_with("zoom.us", "85", &[("pwd".into(), "x y&z".into())]).unwrap(),
+            "zoommtg://zoom.us/join?confno=85&pwd=x%20y%26z"
+        );
     }
 
     #[test]

@@ -11,7 +11,7 @@ mod invert;
 use iri_string::template::{UriTemplateStr, UriTemplateString};
 
 use expand::{Own, PLACEHOLDER, split_own};
-pub use invert::{Inverse, NotInvertible};
+pub use invert::{Inverse, NotInvertible, Reading};
 
 use crate::scheme::{self, SchemeError};
 
@@ -32,6 +32,8 @@ pub struct UrlTemplate {
     /// the URL), so they need not be parsed again one by one.
     canonical: bool,
     origin: Origin,
+    /// The variables it names besides `id` and `app`, in order of first use.
+    extras: Box<[Box<str>]>,
 }
 
 /// What the template's literal text fixes, as the `url` crate reads it.
@@ -64,6 +66,9 @@ pub enum Refusal {
 
 const VARIABLES: [&str; 2] = ["id", "app"];
 
+/// The most variables a template may name besides `id` and `app`.
+pub const MAX_EXTRAS: usize = 8;
+
 impl UrlTemplate {
     pub fn parse(text: &str) -> Result<UrlTemplate, TemplateError> {
         // RFC 6570 §2.1 allows non-ASCII literals (ucschar), which expansion writes as
@@ -90,15 +95,34 @@ impl UrlTemplate {
                 hint: Some("templates follow RFC 6570: `https://host/path/{id}`".into()),
             }
         })?;
+        // Variables besides `id` and `app` (SPEC §9): filled only from what identify
+        // captured of an App URL, undefined (so left out) when resolving from a pair.
+        let mut extras: Vec<Box<str>> = Vec::new();
         for var in template.variables() {
             let name = var.as_str();
-            if !VARIABLES.contains(&name) {
-                return Err(TemplateError {
-                    offset: text.find(name).unwrap_or(0),
-                    message: format!("unknown variable `{name}` in URL template"),
-                    hint: Some("a template may use only `{id}` and `{app}`".into()),
-                });
+            if !VARIABLES.contains(&name) && !extras.iter().any(|e| &**e == name) {
+                if extras.len() == MAX_EXTRAS {
+                    return Err(TemplateError {
+                        offset: text.find(name).unwrap_or(0),
+                        message: format!("too many variables in URL template (at most {MAX_EXTRAS} besides `id` and `app`)"),
+                        hint: None,
+                    });
+                }
+                extras.push(name.into());
             }
+        }
+        // Other variables only stand beside `{id}`: without it, `{user}` or `{ID}` is a typo.
+        if let Some(name) = extras.first()
+            && !template.variables().any(|v| v.as_str() == "id")
+        {
+            return Err(TemplateError {
+                offset: text.find(&**name).unwrap_or(0),
+                message: format!("unknown variable `{name}` in URL template"),
+                hint: Some(
+                    "a template uses `{id}` (and `{app}`); other variables, filled from identified URLs, only stand beside `{id}`"
+                        .into(),
+                ),
+            });
         }
         check_prefixes(text)?;
         let first_expr = text.find('{').unwrap_or(text.len());
@@ -160,10 +184,21 @@ impl UrlTemplate {
             message: "invalid URL template".into(),
             hint: None,
         })?;
-        let mut checked =
-            UrlTemplate { written: text.into(), text: internal, reserved: reserved.into(), origin, canonical: false };
+        let mut checked = UrlTemplate {
+            written: text.into(),
+            text: internal,
+            reserved: reserved.into(),
+            origin,
+            canonical: false,
+            extras: extras.into(),
+        };
         checked.canonical = checked.expands_canonically();
         Ok(checked)
+    }
+
+    /// The variables it names besides `id` and `app` (`pwd` in `{?pwd}`), in order.
+    pub fn extras(&self) -> &[Box<str>] {
+        &self.extras
     }
 
     pub fn as_str(&self) -> &str {
