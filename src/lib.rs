@@ -31,6 +31,7 @@
 //! - `server/`: the HTTP daemon (hyper): routes, Host guard, pages, JSON API, metrics, deadlines.
 //! - `lookup`: the CLI's resolution: the running daemon first, else the files.
 //! - `opener`: hands a URL to the browser, the system opener or an app's `open_with`.
+//! - `browser/`: the web-link router (SPEC §9): where a clicked URL goes, the fallback browser, desktop files' `Exec`.
 //! - `alert`: a failure of `open` shown where the person is: daemon page, desktop notification.
 //! - `register/`: becoming the `applink://` handler: plans for Linux, macOS, Windows.
 //! - `edit/`: changes to link files (add, rm, app, import): format-preserving, checked, atomic.
@@ -40,6 +41,7 @@
 
 pub mod alert;
 pub mod app_id;
+pub mod browser;
 pub mod catalog;
 pub mod cli;
 pub mod config_paths;

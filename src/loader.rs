@@ -27,7 +27,7 @@ pub struct FileOutcome {
     pub diagnostics: Vec<Diagnostic>,
 }
 
-const TOP_LEVEL: [&str; 4] = ["apps", "person", "company", "project"];
+const TOP_LEVEL: [&str; 5] = ["apps", "person", "company", "project", "browser"];
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -37,6 +37,14 @@ struct RawApp {
     formerly: Option<Vec<Spanned<String>>>,
     schemes: Option<Vec<Spanned<String>>>,
     open_with: Option<Spanned<Vec<String>>>,
+    native: Option<Spanned<String>>,
+}
+
+/// `[browser]`: what `open` does with web links that are no App URL (SPEC §9).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawBrowser {
+    fallback: Option<Spanned<Vec<String>>>,
 }
 
 #[derive(Deserialize)]
@@ -121,6 +129,7 @@ impl<'a> FileParser<'a> {
             let span = key.span();
             match key.get_ref().as_ref() {
                 "apps" => self.apps(value),
+                "browser" => self.browser(value, span),
                 name => match Kind::from_key(name) {
                     Some(kind) => self.records(kind, value),
                     None => {
@@ -128,7 +137,7 @@ impl<'a> FileParser<'a> {
                         self.error(
                             span,
                             format!("unknown key `{name}`"),
-                            "expected `apps`, `person`, `company` or `project`",
+                            "expected `apps`, `person`, `company`, `project` or `browser`",
                             hint,
                         );
                     }
@@ -205,8 +214,10 @@ impl<'a> FileParser<'a> {
             }
             argv
         });
+        let native = raw.native.as_ref().and_then(|native| self.native(native, &schemes));
         let name = raw.name.and_then(|name| self.name(name));
         (self.error_count() == errors_before).then(|| AppDef {
+            native,
             at: self.pos(key_span),
             id,
             name,
@@ -237,6 +248,47 @@ impl<'a> FileParser<'a> {
                 None
             }
         }
+    }
+
+    /// `native`: the desktop app's deep link (SPEC §9), checked like `url`: a
+    /// template whose literal text fixes scheme and host, in one of the app's
+    /// `schemes`, and not `http`/`https` (that is `url`'s place).
+    fn native(&mut self, native: &Spanned<String>, schemes: &Schemes) -> Option<UrlTemplate> {
+        let template = self.template(native, schemes)?;
+        if matches!(template.scheme(), "http" | "https") {
+            self.error(
+                native.span(),
+                "`native` is the desktop app's own link, not a web URL",
+                "",
+                Some("a deep link such as `zoommtg://zoom.us/join?confno={id}`; the web URL goes in `url`"),
+            );
+            return None;
+        }
+        Some(template)
+    }
+
+    fn browser(&mut self, value: Spanned<DeValue<'a>>, key_span: Range<usize>) {
+        let Some(raw) = self.deserialize::<RawBrowser>(value) else {
+            return;
+        };
+        let Some(fallback) = raw.fallback else {
+            return;
+        };
+        let span = fallback.span();
+        let argv = fallback.into_inner();
+        if argv.first().is_none_or(|program| program.trim().is_empty()) {
+            return self.error(
+                span,
+                "`fallback` must start with a program",
+                "",
+                Some("like `fallback = [\"firefox\", \"-P\", \"personal\"]`"),
+            );
+        }
+        if self.parsed.browser_fallback.is_some() {
+            return self.error(key_span, "`browser` is defined twice", "", None::<String>);
+        }
+        let at = self.pos(span);
+        self.parsed.browser_fallback = Some((argv, at));
     }
 
     fn records(&mut self, kind: Kind, value: Spanned<DeValue<'a>>) {

@@ -95,6 +95,46 @@ pub fn find(given: &[PathBuf], target: &Target, to: Option<&str>) -> (Result<Fou
     (answer, warnings)
 }
 
+/// Where `open URL` sends a clicked link (SPEC §9), the same way: the daemon's
+/// `/api/v1/route`, else the files. With `[browser] fallback`, if the files give one.
+/// A daemon's programs (`open_with`, the fallback) are taken only from this user's
+/// own loopback daemon, and a deep link only if it passes the scheme rules.
+pub fn route(
+    given: &[PathBuf],
+    url: &str,
+    web: bool,
+) -> (Result<(crate::browser::Route, Option<Vec<String>>, Via), Failure>, Vec<String>) {
+    use crate::browser::{Route, Way};
+    let api = format!("/api/v1/route?url={}{}", encode(url), if web { "&web=1" } else { "" });
+    let mut fallback = None;
+    let (answer, mut warnings) = ask(given, &api, |index| {
+        let route = crate::browser::route(index, url, web);
+        fallback = index.browser_fallback().map(|(argv, _, _)| argv.to_vec());
+        Ok(crate::browser::to_json(index, &route))
+    });
+    let answer = answer.and_then(|(json, via)| {
+        let Via::Daemon(base) = &via else {
+            let (route, _) = crate::browser::from_json(&json).ok_or_else(|| Failure::Daemon("no route".into()))?;
+            return Ok((route, fallback, via));
+        };
+        let (mut route, mut daemon_fallback): (Route, Option<Vec<String>>) = crate::browser::from_json(&json)
+            .ok_or_else(|| Failure::Daemon(format!("{base} answered a route applinkd would not give")))?;
+        if matches!(route.way, Way::Native) && LinkUrl::parse(&route.url).is_err() {
+            return Err(Failure::Unusable(format!("refusing the deep link `{}` from {base}", route.url)));
+        }
+        let runs_programs = matches!(route.way, Way::OpenWith(_)) || daemon_fallback.is_some();
+        if runs_programs && !listener_is_ours(base) {
+            warnings.push(format!(
+                "ignoring the programs {base} names: it is not a loopback daemon of your own; the URL goes to the browser"
+            ));
+            route = Route { way: Way::Fallback, url: url.to_owned(), ..route };
+            daemon_fallback = None;
+        }
+        Ok((route, daemon_fallback, via))
+    });
+    (answer, warnings)
+}
+
 /// What `show` prints: the `/api/v1/show` document for `target`, the same way.
 pub fn show(given: &[PathBuf], target: &Target) -> (Result<(serde_json::Value, Via), Failure>, Vec<String>) {
     ask(given, &show_path(target), |index| report::show(index, target))

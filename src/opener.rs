@@ -121,6 +121,34 @@ fn browser_from_env(browser: &str, url: &str) -> Result<(), OpenError> {
     Err(OpenError::Browser(last.unwrap_or_else(|| std::io::Error::other("$BROWSER names no program"))))
 }
 
+/// Starts `argv` as given (program first; never through a shell), as `run` does.
+pub fn run_argv(argv: &[String]) -> Result<(), OpenError> {
+    match argv.split_first() {
+        Some((program, args)) => spawn_argv(program, args.to_vec()),
+        None => Err(OpenError::Browser(std::io::Error::other("no program given"))),
+    }
+}
+
+/// Opens `url`, exactly as given, in the desktop's default web browser (`$BROWSER`
+/// first): the fallback when nothing else is configured.
+pub fn default_browser(url: &str) -> Result<(), OpenError> {
+    match std::env::var("BROWSER") {
+        Ok(browser) if !browser.is_empty() => browser_from_env(&browser, url),
+        _ => {
+            let (program, args) = system_opener();
+            spawn(program, args.iter().map(|a| a.to_string()).collect(), url)
+        }
+    }
+}
+
+/// How `default_browser` opens a URL, in words.
+pub fn default_browser_described() -> String {
+    match std::env::var("BROWSER") {
+        Ok(browser) if !browser.is_empty() => format!("the web browser ($BROWSER: {browser})"),
+        _ => format!("the desktop's default web browser (`{}`)", system_opener().0),
+    }
+}
+
 fn spawn(program: &str, mut args: Vec<String>, url: &str) -> Result<(), OpenError> {
     args.push(url.to_owned());
     spawn_argv(program, args)

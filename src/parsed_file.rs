@@ -72,6 +72,9 @@ pub struct ParsedFile {
     /// `pair_hash` of each link, made while parsing (in parallel, and only for
     /// changed files) so that building the index hashes no strings.
     pub(crate) hashes: Vec<u64>,
+    /// `[browser] fallback`: the program (and arguments) web links that are no App
+    /// URL go to, and where it is written.
+    pub browser_fallback: Option<(Vec<String>, Pos)>,
     /// Ids, URLs and names of links and records, back to back. Only the loader writes
     /// it, after validation, so every slice of it is a checked value.
     text: String,
@@ -101,6 +104,8 @@ pub struct AppDef {
     pub schemes: Schemes,
     /// The program and arguments `open` launches this app's links with (URL appended).
     pub open_with: Option<Vec<String>>,
+    /// The desktop app's deep link template (SPEC §9), in one of `schemes`.
+    pub native: Option<UrlTemplate>,
     pub at: Pos,
 }
 
@@ -135,6 +140,7 @@ impl ParsedFile {
             link_apps: Vec::new(),
             first_named: Vec::new(),
             hashes: Vec::new(),
+            browser_fallback: None,
             text: String::new(),
         }
     }

@@ -1,4 +1,5 @@
-//! `applinkd open`: what the operating system runs for an `applink://` link.
+//! `applinkd open`: what the operating system runs for an `applink://` link, and,
+//! after `register --browser`, for every clicked `http`/`https` link (SPEC §9).
 //! Resolve (daemon first), check, and hand the URL to the right program.
 
 use std::process::ExitCode;
@@ -6,8 +7,11 @@ use std::process::ExitCode;
 use clap::Args;
 
 use super::{ConfigArgs, FAILURE, TargetArgs};
+use crate::browser::fallback::{self, Fallback};
+use crate::browser::{Route, Way};
 use crate::lookup::Via;
 use crate::opener::Launch;
+use crate::target::Target;
 
 #[derive(Args, Debug)]
 pub struct OpenArgs {
@@ -15,12 +19,21 @@ pub struct OpenArgs {
     config: ConfigArgs,
     #[command(flatten)]
     target: TargetArgs,
-    /// Print what would be opened, and with what, without opening it.
+    /// For an App URL: open the web page even where the app has a `native` deep link.
+    #[arg(long)]
+    web: bool,
+    /// Print what would be opened, with what, and why, without opening it.
     #[arg(long)]
     dry_run: bool,
 }
 
 pub fn run(args: &OpenArgs) -> ExitCode {
+    if let [word] = args.target.target.as_slice()
+        && args.target.to.is_none()
+        && let Ok(Target::AppUrl(url)) = Target::parse(std::slice::from_ref(word), &crate::lookup::daemon_base())
+    {
+        return route(args, &url);
+    }
     let found = match super::look_up(&args.config, &args.target) {
         Ok(Ok(found)) => found,
         Ok(Err(failure)) => {
@@ -43,16 +56,110 @@ pub fn run(args: &OpenArgs) -> ExitCode {
         eprintln!("would open with {}; {via}", launch.describe());
         return ExitCode::SUCCESS;
     }
-    match launch.run() {
+    launched(launch.run(), launch.url.as_str())
+}
+
+/// A clicked link (an App URL, or any URL when applinkd is the browser): to the app's
+/// `native` deep link, its `open_with`, or the fallback browser with the URL unchanged.
+fn route(args: &OpenArgs, url: &str) -> ExitCode {
+    if let Err(e) = fallback::check_not_looping(url) {
+        return failed(&e.to_string());
+    }
+    let (answer, warnings) = crate::lookup::route(&args.config.paths_given(), url, args.web);
+    for warning in warnings {
+        eprintln!("warning: {warning}");
+    }
+    let (route, configured, via) = match answer {
+        Ok(answer) => answer,
+        Err(e) => {
+            // Whatever went wrong in the lookup, a clicked web link still opens.
+            eprintln!("warning: {e}; the URL goes to the fallback browser");
+            let route = Route {
+                way: Way::Fallback,
+                url: url.to_owned(),
+                record: None,
+                app_name: None,
+                why: format!("the lookup failed: {e}"),
+            };
+            (route, None, Via::Files)
+        }
+    };
+    // What goes to the fallback goes byte for byte as it was given.
+    let handed = if route.way == Way::Fallback { url } else { route.url.as_str() };
+    let plan = match &route.way {
+        Way::Native => match crate::link_url::LinkUrl::parse(handed) {
+            Ok(deep) => Ok(Plan::Launch(Launch::new(deep, None))),
+            Err(e) => return failed(&format!("the deep link `{handed}` was refused: {e}")),
+        },
+        Way::OpenWith(argv) => match crate::link_url::LinkUrl::parse(handed) {
+            Ok(link) => Ok(Plan::Launch(Launch::new(link, Some(argv.clone())))),
+            Err(e) => return failed(&format!("`{handed}` was refused: {e}")),
+        },
+        Way::Fallback => fallback::choose(configured.as_deref(), url).map(Plan::Fallback),
+    };
+    let plan = match plan {
+        Ok(plan) => plan,
+        Err(e) => return failed(&e.to_string()),
+    };
+    if args.dry_run {
+        let with = match &plan {
+            Plan::Launch(launch) => format!("{} (the app's `{}`)", launch.describe(), route.way.name()),
+            Plan::Fallback(Fallback::Program { argv, source }) => {
+                format!("{} (the fallback browser: {source})", argv.join(" "))
+            }
+            Plan::Fallback(Fallback::Default) => {
+                format!("{} (the fallback browser)", crate::opener::default_browser_described())
+            }
+        };
+        let mut out = format!("{handed}\n  with: {with}\n");
+        if let Some((app, id)) = &route.record {
+            let name = route.app_name.as_deref().map(|n| format!(" ({n})")).unwrap_or_default();
+            out.push_str(&format!("  record: {app}{name} {id}\n"));
+        }
+        out.push_str(&format!("  why: {}\n", route.why));
+        out.push_str(&format!(
+            "  via: {}\n",
+            match via {
+                Via::Daemon(base) => format!("the daemon at {base}"),
+                Via::Files => "the link files".to_owned(),
+            }
+        ));
+        super::emit(out);
+        return ExitCode::SUCCESS;
+    }
+    // What `open` starts carries the URL it was handed: if it comes back, that is a loop.
+    // SAFETY: `open` runs no other threads that read the environment at this point.
+    unsafe { std::env::set_var(fallback::MARKER, url) };
+    let result = match &plan {
+        Plan::Launch(launch) => launch.run(),
+        Plan::Fallback(Fallback::Program { argv, .. }) => crate::opener::run_argv(argv),
+        Plan::Fallback(Fallback::Default) => crate::opener::default_browser(url),
+    };
+    launched(result, handed)
+}
+
+enum Plan {
+    Launch(Launch),
+    Fallback(Fallback),
+}
+
+fn launched(result: Result<(), crate::opener::OpenError>, url: &str) -> ExitCode {
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            let message = format!("cannot open {}: {e}", launch.url);
+            let message = format!("cannot open {url}: {e}");
             eprintln!("error: {message}");
             // The browser itself may be what failed: a notification, not a page.
             crate::alert::show(&message, None);
             ExitCode::from(FAILURE)
         }
     }
+}
+
+fn failed(message: &str) -> ExitCode {
+    eprintln!("error: {message}");
+    crate::alert::show(message, None);
+    ExitCode::from(FAILURE)
 }
 
 /// The running daemon's page for the target (its not-found or conflict page), if a

@@ -200,6 +200,7 @@ impl Index {
         };
         builder.apps();
         builder.app_conflicts();
+        builder.browser_conflicts();
         builder.aliases();
         builder.links();
         builder.settle();
@@ -331,6 +332,26 @@ impl Index {
             return None;
         }
         self.app_def(app)?.open_with.as_deref()
+    }
+
+    /// The desktop app's deep link template; none while its definitions disagree.
+    pub fn native(&self, app: &App) -> Option<&UrlTemplate> {
+        if app.conflict.is_some() {
+            return None;
+        }
+        self.app_def(app)?.native.as_ref()
+    }
+
+    /// `[browser] fallback` and the file that gives it; none when no file does, or
+    /// while two files give different ones (a conflict: what runs is never settled
+    /// by file order).
+    pub fn browser_fallback(&self) -> Option<(&[String], &ParsedFile, Pos)> {
+        let mut given = self.files.iter().filter_map(|f| f.browser_fallback.as_ref().map(|(argv, at)| (argv, f, *at)));
+        let (argv, file, at) = given.next()?;
+        if given.any(|(other, _, _)| other != argv) {
+            return None;
+        }
+        Some((argv, file, at))
     }
 
     /// The app's human name: from its definition, else from a link, else none.
@@ -646,7 +667,10 @@ impl Builder {
             let first = def((ff, fa));
             let differs = app.also.iter().any(|&other| {
                 let other = def(other);
-                other.template != first.template || other.schemes != first.schemes || other.open_with != first.open_with
+                other.template != first.template
+                    || other.schemes != first.schemes
+                    || other.open_with != first.open_with
+                    || other.native != first.native
             });
             if differs {
                 let agreed: Vec<String> = first
@@ -661,7 +685,7 @@ impl Builder {
                     let here = def((f, a));
                     let mut d = Diagnostic::error(
                         format!(
-                            "`{}` is defined {} times, differently (`url`, `schemes` or `open_with`); neither definition applies until they agree",
+                            "`{}` is defined {} times, differently (`url`, `schemes`, `open_with` or `native`); neither definition applies until they agree",
                             app.id,
                             defs.len()
                         ),
@@ -687,6 +711,31 @@ impl Builder {
                 ));
                 index.app_diagnostics.push(d);
             }
+        }
+    }
+
+    /// `[browser] fallback` given differently by two files: an error in each; neither applies.
+    fn browser_conflicts(&mut self) {
+        let index = &mut self.index;
+        let given: Vec<(u32, &Vec<String>, Pos)> = index
+            .files
+            .iter()
+            .enumerate()
+            .filter_map(|(f, file)| file.browser_fallback.as_ref().map(|(argv, at)| (f as u32, argv, *at)))
+            .collect();
+        if given.windows(2).all(|w| w[0].1 == w[1].1) {
+            return;
+        }
+        for &(f, _, at) in &given {
+            let file = &*index.files[f as usize];
+            let mut d = Diagnostic::error(
+                "`[browser] fallback` is given differently in two files; neither applies until they agree",
+                self.snippets.label(file, at, "given here"),
+            );
+            for &(of, _, other_at) in given.iter().filter(|g| g.0 != f || g.2 != at).take(4) {
+                d = d.with_label(self.snippets.label(&index.files[of as usize], other_at, "and here"));
+            }
+            index.app_diagnostics.push(d.with_hint(Some("keep one `[browser]` table, in one file")));
         }
     }
 

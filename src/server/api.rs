@@ -42,6 +42,15 @@ fn answer_route(snapshot: &Snapshot, path: &str, query: Option<&str>) -> Respons
             }
             None => error(StatusCode::BAD_REQUEST, "no_url", &format!("give /api{path}?url=APP_URL")),
         },
+        "/v1/route" => match param(query, "url") {
+            // SPEC §9: where `open URL` sends a clicked link (what the CLI asks a daemon).
+            Some(url) => {
+                let web = param(query, "web").is_some_and(|w| w == "1" || w == "true");
+                let route = crate::browser::route(&snapshot.index, &url, web);
+                response::json(StatusCode::OK, &crate::browser::to_json(&snapshot.index, &route))
+            }
+            None => error(StatusCode::BAD_REQUEST, "no_url", "give /api/v1/route?url=URL"),
+        },
         _ if path.starts_with("/v1/show/") => match split_pair(&path["/v1/show".len()..]) {
             Ok(pair) => answer(report::show(&snapshot.index, &pair.target())),
             Err(e) => pair_error(e, "/api/v1/show/APP/ID"),
@@ -52,7 +61,7 @@ fn answer_route(snapshot: &Snapshot, path: &str, query: Option<&str>) -> Respons
                 StatusCode::NOT_FOUND,
                 "not_found",
                 "no such API; see /api/v1/status, /api/v1/resolve/APP/ID, /api/v1/resolve?url=&to=, \
-                 /api/v1/show/APP/ID, /api/v1/show?url=, /api/v1/apps, /api/v1/records",
+                 /api/v1/show/APP/ID, /api/v1/show?url=, /api/v1/route?url=, /api/v1/apps, /api/v1/records",
             ),
         },
     }

@@ -138,6 +138,7 @@ pub fn route_of(path: &str) -> &'static str {
         _ if path.starts_with("/show/") => "show",
         _ if path.starts_with("/api/v1/resolve") => "api_resolve",
         _ if path.starts_with("/api/v1/show") => "api_show",
+        "/api/v1/route" => "api_route",
         _ if path.starts_with("/api/") => "api",
         _ => "redirect",
     }
