@@ -88,8 +88,13 @@ pub fn choose(configured: Option<&[String]>, url: &str) -> Result<Fallback, Fall
     let Some(id) = remembered.handler else {
         return Err(FallbackError::None);
     };
-    if OWN_DESKTOP_IDS.contains(&id.as_str()) {
+    if OWN_DESKTOP_IDS.contains(&id.as_str()) || id == crate::register::browser::MAC_BUNDLE_ID {
         return Err(FallbackError::IsApplinkd(format!("`{id}`")));
+    }
+    if cfg!(target_os = "macos") {
+        // macOS remembers a bundle id; `open -b` starts that app with the URL.
+        let argv = vec!["open".to_owned(), "-b".to_owned(), id.clone(), url.to_owned()];
+        return Ok(Fallback::Program { argv, source: format!("`{id}`, the handler `register --browser` replaced") });
     }
     let data = data.unwrap_or_default();
     let file = desktop_exec::find(&id, &data).ok_or(FallbackError::None)?;

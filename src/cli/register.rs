@@ -9,13 +9,16 @@ use crate::register;
 
 #[derive(Args, Debug)]
 pub struct RegisterArgs {
+    /// As the handler of http/https links, routing each to its app or the fallback browser (SPEC §9).
+    #[arg(long)]
+    browser: bool,
     /// Print the plan (files, registry values, commands) without carrying it out.
     #[arg(long)]
     dry_run: bool,
 }
 
 pub fn run(args: &RegisterArgs, register: bool) -> ExitCode {
-    let plan = match register::for_this_os(register) {
+    let plan = match register::for_this_os(register, args.browser) {
         Ok(plan) => plan,
         Err(e) => {
             eprintln!("error: {e}");
@@ -28,7 +31,11 @@ pub fn run(args: &RegisterArgs, register: bool) -> ExitCode {
     }
     match plan.execute() {
         Ok(()) => {
-            if register {
+            if args.browser && register {
+                eprintln!("applinkd now opens http and https links: those of known apps where they belong, the rest in the fallback browser");
+            } else if args.browser {
+                eprintln!("applinkd no longer opens http and https links; the handlers it replaced are back");
+            } else if register {
                 eprintln!("applinkd now opens {}:// links", register::SCHEME);
             } else {
                 eprintln!("applinkd no longer opens {}:// links", register::SCHEME);

@@ -115,7 +115,7 @@ pub fn linux_unregister(data: &Path, config: &Path) -> Result<Plan, RegisterErro
     Ok(Plan { steps })
 }
 
-fn update_database(applications: &Path) -> Step {
+pub(super) fn update_database(applications: &Path) -> Step {
     Step::Run {
         program: "update-desktop-database".into(),
         args: vec![applications.display().to_string()],
@@ -134,7 +134,7 @@ fn cache_only_ours(cache: &Path) -> bool {
     }
 }
 
-fn read_optional(path: &Path) -> Result<Option<String>, RegisterError> {
+pub(super) fn read_optional(path: &Path) -> Result<Option<String>, RegisterError> {
     match std::fs::read(path) {
         Ok(bytes) => Ok(Some(super::text_of(&bytes))),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),

@@ -8,7 +8,7 @@ use std::path::Path;
 use super::{Plan, SCHEME, Step};
 
 pub const BUNDLE_ID: &str = "dev.applinkd.handler";
-const LSREGISTER: &str =
+pub(super) const LSREGISTER: &str =
     "/System/Library/Frameworks/CoreServices.framework/Frameworks/LaunchServices.framework/Support/lsregister";
 
 /// The applet's script. `quoted form of` makes each argument one shell word.
@@ -25,6 +25,12 @@ pub fn applescript(exe: &Path) -> String {
 /// The applet's `Info.plist`: what `osacompile` writes, plus the URL scheme,
 /// a bundle id, and no Dock icon.
 pub fn info_plist() -> String {
+    plist_for(BUNDLE_ID, "applinkd", "App Link", &[SCHEME])
+}
+
+/// An applet's `Info.plist` declaring `schemes` under one URL type.
+pub(super) fn plist_for(bundle_id: &str, name: &str, url_name: &str, schemes: &[&str]) -> String {
+    let schemes: String = schemes.iter().map(|s| format!("\t\t\t\t<string>{s}</string>\n")).collect();
     format!(
         r#"<?xml version="1.0" encoding="UTF-8"?>
 <!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">
@@ -37,11 +43,11 @@ pub fn info_plist() -> String {
 	<key>CFBundleIconFile</key>
 	<string>applet</string>
 	<key>CFBundleIdentifier</key>
-	<string>{BUNDLE_ID}</string>
+	<string>{bundle_id}</string>
 	<key>CFBundleInfoDictionaryVersion</key>
 	<string>6.0</string>
 	<key>CFBundleName</key>
-	<string>applinkd</string>
+	<string>{name}</string>
 	<key>CFBundlePackageType</key>
 	<string>APPL</string>
 	<key>CFBundleShortVersionString</key>
@@ -52,11 +58,10 @@ pub fn info_plist() -> String {
 	<array>
 		<dict>
 			<key>CFBundleURLName</key>
-			<string>App Link</string>
+			<string>{url_name}</string>
 			<key>CFBundleURLSchemes</key>
 			<array>
-				<string>{SCHEME}</string>
-			</array>
+{schemes}			</array>
 		</dict>
 	</array>
 	<key>LSMinimumSystemVersion</key>

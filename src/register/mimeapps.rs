@@ -130,6 +130,14 @@ fn split_lines(text: &str) -> Vec<String> {
     text.split_inclusive('\n').map(str::to_owned).collect()
 }
 
+/// The value `key` has in `[Default Applications]`, as GLib reads it (the last).
+pub fn value_of(text: &str, key: &str) -> Option<String> {
+    let lines = split_lines(text);
+    let (start, end) = find_section(&lines)?;
+    let at = find_key(&lines[start + 1..end], key)?;
+    lines[start + 1 + at].trim_end_matches(['\n', '\r']).split_once('=').map(|(_, v)| v.trim().to_owned())
+}
+
 /// The header line of the section's last occurrence, and the line after its last
 /// line. GLib merges repeated groups and takes a key's last value, so the last
 /// group is where a key must be for it to count.

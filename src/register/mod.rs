@@ -2,6 +2,7 @@
 //! their contents, registry values, commands. Plans for every OS are built (and
 //! tested) on any OS; a plan is executed only on the OS it is for.
 
+pub mod browser;
 mod linux;
 mod macos;
 pub mod mimeapps;
@@ -11,6 +12,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 pub use linux::{desktop_file, linux, linux_unregister};
+use linux::read_optional;
 pub use macos::{applescript, info_plist, macos, macos_unregister};
 pub use windows::{windows, windows_unregister};
 
@@ -191,23 +193,63 @@ pub fn current_exe() -> Result<PathBuf, RegisterError> {
     Ok(std::fs::canonicalize(&exe).unwrap_or(exe))
 }
 
-/// The plan for this OS: register (`true`) or unregister.
-pub fn for_this_os(register: bool) -> Result<Plan, RegisterError> {
+/// The plan for this OS: register (`true`) or unregister; `browser`: as the handler
+/// of `http`/`https` links (SPEC §9) instead of `applink://`.
+pub fn for_this_os(register: bool, browser: bool) -> Result<Plan, RegisterError> {
     let exe = current_exe()?;
     if cfg!(target_os = "macos") {
         let home = etcetera::home_dir().map_err(|_| RegisterError::Unsupported)?;
+        if browser {
+            let state = crate::browser::fallback::state_path(
+                &crate::browser::fallback::data_home().ok_or(RegisterError::Unsupported)?,
+            );
+            return Ok(if register { browser::macos(&exe, &home, &state) } else { browser::macos_unregister(&home, &state) });
+        }
         Ok(if register { macos(&exe, &home) } else { macos_unregister(&home) })
     } else if cfg!(windows) {
         let exe = exe.display().to_string();
+        if browser {
+            return Ok(if register { browser::windows(&exe) } else { browser::windows_unregister() });
+        }
         Ok(if register { windows(&exe) } else { windows_unregister() })
     } else if cfg!(unix) {
         use etcetera::BaseStrategy;
         let dirs = etcetera::choose_base_strategy().map_err(|_| RegisterError::Unsupported)?;
         let (data, config) = (dirs.data_dir(), dirs.config_dir());
-        if register { linux(&exe, &data, &config) } else { linux_unregister(&data, &config) }
+        match (register, browser) {
+            (true, true) => browser::linux(&exe, &data, &config, current_web_handler(&config)),
+            (false, true) => browser::linux_unregister(&data, &config),
+            (true, false) => linux(&exe, &data, &config),
+            (false, false) => linux_unregister(&data, &config),
+        }
     } else {
         Err(RegisterError::Unsupported)
     }
+}
+
+/// The desktop id that opens `https` links now: `xdg-mime query default` (which
+/// reads every `mimeapps.list` and cache the desktop does), else the user's own
+/// `mimeapps.list`.
+fn current_web_handler(config: &Path) -> Option<String> {
+    for key in ["x-scheme-handler/https", "x-scheme-handler/http"] {
+        let asked = std::process::Command::new("xdg-mime")
+            .args(["query", "default", key])
+            .stderr(std::process::Stdio::null())
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+            .filter(|id| !id.is_empty());
+        let handler = asked.or_else(|| {
+            let text = read_optional(&config.join("mimeapps.list")).ok()??;
+            mimeapps::value_of(&text, key)
+                .and_then(|v| v.split(';').map(str::trim).find(|d| !d.is_empty()).map(str::to_owned))
+        });
+        if handler.is_some() {
+            return handler;
+        }
+    }
+    None
 }
 
 #[cfg(test)]
