@@ -21,5 +21,6 @@ mod reload;
 mod replicas;
 mod resolve;
 mod robustness;
+mod router;
 mod serve;
 mod uritemplate;

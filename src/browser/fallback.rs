@@ -98,7 +98,8 @@ pub fn choose(configured: Option<&[String]>, url: &str) -> Result<Fallback, Fall
     }
     let data = data.unwrap_or_default();
     let file = desktop_exec::find(&id, &data).ok_or(FallbackError::None)?;
-    let text = std::fs::read(&file).map(|b| String::from_utf8_lossy(&b).into_owned()).map_err(|_| FallbackError::None)?;
+    let text =
+        std::fs::read(&file).map(|b| String::from_utf8_lossy(&b).into_owned()).map_err(|_| FallbackError::None)?;
     let exec = desktop_exec::exec_of(&text).ok_or(FallbackError::None)?;
     let argv = desktop_exec::argv(&exec, url).ok_or(FallbackError::None)?;
     refuse_applinkd(&argv[0], &format!("`{id}` ({})", file.display()))?;

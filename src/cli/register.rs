@@ -32,7 +32,9 @@ pub fn run(args: &RegisterArgs, register: bool) -> ExitCode {
     match plan.execute() {
         Ok(()) => {
             if args.browser && register {
-                eprintln!("applinkd now opens http and https links: those of known apps where they belong, the rest in the fallback browser");
+                eprintln!(
+                    "applinkd now opens http and https links: those of known apps where they belong, the rest in the fallback browser"
+                );
             } else if args.browser {
                 eprintln!("applinkd no longer opens http and https links; the handlers it replaced are back");
             } else if register {

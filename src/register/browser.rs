@@ -135,7 +135,12 @@ pub fn macos(exe: &Path, home: &Path, state: &Path) -> Plan {
             },
             Step::Write {
                 path: app.join("Contents/Info.plist"),
-                contents: super::macos::plist_for(MAC_BUNDLE_ID, "applinkd Browser", "Web site URL", &["http", "https"]),
+                contents: super::macos::plist_for(
+                    MAC_BUNDLE_ID,
+                    "applinkd Browser",
+                    "Web site URL",
+                    &["http", "https"],
+                ),
                 executable: false,
             },
             Step::Run {

@@ -11,8 +11,8 @@ mod windows;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-pub use linux::{desktop_file, linux, linux_unregister};
 use linux::read_optional;
+pub use linux::{desktop_file, linux, linux_unregister};
 pub use macos::{applescript, info_plist, macos, macos_unregister};
 pub use windows::{windows, windows_unregister};
 
@@ -203,7 +203,11 @@ pub fn for_this_os(register: bool, browser: bool) -> Result<Plan, RegisterError>
             let state = crate::browser::fallback::state_path(
                 &crate::browser::fallback::data_home().ok_or(RegisterError::Unsupported)?,
             );
-            return Ok(if register { browser::macos(&exe, &home, &state) } else { browser::macos_unregister(&home, &state) });
+            return Ok(if register {
+                browser::macos(&exe, &home, &state)
+            } else {
+                browser::macos_unregister(&home, &state)
+            });
         }
         Ok(if register { macos(&exe, &home) } else { macos_unregister(&home) })
     } else if cfg!(windows) {

@@ -141,10 +141,12 @@ impl UrlTemplate {
             let caps = vars
                 .into_iter()
                 .map(|var| {
-                    reserved
-                        .next()
-                        .filter(|&(v, _)| v == var)
-                        .map(|(var, reserved)| Capture { var, reserved, stops_at_slash, in_query })
+                    reserved.next().filter(|&(v, _)| v == var).map(|(var, reserved)| Capture {
+                        var,
+                        reserved,
+                        stops_at_slash,
+                        in_query,
+                    })
                 })
                 .collect::<Option<Vec<_>>>()?;
             Some(Pattern { pieces, caps, lenient_slash })
@@ -422,8 +424,11 @@ fn split_marks(text: &str, marks: &[&str]) -> (Vec<Box<str>>, Vec<u8>) {
 /// The ids every capture decodes to, in the first capture's order of preference.
 fn agreed(captured: &[Captured<'_>]) -> Vec<String> {
     if captured.iter().any(|c| c.capture.var != 0) {
-        let ids: Vec<Captured<'_>> =
-            captured.iter().filter(|c| c.capture.var == 0).map(|c| Captured { text: c.text, capture: c.capture }).collect();
+        let ids: Vec<Captured<'_>> = captured
+            .iter()
+            .filter(|c| c.capture.var == 0)
+            .map(|c| Captured { text: c.text, capture: c.capture })
+            .collect();
         return agreed(&ids);
     }
     let Some((first, others)) = captured.split_first() else {

@@ -104,7 +104,9 @@ impl UrlTemplate {
                 if extras.len() == MAX_EXTRAS {
                     return Err(TemplateError {
                         offset: text.find(name).unwrap_or(0),
-                        message: format!("too many variables in URL template (at most {MAX_EXTRAS} besides `id` and `app`)"),
+                        message: format!(
+                            "too many variables in URL template (at most {MAX_EXTRAS} besides `id` and `app`)"
+                        ),
                         hint: None,
                     });
                 }

@@ -1,0 +1,355 @@
+//! applinkd as the desktop's web-link router (SPEC §9, issue 13), end to end on Linux:
+//! `register --browser` in throw-away XDG directories, then the real `xdg-open` and
+//! `gio open` deliver clicked links to applinkd, which hands each to a stand-in
+//! program (recording its argv): the app's `native` deep link, its `open_with`, or
+//! the fallback browser with the URL byte for byte.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::daemon::Daemon;
+use crate::open::{received, stub};
+
+const ROUTER: &str = r#"
+[apps."zoom.us"]
+name = "Zoom"
+url = "https://zoom.us/j/{id}{?pwd}"
+native = "zoommtg://zoom.us/join?confno={id}{&pwd}"
+schemes = ["https", "zoommtg"]
+
+[apps."github.com"]
+name = "GitHub"
+url = "https://github.com/{+id}"
+open_with = ["work-browser", "--profile-directory=Work"]
+
+[apps."zendesk.com"]
+name = "Zendesk"
+url = "https://acme.zendesk.com/agent/users/{id}"
+"#;
+
+/// The URL that is no App URL, with everything a rewrite could spoil.
+const OTHER: &str = "https://example.org/page?a=1&b=%20#frag";
+
+struct Desktop {
+    dir: tempfile::TempDir,
+    env: Vec<(String, String)>,
+}
+
+impl Desktop {
+    /// A home with its own XDG directories, the router's link files, stand-ins for
+    /// Firefox (the current web browser), Zoom (the `zoommtg:` handler) and the work
+    /// browser, each with a desktop file where it needs one.
+    fn new() -> Desktop {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        for sub in ["data/applications", "config", "data-dirs", "config-dirs", "links", "bin"] {
+            std::fs::create_dir_all(root.join(sub)).unwrap();
+        }
+        std::fs::write(root.join("links/router.toml"), ROUTER).unwrap();
+        for name in ["firefox", "zoom", "work-browser"] {
+            stub(&root.join("bin"), name);
+        }
+        let bin = root.join("bin");
+        let desktop = |id: &str, exec: String, mime: &str| {
+            let text = format!("[Desktop Entry]\nType=Application\nName={id}\nExec={exec}\nMimeType={mime}\n");
+            std::fs::write(root.join("data/applications").join(id), text).unwrap();
+        };
+        desktop(
+            "firefox.desktop",
+            format!("{} --new-window %u", bin.join("firefox").display()),
+            "x-scheme-handler/http;x-scheme-handler/https;",
+        );
+        desktop("zoom.desktop", format!("{} %u", bin.join("zoom").display()), "x-scheme-handler/zoommtg;");
+        std::fs::write(
+            root.join("config/mimeapps.list"),
+            "[Default Applications]\nx-scheme-handler/http=firefox.desktop;\nx-scheme-handler/https=firefox.desktop;\nx-scheme-handler/zoommtg=zoom.desktop;\n",
+        )
+        .unwrap();
+        let path = |p: &str| root.join(p).display().to_string();
+        let env = vec![
+            ("HOME".into(), path("")),
+            ("XDG_DATA_HOME".into(), path("data")),
+            ("XDG_CONFIG_HOME".into(), path("config")),
+            ("XDG_DATA_DIRS".into(), path("data-dirs")),
+            ("XDG_CONFIG_DIRS".into(), path("config-dirs")),
+            ("APPLINKD_CONFIG".into(), path("links")),
+            ("APPLINKD_URL".into(), "http://127.0.0.1:9".into()),
+            ("PATH".into(), format!("{}:{}", path("bin"), std::env::var("PATH").unwrap_or_default())),
+            // xdg-open consults scheme handlers only "with a display"; nothing connects to it.
+            ("DISPLAY".into(), ":97".into()),
+        ];
+        Desktop { dir, env }
+    }
+
+    fn path(&self, p: &str) -> PathBuf {
+        self.dir.path().join(p)
+    }
+
+    fn run(&self, program: &str, args: &[&str]) -> (i32, String, String) {
+        let mut command = Command::new(program);
+        command
+            .args(args)
+            .current_dir(self.dir.path())
+            .env_remove("XDG_CURRENT_DESKTOP")
+            .env_remove("WAYLAND_DISPLAY")
+            .env_remove("BROWSER")
+            .env_remove("APPLINKD_OPENING");
+        for (k, v) in &self.env {
+            command.env(k, v);
+        }
+        let out = command.output().unwrap_or_else(|e| panic!("{program}: {e} (scripts/test installs it)"));
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+
+    fn applinkd(&self, args: &[&str]) -> (i32, String, String) {
+        self.run(env!("CARGO_BIN_EXE_applinkd"), args)
+    }
+
+    /// What stand-in `name` was started with.
+    fn got(&self, name: &str) -> Vec<String> {
+        received(&self.path(&format!("bin/{name}.args")))
+    }
+
+    fn ran(&self, name: &str) -> bool {
+        self.path(&format!("bin/{name}.args")).exists()
+    }
+}
+
+#[test]
+fn xdg_open_routes_clicked_links_after_register_browser() {
+    let desktop = Desktop::new();
+    let list = desktop.path("config/mimeapps.list");
+    let before = std::fs::read(&list).unwrap();
+    let (status, _, stderr) = desktop.applinkd(&["register", "--browser"]);
+    assert_eq!(status, 0, "{stderr}");
+    for scheme in ["http", "https"] {
+        let (_, default, _) = desktop.run("xdg-mime", &["query", "default", &format!("x-scheme-handler/{scheme}")]);
+        assert_eq!(default.trim(), "applinkd-browser.desktop", "{scheme}");
+    }
+    let file = desktop.path("data/applications/applinkd-browser.desktop");
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(text.contains("\nCategories=Network;WebBrowser;\n"), "{text}");
+    assert!(text.contains("\nMimeType=x-scheme-handler/http;x-scheme-handler/https;\n"), "{text}");
+    let (status, _, stderr) = desktop.run("desktop-file-validate", &[file.to_str().unwrap()]);
+    assert_eq!(status, 0, "desktop-file-validate: {stderr}");
+
+    // A Zoom meeting link opens the Zoom app's deep link, password and all.
+    let (status, _, stderr) = desktop.run("xdg-open", &["https://zoom.us/j/85?pwd=x"]);
+    assert_eq!(status, 0, "xdg-open: {stderr}");
+    assert_eq!(desktop.got("zoom"), ["zoommtg://zoom.us/join?confno=85&pwd=x"]);
+    // A GitHub link reaches the app's `open_with` program with its arguments.
+    let (status, _, stderr) = desktop.run("xdg-open", &["https://github.com/acme/website?tab=readme"]);
+    assert_eq!(status, 0, "xdg-open: {stderr}");
+    assert_eq!(desktop.got("work-browser"), ["--profile-directory=Work", "https://github.com/acme/website?tab=readme"]);
+    // Any other link reaches the browser that was the default before, byte for byte.
+    let (status, _, stderr) = desktop.run("gio", &["open", OTHER]);
+    assert_eq!(status, 0, "gio open: {stderr}");
+    assert_eq!(desktop.got("firefox"), ["--new-window", OTHER]);
+
+    let (status, _, stderr) = desktop.applinkd(&["unregister", "--browser"]);
+    assert_eq!(status, 0, "{stderr}");
+    assert_eq!(std::fs::read(&list).unwrap(), before, "mimeapps.list restored byte for byte");
+    assert!(!file.exists());
+    let (_, default, _) = desktop.run("xdg-mime", &["query", "default", "x-scheme-handler/https"]);
+    assert_eq!(default.trim(), "firefox.desktop");
+}
+
+#[test]
+fn register_browser_twice_keeps_the_first_handler_and_restores_exactly() {
+    let desktop = Desktop::new();
+    let list = desktop.path("config/mimeapps.list");
+    let before = "# kept\n[Added Associations]\ntext/html=firefox.desktop;\n\n[Default Applications]\nx-scheme-handler/https = firefox.desktop;\ntext/html=firefox.desktop;\n";
+    std::fs::write(&list, before).unwrap();
+    assert_eq!(desktop.applinkd(&["register", "--browser"]).0, 0);
+    let registered = std::fs::read_to_string(&list).unwrap();
+    assert_eq!(desktop.applinkd(&["register", "--browser"]).0, 0);
+    assert_eq!(std::fs::read_to_string(&list).unwrap(), registered, "idempotent");
+    // The remembered handler is still Firefox, not applinkd.
+    let (status, stdout, stderr) = desktop.applinkd(&["open", "--dry-run", OTHER]);
+    assert_eq!(status, 0, "{stderr}");
+    assert!(stdout.contains("firefox --new-window"), "{stdout}");
+    assert_eq!(desktop.applinkd(&["unregister", "--browser"]).0, 0);
+    assert_eq!(std::fs::read_to_string(&list).unwrap(), before);
+}
+
+#[test]
+fn a_configured_fallback_comes_first_and_gets_the_url_unchanged() {
+    let desktop = Desktop::new();
+    let links = desktop.path("links/browser.toml");
+    std::fs::write(&links, "[browser]\nfallback = [\"work-browser\", \"-P\", \"personal\"]\n").unwrap();
+    assert_eq!(desktop.applinkd(&["register", "--browser"]).0, 0);
+    for url in [OTHER, "HTTPS://Example.ORG:443/%7euser/a%2fb?q=a+b&q=%E2%82%AC#x%20y"] {
+        std::fs::remove_file(desktop.path("bin/work-browser.args")).ok();
+        let (status, _, stderr) = desktop.applinkd(&["open", url]);
+        assert_eq!(status, 0, "{stderr}");
+        assert_eq!(desktop.got("work-browser"), ["-P", "personal", url]);
+    }
+    assert!(!desktop.ran("firefox"));
+}
+
+#[test]
+fn dry_run_says_what_opens_with_what_and_why() {
+    let desktop = Desktop::new();
+    let (status, stdout, stderr) =
+        desktop.applinkd(&["open", "--dry-run", "https://zoom.us/j/85?pwd=x&utm_source=chat"]);
+    assert_eq!(status, 0, "{stderr}");
+    let mut lines = stdout.lines();
+    assert_eq!(lines.next(), Some("zoommtg://zoom.us/join?confno=85&pwd=x"));
+    assert!(stdout.contains("native"), "{stdout}");
+    assert!(stdout.contains("zoom.us (Zoom) 85"), "{stdout}");
+    assert!(stdout.contains("pwd=x"), "{stdout}");
+    // `--web` keeps the web page: no open_with either, so the fallback browser.
+    let (status, stdout, _) = desktop.applinkd(&["open", "--dry-run", "--web", "https://zoom.us/j/85?pwd=x"]);
+    assert_eq!(status, 0);
+    assert!(stdout.starts_with("https://zoom.us/j/85?pwd=x\n"), "{stdout}");
+    assert!(stdout.contains("--web"), "{stdout}");
+    // An App URL of an app that says nothing about opening: the fallback, and why.
+    let (_, stdout, _) = desktop.applinkd(&["open", "--dry-run", "https://acme.zendesk.com/agent/users/991"]);
+    assert!(stdout.contains("zendesk.com (Zendesk) 991"), "{stdout}");
+    assert!(stdout.contains("no `native` or `open_with`"), "{stdout}");
+    let (_, stdout, _) = desktop.applinkd(&["open", "--dry-run", OTHER]);
+    assert!(stdout.starts_with(&format!("{OTHER}\n")), "{stdout}");
+    assert!(stdout.contains("not an App URL"), "{stdout}");
+    for name in ["firefox", "zoom", "work-browser"] {
+        assert!(!desktop.ran(name), "--dry-run started {name}");
+    }
+}
+
+#[test]
+fn the_daemon_routes_too() {
+    let daemon = Daemon::start(&[("links/router.toml", ROUTER)]);
+    let base = daemon.url("");
+    let desktop = Desktop::new();
+    let run = |url: &str| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_applinkd"));
+        command
+            .args(["open", "--dry-run", url])
+            .env_remove("APPLINKD_CONFIG")
+            .env("APPLINKD_URL", base.trim_end_matches('/'));
+        for (k, v) in desktop.env.iter().filter(|(k, _)| k.starts_with("XDG_") || k == "HOME") {
+            command.env(k, v);
+        }
+        let out = command.output().unwrap();
+        (out.status.code(), String::from_utf8_lossy(&out.stdout).into_owned())
+    };
+    let (status, stdout) = run("https://zoom.us/j/85?pwd=x");
+    assert_eq!(status, Some(0));
+    assert!(stdout.starts_with("zoommtg://zoom.us/join?confno=85&pwd=x\n"), "{stdout}");
+    assert!(stdout.contains("via: the daemon"), "{stdout}");
+    let reply = daemon.get(&format!("/api/v1/route?url={}", "https%3A%2F%2Fgithub.com%2Fada"));
+    assert_eq!(reply.status, 200);
+    let route: serde_json::Value = serde_json::from_str(&reply.body).unwrap();
+    assert_eq!(route["route"], "open_with", "{}", reply.body);
+    assert_eq!(route["open_with"][0], "work-browser", "{}", reply.body);
+}
+
+#[test]
+fn a_fallback_that_is_applinkd_is_refused_not_looped() {
+    let desktop = Desktop::new();
+    assert_eq!(desktop.applinkd(&["register", "--browser"]).0, 0);
+    // The remembered browser's desktop file now runs applinkd itself.
+    let exe = std::fs::canonicalize(env!("CARGO_BIN_EXE_applinkd")).unwrap();
+    std::fs::write(
+        desktop.path("data/applications/firefox.desktop"),
+        format!("[Desktop Entry]\nType=Application\nName=Firefox\nExec={} open %u\n", exe.display()),
+    )
+    .unwrap();
+    let (status, _, stderr) = desktop.applinkd(&["open", OTHER]);
+    assert_eq!(status, 1, "{stderr}");
+    assert!(stderr.contains("applinkd itself"), "{stderr}");
+    // So is a configured fallback naming applinkd.
+    std::fs::write(desktop.path("links/browser.toml"), format!("[browser]\nfallback = [\"{}\"]\n", exe.display()))
+        .unwrap();
+    let (status, _, stderr) = desktop.applinkd(&["open", OTHER]);
+    assert_eq!(status, 1, "{stderr}");
+    assert!(stderr.contains("applinkd itself"), "{stderr}");
+}
+
+#[test]
+fn a_url_coming_back_from_its_own_launch_is_a_loop() {
+    let desktop = Desktop::new();
+    // What `open` starts carries the URL in APPLINKD_OPENING; the same URL coming back is refused.
+    let mut env = desktop.env.clone();
+    env.push(("APPLINKD_OPENING".into(), OTHER.into()));
+    let mut command = Command::new(env!("CARGO_BIN_EXE_applinkd"));
+    command.args(["open", OTHER]).env_remove("XDG_CURRENT_DESKTOP");
+    for (k, v) in &env {
+        command.env(k, v);
+    }
+    let out = command.output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("loop"), "{stderr}");
+    assert!(!desktop.ran("firefox"));
+    // With applinkd registered and no handler remembered, the fallback is unknown: said, not looped.
+    let empty = Desktop::new();
+    std::fs::remove_file(empty.path("config/mimeapps.list")).unwrap();
+    std::fs::remove_file(empty.path("data/applications/firefox.desktop")).unwrap();
+    assert_eq!(empty.applinkd(&["register", "--browser"]).0, 0);
+    let (status, _, stderr) = empty.applinkd(&["open", OTHER]);
+    assert_eq!(status, 1, "{stderr}");
+    assert!(stderr.contains("[browser] fallback"), "{stderr}");
+}
+
+#[test]
+fn native_is_checked_like_url() {
+    let dir = tempfile::tempdir().unwrap();
+    for (native, message) in [
+        ("https://zoom.us/join/{id}", "not a web URL"),
+        ("zoommtg://zoom.us/join?confno={id}\", schemes = [\"https\"]#", "not allowed"),
+        ("zoommtg://{id}.zoom.us/", "expression in its host"),
+        ("javascript:{id}", "never allowed"),
+    ] {
+        let (native, schemes) = match native.split_once("\", schemes = ") {
+            Some((n, s)) => (n.to_owned(), s.trim_end_matches('#').to_owned()),
+            None => (native.to_owned(), "[\"https\", \"zoommtg\", \"javascript\"]".to_owned()),
+        };
+        let file = dir.path().join("links.toml");
+        std::fs::write(
+            &file,
+            format!(
+                "[apps.\"zoom.us\"]\nurl = \"https://zoom.us/j/{{id}}\"\nnative = \"{native}\"\nschemes = {schemes}\n"
+            ),
+        )
+        .unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_applinkd")).args(["check", "-c"]).arg(&file).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{native}: {stderr}");
+        assert!(stderr.contains(message), "{native}: {stderr}");
+    }
+}
+
+/// The recipes in `config/router.toml` and `config/apps.toml` do what they say.
+#[test]
+fn config_recipes() {
+    let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("config");
+    for (url, opened) in [
+        ("https://zoom.us/j/85?pwd=x", "zoommtg://zoom.us/join?confno=85&pwd=x"),
+        ("https://zoom.us/j/85", "zoommtg://zoom.us/join?confno=85"),
+        (
+            "https://teams.microsoft.com/l/meetup-join/19%3ameeting_NzY4%40thread.v2/0?context=%7b%22Tid%22%3a%22t1%22%7d",
+            "msteams:/l/meetup-join/19:meeting_NzY4@thread.v2/0?context=%7B%22Tid%22%3A%22t1%22%7D",
+        ),
+        ("https://app.slack.com/client/T0ACME/C0CHAN", "slack://channel?team=T0ACME&id=C0CHAN"),
+        ("https://app.slack.com/team/U0ADA", "slack://user?team=T0ACME&id=U0ADA"),
+        ("https://github.com/acme/website/pulls", "https://github.com/acme/website/pulls"),
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_applinkd"))
+            .args(["open", "--dry-run", "-c"])
+            .arg(&config)
+            .arg(url)
+            .env_remove("APPLINKD_OPENING")
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(0), "{url}: {}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(stdout.lines().next(), Some(opened), "{url}: {stdout}");
+        if url.contains("github.com") {
+            assert!(stdout.contains("chromium --profile-directory=Work"), "{stdout}");
+        }
+    }
+}
