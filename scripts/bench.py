@@ -451,10 +451,22 @@ def click_to_open(applinkd, work, quick, data):
         target = f"applink://{m.group(1)}/{m.group(2)}"
         export = os.path.join(work, "hyperfine.json")
         config = os.path.join(ROOT, "config")
+        # Issue 13: a URL that is no App URL to the fallback browser, a real stand-in
+        # (`/bin/true`, so the figure is applinkd's own), with and without a daemon.
+        router = os.path.join(work, "router")
+        os.makedirs(router, exist_ok=True)
+        for name in os.listdir(config):
+            shutil.copy(os.path.join(config, name), router)
+        with open(os.path.join(router, "browser.toml"), "w") as f:
+            f.write('[browser]\nfallback = ["/bin/true"]\n')
+        other = "https://example.org/page?a=1&b=%20#frag"
         run([
             "hyperfine", "-N", "--warmup", "5", "--runs", str(runs), "--export-json", export,
             "-n", "with daemon", f"env APPLINKD_URL=http://127.0.0.1:{port} {applinkd} open --dry-run {target}",
             "-n", "no daemon, config/", f"env APPLINKD_URL=http://127.0.0.1:9 {applinkd} open -c {config} --dry-run applink://mailchimp.com/48616032",
+            "-n", "web link to the fallback, dry run, daemon (1M links)", f"env APPLINKD_URL=http://127.0.0.1:{port} {applinkd} open --dry-run '{other}'",
+            "-n", "web link to the fallback, dry run, no daemon", f"env APPLINKD_URL=http://127.0.0.1:9 {applinkd} open -c {router} --dry-run '{other}'",
+            "-n", "web link to the fallback, launched, no daemon", f"env APPLINKD_URL=http://127.0.0.1:9 {applinkd} open -c {router} '{other}'",
             "-n", "/bin/true", "/bin/true",
         ])
     finally:

@@ -184,8 +184,15 @@ impl Stamp {
 }
 
 /// Reads and parses files on all cores; the order of the result is the order given.
+/// A few small files (the usual case for `open`, where every ms counts) are read on
+/// this thread: starting the thread pool would cost more than it saves.
 fn parse_all(paths: Vec<PathBuf>) -> Vec<FileState> {
     use rayon::prelude::*;
+    const SMALL: u64 = 1 << 20;
+    let total: u64 = paths.iter().filter_map(|p| std::fs::metadata(p).ok()).map(|m| m.len()).sum();
+    if paths.len() < 2 || total <= SMALL {
+        return paths.into_iter().map(|path| read(path, None)).collect();
+    }
     paths.into_par_iter().map(|path| read(path, None)).collect()
 }
 

@@ -163,11 +163,17 @@ fn spawn_argv(program: &str, args: Vec<String>) -> Result<(), OpenError> {
         .spawn()
         .map_err(|source| OpenError::Spawn { program: program.to_owned(), source })?;
     let started = std::time::Instant::now();
+    // Openers that hand the URL on (xdg-open, a running browser) exit within a few ms:
+    // look again soon, then less often, so a quick success costs well under a ms.
+    let mut pause = std::time::Duration::from_micros(100);
     while started.elapsed() < FAILURE_GRACE {
         match child.try_wait() {
             Ok(Some(status)) if status.success() => return Ok(()),
             Ok(Some(status)) => return Err(OpenError::Failed { program: program.to_owned(), status }),
-            Ok(None) => std::thread::sleep(std::time::Duration::from_millis(5)),
+            Ok(None) => {
+                std::thread::sleep(pause);
+                pause = (pause * 2).min(std::time::Duration::from_millis(20));
+            }
             Err(_) => return Ok(()),
         }
     }

@@ -29,7 +29,7 @@ impl UrlTemplate {
         if has_dot_segment(&expanded) {
             return Err(Refusal::DotSegment(expanded));
         }
-        if self.canonical && extras.is_empty() { Ok(expanded) } else { self.canonicalize(expanded) }
+        if extras.is_empty() && self.is_canonical() { Ok(expanded) } else { self.canonicalize(expanded) }
     }
 
     pub(super) fn expand_raw(&self, app: &str, id: &str) -> Result<String, Refusal> {
@@ -65,6 +65,10 @@ impl UrlTemplate {
             return Err(Refusal::Escapes(expanded));
         }
         Ok(url.into())
+    }
+
+    pub(super) fn is_canonical(&self) -> bool {
+        *self.canonical.0.get_or_init(|| self.expands_canonically())
     }
 
     /// Whether parsing an expansion again would change nothing, for ids holding each
