@@ -33,7 +33,7 @@
 //! - `opener`: hands a URL to the browser, the system opener or an app's `open_with`.
 //! - `browser/`: the web-link router (SPEC §9): where a clicked URL goes, the fallback browser, desktop files' `Exec`.
 //! - `alert`: a failure of `open` shown where the person is: daemon page, desktop notification.
-//! - `register/`: becoming the `applink://` handler: plans for Linux, macOS, Windows.
+//! - `register/`: becoming the `applink://` handler, and (`--browser`) the `http`/`https` one: plans for Linux, macOS, Windows.
 //! - `edit/`: changes to link files (add, rm, app, import): format-preserving, checked, atomic.
 //! - `formats/`: import and export formats: Cloze's JSON, CSV, JSON lines.
 //! - `cli/`: the command line (`check`, `resolve`, `show`, `list`, `open`, `serve`, `register`,

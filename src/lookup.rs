@@ -95,15 +95,14 @@ pub fn find(given: &[PathBuf], target: &Target, to: Option<&str>) -> (Result<Fou
     (answer, warnings)
 }
 
+/// A route, the `[browser] fallback` that came with it, and who answered.
+pub type Routed = (crate::browser::Route, Option<Vec<String>>, Via);
+
 /// Where `open URL` sends a clicked link (SPEC §9), the same way: the daemon's
 /// `/api/v1/route`, else the files. With `[browser] fallback`, if the files give one.
 /// A daemon's programs (`open_with`, the fallback) are taken only from this user's
 /// own loopback daemon, and a deep link only if it passes the scheme rules.
-pub fn route(
-    given: &[PathBuf],
-    url: &str,
-    web: bool,
-) -> (Result<(crate::browser::Route, Option<Vec<String>>, Via), Failure>, Vec<String>) {
+pub fn route(given: &[PathBuf], url: &str, web: bool) -> (Result<Routed, Failure>, Vec<String>) {
     use crate::browser::{Route, Way};
     let api = format!("/api/v1/route?url={}{}", encode(url), if web { "&web=1" } else { "" });
     let mut fallback = None;

@@ -225,3 +225,53 @@ pub fn windows_unregister() -> Plan {
         ],
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn macos_plan_declares_both_schemes_and_asks_launch_services() {
+        let home = Path::new("/Users/ada");
+        let state = Path::new("/Users/ada/.local/share/applinkd/browser-registration.json");
+        let plan = macos(Path::new("/usr/local/bin/applinkd"), home, state);
+        let plist = plan.steps.iter().find_map(|s| match s {
+            Step::Write { path, contents, .. } if path.ends_with("Contents/Info.plist") => Some(contents.clone()),
+            _ => None,
+        });
+        let plist = plist.expect("an Info.plist");
+        assert!(plist.contains("<string>http</string>") && plist.contains("<string>https</string>"), "{plist}");
+        assert!(plist.contains(MAC_BUNDLE_ID));
+        let swift = plan.steps.iter().find_map(|s| match s {
+            Step::Run { program, args, .. } if program.ends_with("swift") => Some(args[1].clone()),
+            _ => None,
+        });
+        let swift = swift.expect("the LaunchServices step");
+        assert!(
+            swift.contains("LSCopyDefaultHandlerForURLScheme") && swift.contains("LSSetDefaultHandlerForURLScheme")
+        );
+        assert!(swift.contains(&state.display().to_string()), "the replaced handler is remembered");
+        let undo = macos_unregister(home, state);
+        assert!(undo.steps.iter().any(|s| matches!(s, Step::Remove { path } if path == state)));
+    }
+
+    #[test]
+    fn windows_plan_registers_a_start_menu_internet_client() {
+        let plan = windows("C:\\Program Files\\applinkd\\applinkd.exe");
+        let value = |key: &str, name: &str| {
+            plan.steps.iter().find_map(|s| match s {
+                Step::RegistrySet { key: k, name: n, value } if k == key && n == name => Some(value.clone()),
+                _ => None,
+            })
+        };
+        let caps = format!("{WINDOWS_CLIENT}\\Capabilities");
+        assert_eq!(value(&format!("{caps}\\URLAssociations"), "http").as_deref(), Some("applinkd.URL"));
+        assert_eq!(value(&format!("{caps}\\URLAssociations"), "https").as_deref(), Some("applinkd.URL"));
+        assert_eq!(value("Software\\RegisteredApplications", "applinkd"), Some(caps));
+        assert_eq!(
+            value("Software\\Classes\\applinkd.URL\\shell\\open\\command", "").as_deref(),
+            Some("\"C:\\Program Files\\applinkd\\applinkd.exe\" open -- \"%1\"")
+        );
+        assert_eq!(windows_unregister().steps.len(), 3);
+    }
+}
