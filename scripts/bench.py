@@ -434,6 +434,11 @@ def serve_memory(applinkd, data, rewrite):
                         break
                 assert time.perf_counter() - start < 60, "no reload"
                 time.sleep(0.02)  # a deadline-bounded poll for the reload
+            # The reload is logged after it has given freed memory back: wait for that line.
+            log_path = os.path.join(data, "..", "memory-serve.log")
+            while "reloaded" not in open(log_path).read():
+                assert time.perf_counter() - start < 60, "no reload logged"
+                time.sleep(0.02)  # a deadline-bounded poll for the log line
             reloaded = proc_kib(proc.pid, "VmRSS")
         return {"loaded": loaded, "reloaded": reloaded, "peak": proc_kib(proc.pid, "VmHWM")}
     finally:

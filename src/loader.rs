@@ -100,6 +100,8 @@ pub fn parse(path: &str, bytes: &[u8]) -> FileOutcome {
         src: SourceText::new(path, text),
         diagnostics: Vec::new(),
         parsed: ParsedFile::new(path.to_owned(), fingerprint(bytes)),
+        base: 0,
+        seen_apps: Default::default(),
     };
     file.parse_document();
     file.parsed.finish();
@@ -111,16 +113,94 @@ struct FileParser<'a> {
     src: SourceText<'a>,
     diagnostics: Vec<Diagnostic>,
     parsed: ParsedFile,
+    /// Where the piece being parsed starts in the file: spans are the piece's.
+    base: usize,
+    /// App IDs defined in earlier pieces, to report one defined twice (which TOML
+    /// reports within one piece).
+    seen_apps: hashbrown::HashSet<String>,
+}
+
+/// Files at most this long are parsed whole. Longer ones are parsed a piece at a
+/// time, cut before `[[person]]`, `[[company]]` or `[[project]]` headers, so that the
+/// TOML tree in memory is one piece's, not the whole file's (about 40 times its size):
+/// measured, one file of 100,000 links (7 MB) peaked at 311 MiB parsed whole.
+const PIECE: usize = 256 * 1024;
+
+/// Byte offsets where `text` may be cut into pieces of about `PIECE` bytes: before a
+/// record's array-of-tables header, at the start of a line, outside any value. A
+/// record's own sub-tables (`[person.x]`) stay with it, so each piece is TOML that
+/// means what it meant in the whole file.
+fn cuts(text: &str) -> Vec<usize> {
+    use toml_parser::lexer::TokenKind;
+    let mut cuts = Vec::new();
+    if text.len() <= PIECE {
+        return cuts;
+    }
+    let source = toml_parser::Source::new(text);
+    let mut tokens = source.lex().peekable();
+    let (mut depth, mut line_start, mut last_cut) = (0usize, true, 0usize);
+    while let Some(token) = tokens.next() {
+        match token.kind() {
+            TokenKind::Newline => {
+                line_start = true;
+                continue;
+            }
+            TokenKind::Whitespace | TokenKind::Comment => continue,
+            TokenKind::LeftSquareBracket if depth == 0 && line_start => {
+                let start = token.span().start();
+                // A header line: `[[person]]` is a record's; any other, a table's.
+                let line_end = text[start..].find('\n').map_or(text.len(), |n| start + n);
+                let header = text[start..line_end].split('#').next().unwrap_or("").trim();
+                let record =
+                    ["[[person]]", "[[company]]", "[[project]]"].iter().any(|h| header.replace([' ', '\t'], "") == *h);
+                if record && start - last_cut >= PIECE {
+                    cuts.push(start);
+                    last_cut = start;
+                }
+                while tokens.peek().is_some_and(|t| t.kind() != TokenKind::Newline) {
+                    tokens.next();
+                }
+            }
+            TokenKind::LeftSquareBracket | TokenKind::LeftCurlyBracket => depth += 1,
+            TokenKind::RightSquareBracket | TokenKind::RightCurlyBracket => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        line_start = false;
+    }
+    cuts
 }
 
 impl<'a> FileParser<'a> {
     fn parse_document(&mut self) {
-        let (root, errors) = DeTable::parse_recoverable(self.src.text);
+        let text = self.src.text;
+        let cuts = cuts(text);
+        let starts = std::iter::once(0).chain(cuts.iter().copied());
+        let ends = cuts.iter().copied().chain(std::iter::once(text.len()));
+        let mut failed = false;
+        for (start, end) in starts.zip(ends) {
+            self.base = start;
+            // After a piece with TOML errors, the rest is only checked for more of them.
+            failed |= !self.parse_piece(&text[start..end], failed);
+        }
+        self.base = 0;
+        // Records in the order the file writes them, whatever their kind and however the
+        // file was cut: TOML groups a table's arrays by key (all `[[person]]`, then all
+        // `[[company]]`), which would make the order depend on the file's size.
+        self.parsed.records.sort_by_key(|r| (r.at.line, r.at.column));
+    }
+
+    /// Parses one piece; false when it has TOML errors. `check_only`: report those
+    /// errors and take nothing from it.
+    fn parse_piece(&mut self, piece: &'a str, check_only: bool) -> bool {
+        let (root, errors) = DeTable::parse_recoverable(piece);
         if !errors.is_empty() {
             for error in errors {
                 self.toml_error(&error, 0..0);
             }
-            return;
+            return false;
+        }
+        if check_only {
+            return true;
         }
         // Tables come back sorted by key; keep the file's order, which decides conflicts.
         let mut entries: Vec<_> = root.into_inner().into_iter().collect();
@@ -144,6 +224,7 @@ impl<'a> FileParser<'a> {
                 },
             }
         }
+        true
     }
 
     fn apps(&mut self, value: Spanned<DeValue<'a>>) {
@@ -158,6 +239,10 @@ impl<'a> FileParser<'a> {
             let Some(id) = self.app_id(key.get_ref(), key_span.clone()) else {
                 continue;
             };
+            if !self.seen_apps.insert(id.as_str().to_owned()) {
+                self.error(key_span, format!("duplicate key `{id}` in `apps`"), "", None::<String>);
+                continue;
+            }
             let Some(raw) = self.deserialize::<RawApp>(value) else {
                 continue;
             };
@@ -450,7 +535,7 @@ impl<'a> FileParser<'a> {
         label: impl Into<String>,
         hint: Option<impl Into<String>>,
     ) {
-        let label = self.src.label(span, label);
+        let label = self.src.label(span.start + self.base..span.end + self.base, label);
         self.diagnostics.push(Diagnostic::error(message, label).with_hint(hint));
     }
 
@@ -459,14 +544,14 @@ impl<'a> FileParser<'a> {
     }
 
     fn pos(&self, span: Range<usize>) -> Pos {
-        let (line, column) = self.src.line_column(span.start);
+        let (line, column) = self.src.line_column(span.start + self.base);
         Pos { line, column }
     }
 
     /// The span of byte `offset` of a string value, when the source spells it
     /// without escapes (so source bytes and value bytes line up).
     fn inside_string(&self, span: &Range<usize>, value: &str, offset: usize) -> Range<usize> {
-        let raw = self.src.text.get(span.clone()).unwrap_or("");
+        let raw = self.src.text.get(span.start + self.base..span.end + self.base).unwrap_or("");
         let quote = raw.chars().next().unwrap_or('"');
         if raw.len() == value.len() + 2 && raw[1..raw.len() - 1] == *value && (quote == '\'' || !value.contains('\\')) {
             let at = span.start + 1 + offset.min(value.len());
@@ -508,4 +593,65 @@ pub fn closest<'c>(word: &str, candidates: impl IntoIterator<Item = &'c str>) ->
         .filter(|&(distance, c)| distance <= 2.max(c.len() / 3) && distance < c.len())
         .min()
         .map(|(_, c)| c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A file of `n` person records (each with a sub-table header after it), an app
+    /// defined at the end, and `tail` appended.
+    fn big(n: usize, tail: &str) -> String {
+        let mut text = String::from("# people\n[apps.\"a.example\"]\nurl = \"https://a.example/{id}\"\n\n");
+        for i in 0..n {
+            text.push_str(&format!(
+                "[[person]]\nname = \"P {i}\"\nlinks = [\n  {{ app = \"a.example\", id = \"{i}\" }},\n]\n\n"
+            ));
+            if i % 3 == 0 {
+                text.push_str(&format!("[[company]]\nname = \"C {i}\"\nlinks = [{{ app = \"b.example\", id = \"{i}\", url = \"https://b.example/{i}\" }}]\n\n"));
+            }
+        }
+        text.push_str("[apps.\"b.example\"]\nname = \"B\"\n");
+        text.push_str(tail);
+        text
+    }
+
+    /// Issue 12: a big file is parsed a piece at a time, and means exactly what it
+    /// means parsed whole: every record in file order, every place right.
+    #[test]
+    fn big_files_are_parsed_in_pieces_with_the_same_meaning() {
+        let text = big(12_000, "");
+        assert!(cuts(&text).len() >= 2, "{} bytes in one piece", text.len());
+        let outcome = parse("big.toml", text.as_bytes());
+        assert!(outcome.diagnostics.is_empty(), "{:?}", outcome.diagnostics.first().map(ToString::to_string));
+        let parsed = outcome.parsed.unwrap();
+        assert_eq!(parsed.records.len(), 12_000 + 4_000);
+        assert_eq!(parsed.links.len(), 16_000);
+        assert_eq!(parsed.apps.len(), 2);
+        // File order across kinds, and positions in the whole file.
+        let last = parsed.records.last().unwrap();
+        assert_eq!(parsed.record_name(last), "P 11999");
+        let line = text.lines().position(|l| l == "name = \"P 11999\"").unwrap() as u32;
+        assert_eq!(last.at.line, line, "the record's `[[person]]` line");
+        assert_eq!(parsed.record_name(&parsed.records[1]), "C 0");
+    }
+
+    #[test]
+    fn errors_in_later_pieces_have_their_place_in_the_file() {
+        let text = big(12_000, "[[person]]\nname = \"Late\"\nlinks = [{ app = \"Bad.Example\", id = \"1\" }]\n");
+        let outcome = parse("big.toml", text.as_bytes());
+        let error = outcome.diagnostics.iter().find(|d| d.is_error()).expect("an error");
+        let line = text.lines().count();
+        assert!(error.to_string().contains(&format!("big.toml:{line}:")), "{error}");
+        assert!(outcome.parsed.is_none());
+        // A TOML syntax error late in the file, too.
+        let text = big(12_000, "[[person]]\nname = \"Late\nlinks = []\n");
+        let outcome = parse("big.toml", text.as_bytes());
+        let error = outcome.diagnostics.iter().find(|d| d.is_error()).expect("an error");
+        assert!(error.to_string().contains(&format!("big.toml:{}:", text.lines().count() - 1)), "{error}");
+        // An app defined in two pieces is the duplicate it would be in one.
+        let text = big(12_000, "[apps.\"a.example\"]\nname = \"Again\"\n");
+        let outcome = parse("big.toml", text.as_bytes());
+        assert!(outcome.diagnostics.iter().any(|d| d.to_string().contains("duplicate key `a.example`")));
+    }
 }
