@@ -44,22 +44,35 @@ impl Desktop {
     }
 
     fn run(&self, program: &str, args: &[&str]) -> (i32, String, String) {
-        let mut command = Command::new(program);
-        command.args(args).current_dir(self.dir.path()).env_remove("XDG_CURRENT_DESKTOP").env_remove("WAYLAND_DISPLAY");
-        for (k, v) in &self.env {
-            command.env(k, v);
-        }
-        let out = command.output().unwrap_or_else(|e| panic!("{program}: {e} (scripts/test installs it)"));
-        (
-            out.status.code().unwrap_or(-1),
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        )
+        run_desktop(program, args, self.dir.path(), &self.env)
     }
 
     fn applinkd(&self, args: &[&str]) -> (i32, String, String) {
         self.run(env!("CARGO_BIN_EXE_applinkd"), args)
     }
+}
+
+/// Runs `program` in `dir` as a desktop session with only `env` would: no desktop
+/// environment named (so xdg-open takes its generic path), no `$BROWSER` or
+/// `APPLINKD_OPENING` from the test's own environment unless `env` gives them.
+pub fn run_desktop(program: &str, args: &[&str], dir: &Path, env: &[(String, String)]) -> (i32, String, String) {
+    let mut command = Command::new(program);
+    command
+        .args(args)
+        .current_dir(dir)
+        .env_remove("XDG_CURRENT_DESKTOP")
+        .env_remove("WAYLAND_DISPLAY")
+        .env_remove("BROWSER")
+        .env_remove("APPLINKD_OPENING");
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    let out = command.output().unwrap_or_else(|e| panic!("{program}: {e} (scripts/test installs it)"));
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 fn exe() -> PathBuf {

@@ -86,23 +86,7 @@ impl Desktop {
     }
 
     fn run(&self, program: &str, args: &[&str]) -> (i32, String, String) {
-        let mut command = Command::new(program);
-        command
-            .args(args)
-            .current_dir(self.dir.path())
-            .env_remove("XDG_CURRENT_DESKTOP")
-            .env_remove("WAYLAND_DISPLAY")
-            .env_remove("BROWSER")
-            .env_remove("APPLINKD_OPENING");
-        for (k, v) in &self.env {
-            command.env(k, v);
-        }
-        let out = command.output().unwrap_or_else(|e| panic!("{program}: {e} (scripts/test installs it)"));
-        (
-            out.status.code().unwrap_or(-1),
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        )
+        crate::register::run_desktop(program, args, self.dir.path(), &self.env)
     }
 
     fn applinkd(&self, args: &[&str]) -> (i32, String, String) {
@@ -275,14 +259,9 @@ fn a_url_coming_back_from_its_own_launch_is_a_loop() {
     // What `open` starts carries the URL in APPLINKD_OPENING; the same URL coming back is refused.
     let mut env = desktop.env.clone();
     env.push(("APPLINKD_OPENING".into(), OTHER.into()));
-    let mut command = Command::new(env!("CARGO_BIN_EXE_applinkd"));
-    command.args(["open", OTHER]).env_remove("XDG_CURRENT_DESKTOP");
-    for (k, v) in &env {
-        command.env(k, v);
-    }
-    let out = command.output().unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let (status, _, stderr) =
+        crate::register::run_desktop(env!("CARGO_BIN_EXE_applinkd"), &["open", OTHER], desktop.dir.path(), &env);
+    assert_eq!(status, 1, "{stderr}");
     assert!(stderr.contains("loop"), "{stderr}");
     assert!(!desktop.ran("firefox"));
     // With applinkd registered and no handler remembered, the fallback is unknown: said, not looped.
