@@ -124,7 +124,7 @@ struct FileParser<'a> {
 /// time, cut before `[[person]]`, `[[company]]` or `[[project]]` headers, so that the
 /// TOML tree in memory is one piece's, not the whole file's (about 40 times its size):
 /// measured, one file of 100,000 links (7 MB) peaked at 311 MiB parsed whole.
-const PIECE: usize = 256 * 1024;
+const PIECE: usize = 64 * 1024;
 
 /// Byte offsets where `text` may be cut into pieces of about `PIECE` bytes: before a
 /// record's array-of-tables header, at the start of a line, outside any value. A

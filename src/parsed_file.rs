@@ -72,6 +72,8 @@ pub struct ParsedFile {
     /// `pair_hash` of each link, made while parsing (in parallel, and only for
     /// changed files) so that building the index hashes no strings.
     pub(crate) hashes: Vec<u64>,
+    /// The App Names links give, by link position, in order.
+    link_names: Vec<(u32, Text)>,
     /// `[browser] fallback`: the program (and arguments) web links that are no App
     /// URL go to, and where it is written.
     pub browser_fallback: Option<(Vec<String>, Pos)>,
@@ -117,7 +119,8 @@ pub struct RecordDef {
     pub at: Pos,
 }
 
-/// One link, 36 bytes; its strings are read through the file.
+/// One link, 28 bytes; its strings are read through the file (its rare App Name
+/// too, in `ParsedFile::link_names`, so that links without one spend nothing on it).
 #[derive(Debug, Clone, Copy)]
 pub struct LinkDef {
     /// Position in the file's `link_apps`.
@@ -125,7 +128,6 @@ pub struct LinkDef {
     pub(crate) id: Text,
     /// The checked, canonical URL, if the link gives one.
     pub(crate) url: Text,
-    pub(crate) name: Text,
     pub at: Pos,
 }
 
@@ -140,6 +142,7 @@ impl ParsedFile {
             link_apps: Vec::new(),
             first_named: Vec::new(),
             hashes: Vec::new(),
+            link_names: Vec::new(),
             browser_fallback: None,
             text: String::new(),
         }
@@ -166,8 +169,25 @@ impl ParsedFile {
         self.link_url(link).and_then(crate::scheme::of)
     }
 
+    /// The positions of the links that give an App Name.
+    pub(crate) fn named_links(&self) -> impl Iterator<Item = u32> + '_ {
+        self.link_names.iter().map(|&(l, _)| l)
+    }
+
+    /// The App Name `link` gives, if any. `link` is one of this file's links.
     pub fn link_name(&self, link: &LinkDef) -> Option<&str> {
-        self.text(link.name)
+        if self.link_names.is_empty() {
+            return None;
+        }
+        // Its position, from where it sits in `links` (plain address arithmetic).
+        let at = (link as *const LinkDef as usize).wrapping_sub(self.links.as_ptr() as usize)
+            / std::mem::size_of::<LinkDef>();
+        if !self.links.get(at).is_some_and(|l| std::ptr::eq(l, link)) {
+            debug_assert!(false, "link_name of a link that is not in this file's `links`");
+            return None;
+        }
+        let found = self.link_names.binary_search_by_key(&(at as u32), |&(l, _)| l).ok()?;
+        self.text(self.link_names[found].1)
     }
 
     pub fn record_name(&self, record: &RecordDef) -> &str {
@@ -189,8 +209,11 @@ impl ParsedFile {
         }
         let id = self.push_text(Some(id.as_str()));
         let url = self.push_text(url.map(LinkUrl::as_str));
-        let name = self.push_text(name);
-        self.links.push(LinkDef { app, id, url, name, at });
+        if name.is_some() {
+            let text = self.push_text(name);
+            self.link_names.push((self.links.len() as u32, text));
+        }
+        self.links.push(LinkDef { app, id, url, at });
     }
 
     pub(crate) fn push_text(&mut self, text: Option<&str>) -> Text {
@@ -210,6 +233,7 @@ impl ParsedFile {
         self.text.shrink_to_fit();
         self.links.shrink_to_fit();
         self.records.shrink_to_fit();
+        self.link_names.shrink_to_fit();
     }
 }
 

@@ -1069,12 +1069,12 @@ fn same_shape(old: &ParsedFile, new: &ParsedFile) -> bool {
         && old.records.len() == new.records.len()
         && old.records.iter().zip(&new.records).all(|(a, b)| a.kind == b.kind && a.links == b.links)
         && old.links.len() == new.links.len()
-        && old.links.iter().zip(&new.links).all(|(a, b)| {
-            a.app == b.app
-                && old.link_id(a) == new.link_id(b)
-                && a.url.is_some() == b.url.is_some()
-                && a.name.is_some() == b.name.is_some()
-        })
+        && old
+            .links
+            .iter()
+            .zip(&new.links)
+            .all(|(a, b)| a.app == b.app && old.link_id(a) == new.link_id(b) && a.url.is_some() == b.url.is_some())
+        && old.named_links().eq(new.named_links())
 }
 
 /// Labels for places found after parsing. A file is re-read for its lines only if
