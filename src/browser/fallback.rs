@@ -20,6 +20,9 @@ pub const MARKER: &str = "APPLINKD_OPENING";
 /// Desktop ids that are applinkd's own.
 pub const OWN_DESKTOP_IDS: [&str; 2] = ["applinkd.desktop", "applinkd-browser.desktop"];
 
+/// The bundle id of applinkd's macOS web-link applet (`register --browser`).
+pub const MAC_BUNDLE_ID: &str = "dev.applinkd.browser";
+
 /// What `register --browser` remembers: the handlers it replaced.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Remembered {
@@ -88,7 +91,7 @@ pub fn choose(configured: Option<&[String]>, url: &str) -> Result<Fallback, Fall
     let Some(id) = remembered.handler else {
         return Err(FallbackError::None);
     };
-    if OWN_DESKTOP_IDS.contains(&id.as_str()) || id == crate::register::browser::MAC_BUNDLE_ID {
+    if OWN_DESKTOP_IDS.contains(&id.as_str()) || id == MAC_BUNDLE_ID {
         return Err(FallbackError::IsApplinkd(format!("`{id}`")));
     }
     if cfg!(target_os = "macos") {

@@ -106,7 +106,7 @@ pub fn linux_unregister(data: &Path, config: &Path) -> Result<Plan, RegisterErro
     Ok(Plan { steps })
 }
 
-pub const MAC_BUNDLE_ID: &str = "dev.applinkd.browser";
+pub use crate::browser::fallback::MAC_BUNDLE_ID;
 
 /// The macOS plan: the applet (the same script as the `applink:` one) declaring
 /// `http`/`https`, registered; then a Swift one-liner that remembers the current
