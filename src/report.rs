@@ -54,6 +54,7 @@ pub fn app(index: &Index, app: &App) -> Value {
         "id": app.id.as_str(),
         "name": index.app_name(app),
         "template": index.template(app).map(|t| t.as_str()),
+        "native": index.native(app).map(|t| t.as_str()),
         "schemes": index.schemes(app).iter().collect::<Vec<_>>(),
         "formerly": def.map(|d| d.formerly.iter().map(|(a, _)| a.as_str()).collect::<Vec<_>>()).unwrap_or_default(),
         "defined": def.is_some(),

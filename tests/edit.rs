@@ -291,12 +291,12 @@ fn cloze_round_trip() {
     assert_eq!(t2.clone_args(["export", "-c", "links", "--format", "cloze"]).run().stdout, exported);
 }
 
-const SLACK_APP: &str = "[apps.\"slack.com\"]\nname = \"Slack\"\nurl = \"slack://user?team=T1&id={id}\"\nschemes = [\"slack\", \"https\"]\nformerly = [\"slack.net\"]\nopen_with = [\"xdg-open\"]\n";
+const SLACK_APP: &str = "[apps.\"slack.com\"]\nname = \"Slack\"\nurl = \"slack://user?team=T1&id={id}\"\nschemes = [\"slack\", \"https\"]\nformerly = [\"slack.net\"]\nopen_with = [\"xdg-open\"]\n\n[apps.\"zoom.us\"]\nurl = \"https://zoom.us/j/{id}{?pwd}\"\nnative = \"zoommtg://zoom.us/join?confno={id}{&pwd}\"\nschemes = [\"https\", \"zoommtg\"]\n";
 
 #[test]
 fn export_then_import_into_an_empty_directory_gives_the_same() {
     let t = files()
-        .file("links/slack.toml", "[apps.\"slack.com\"]\nname = \"Slack\"\nurl = \"slack://user?team=T1&id={id}\"\nschemes = [\"slack\", \"https\"]\nformerly = [\"slack.net\"]\nopen_with = [\"xdg-open\"]\n\n[[person]]\nname = \"Charles\"\nlinks = [{ app = \"slack.net\", id = \"U1\" }]\n");
+        .file("links/slack.toml", format!("{SLACK_APP}\n[[person]]\nname = \"Charles\"\nlinks = [{{ app = \"slack.net\", id = \"U1\" }}, {{ app = \"zoom.us\", id = \"85\" }}]\n"));
     for format in ["jsonl", "csv"] {
         let exported = t.clone_args(["export", "-c", "links", "--format", format]).run().status(0).stdout;
         let name = format!("all.{format}");
@@ -315,6 +315,10 @@ fn export_then_import_into_an_empty_directory_gives_the_same() {
             lines.join("\n")
         };
         assert_eq!(sorted(&again), sorted(&exported), "{format}");
+        // An app's `native` deep link (SPEC §9) survives the round trip.
+        let routed =
+            t2.clone_args(["open", "-c", "links", "--dry-run", "https://zoom.us/j/85?pwd=x"]).run().status(0).stdout;
+        assert!(routed.starts_with("zoommtg://zoom.us/join?confno=85&pwd=x\n"), "{format}: {routed}");
     }
 }
 

@@ -259,6 +259,8 @@ pub struct IncomingApp {
     pub app: String,
     pub name: Option<String>,
     pub url: Option<String>,
+    /// The desktop app's deep link template (SPEC §9).
+    pub native: Option<String>,
     pub formerly: Vec<String>,
     pub schemes: Vec<String>,
     pub open_with: Vec<String>,
@@ -303,6 +305,12 @@ pub fn import(
             Some(_) => {}
             None => {
                 let mut text = document::app_text(&app.app, app.name.as_deref(), app.url.as_deref());
+                if let Some(native) = &app.native {
+                    text.push_str(&format!(
+                        "native = {}\n",
+                        toml_edit::Value::from(native.as_str()).to_string().trim()
+                    ));
+                }
                 for (key, values) in
                     [("formerly", &app.formerly), ("schemes", &app.schemes), ("open_with", &app.open_with)]
                 {

@@ -28,6 +28,9 @@ pub fn export(index: &Index) -> String {
         if let Some(open_with) = &def.open_with {
             line["open_with"] = json!(open_with);
         }
+        if let Some(native) = &def.native {
+            line["native"] = json!(native.as_str());
+        }
         out.push_str(&line.to_string());
         out.push('\n');
     }
@@ -95,9 +98,11 @@ pub fn parse(bytes: &[u8]) -> Result<Input, InputError> {
             }
         } else if let Some(app) = text("app") {
             let id = crate::app_id::AppId::parse(app).map_err(|e| InputError::at(line, None, e.to_string()))?;
-            if let Some(url) = text("url") {
-                crate::template::UrlTemplate::parse(url)
-                    .map_err(|e| InputError::at(line, None, format!("`{url}`: {}", e.message)))?;
+            for key in ["url", "native"] {
+                if let Some(template) = text(key) {
+                    crate::template::UrlTemplate::parse(template)
+                        .map_err(|e| InputError::at(line, None, format!("`{template}`: {}", e.message)))?;
+                }
             }
             let list = |key: &str| -> Vec<String> {
                 value
@@ -111,6 +116,7 @@ pub fn parse(bytes: &[u8]) -> Result<Input, InputError> {
                 app: id.as_str().to_owned(),
                 name: text("name").map(str::to_owned),
                 url: text("url").map(str::to_owned),
+                native: text("native").map(str::to_owned),
                 formerly,
                 schemes,
                 open_with,
