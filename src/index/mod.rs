@@ -524,6 +524,12 @@ impl Index {
     /// structure is copied, not rebuilt, and only the problems are looked at
     /// again. `None` when a file's shape changed, so that only a full build will do.
     pub fn patch(&self, replaced: &[(usize, Arc<ParsedFile>)]) -> Option<Index> {
+        if let [(position, new)] = replaced
+            && let Some(old) = self.files.get(*position)
+            && !same_shape(old, new)
+        {
+            return self.append(*position, new);
+        }
         let mut snippets = Snippets::default();
         let mut new_diagnostics = Vec::new();
         for (position, new) in replaced {
@@ -568,6 +574,78 @@ impl Index {
         index.link_diagnostics.retain(|(f, _)| !replaced.iter().any(|(p, _)| *p as u32 == *f));
         index.link_diagnostics.extend(new_diagnostics);
         index.collect_diagnostics();
+        Some(index)
+    }
+
+    /// The index with one file replaced by a version that only adds records after its
+    /// last one (a record added at the end: `applinkd add`, or by hand), each of whose
+    /// pairs is new everywhere and whose links are fine: those records are appended
+    /// to the lookup structures of a copy, not rebuilt from every file (issue 12: a
+    /// structural edit at a million links within 100 ms). `None` for anything else
+    /// (a record removed or changed, a merge, a conflict, an app or problem that
+    /// comes or goes): then only a full build will do.
+    fn append(&self, position: usize, new: &Arc<ParsedFile>) -> Option<Index> {
+        let old = &self.files[position];
+        let (old_records, old_links) = (old.records.len(), old.links.len());
+        let unchanged_prefix = old.apps == new.apps
+            && old.browser_fallback == new.browser_fallback
+            && new.link_apps.starts_with(&old.link_apps)
+            && new.records.len() > old_records
+            && new.links.len() > old_links
+            && old
+                .records
+                .iter()
+                .zip(&new.records)
+                .all(|(a, b)| a.kind == b.kind && a.links == b.links && a.at == b.at)
+            && old.links.iter().zip(&new.links).all(|(a, b)| {
+                a.app == b.app && a.at == b.at && old.link_id(a) == new.link_id(b) && old.link_url(a) == new.link_url(b)
+            })
+            && old.named_links().eq(new.named_links())
+            && new.records[old_records..].iter().all(|r| r.links.start as usize >= old_links);
+        let position_u32 = position as u32;
+        if !unchanged_prefix || self.dup_links.iter().any(|&(f, _)| f == position_u32) {
+            return None;
+        }
+        let apps: Vec<u32> =
+            new.link_apps.iter().map(|a| self.app_names.get(a.as_str()).copied()).collect::<Option<_>>()?;
+        let mut index = self.clone();
+        index.files[position] = new.clone();
+        let mut added = Vec::new();
+        for r in old_records..new.records.len() {
+            let record = &new.records[r];
+            let merged = index.records.len() as u32;
+            let first_entry = index.record_entries.len() as u32;
+            for l in record.links.clone() {
+                let def = &new.links[l as usize];
+                let app = apps[def.app as usize];
+                let (problem, applied) = index.check_link(new, def, app, &mut Snippets::none());
+                if problem.is_some() || !applied {
+                    return None;
+                }
+                let id = new.link_id(def);
+                let hash = pair_hash(index.apps[app as usize].id.as_str(), id);
+                if index.entry(&index.apps[app as usize], id).is_some() {
+                    return None; // the pair is known: a merge or a conflict, for a full build to settle
+                }
+                let entry = index.entries.len() as u32;
+                index.entries.push(Entry { file: position_u32, link: l, app, record: merged });
+                let Index { entries, pairs, apps: all_apps, files, .. } = &mut index;
+                pairs.insert_unique(hash, entry, |&e| entry_hash(files, all_apps, &entries[e as usize]));
+                index.record_entries.push(entry);
+                added.push(entry);
+            }
+            let def_at = index.record_defs.len() as u32;
+            index.record_defs.push((position_u32, r as u32));
+            index.records.push(Record {
+                kind: record.kind,
+                defs: def_at..def_at + 1,
+                entries: first_entry..index.record_entries.len() as u32,
+            });
+        }
+        let mut reverse = std::mem::take(&mut index.reverse);
+        let refile: Vec<(u32, Option<String>)> = added.into_iter().map(|e| (e, None)).collect();
+        reverse.refile(&index, &refile);
+        index.reverse = reverse;
         Some(index)
     }
 
@@ -1060,6 +1138,18 @@ fn prefix_sums(counts: &[u32]) -> Vec<u32> {
         .collect()
 }
 
+/// The pair hash of an entry, as the pair table has it: the file's own, unless the
+/// link names its app by a former App ID.
+fn entry_hash(files: &[Arc<ParsedFile>], apps: &[App], e: &Entry) -> u64 {
+    let file = &files[e.file as usize];
+    let link = &file.links[e.link as usize];
+    if file.link_app(link) == &apps[e.app as usize].id {
+        file.hashes[e.link as usize]
+    } else {
+        pair_hash(apps[e.app as usize].id.as_str(), file.link_id(link))
+    }
+}
+
 /// Whether two versions of a file have the same shape: the same apps, records and
 /// pairs in the same places of their lists, each link with or without URL and name
 /// as before. Then an index built with one is right for the other too.
@@ -1129,4 +1219,74 @@ fn conflict(
         first_at,
         "first defined here",
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(path: &str, text: &str) -> Arc<ParsedFile> {
+        let outcome = crate::loader::parse(path, text.as_bytes());
+        Arc::new(outcome.parsed.unwrap_or_else(|| panic!("{:?}", outcome.diagnostics.first().map(ToString::to_string))))
+    }
+
+    const APPS: &str = "[apps.\"a.example\"]\nurl = \"https://a.example/{id}\"\nformerly = [\"old-a.example\"]\n";
+    const ONE: &str = "[[person]]\nname = \"Ada\"\nlinks = [{ app = \"a.example\", id = \"1\" }, { app = \"b.example\", id = \"x\", url = \"https://b.example/x\" }]\n";
+
+    /// What an index answers, in a form two indexes can be compared by.
+    fn answers(index: &Index) -> Vec<String> {
+        let mut out: Vec<String> = index
+            .records()
+            .iter()
+            .map(|r| {
+                let links: Vec<String> =
+                    index.record_links(r).map(|l| format!("{} {} {:?}", l.app.id, l.id(), l.url())).collect();
+                format!("{:?} {} {links:?}", r.kind, index.record_name(r))
+            })
+            .collect();
+        out.sort();
+        out.push(format!("links {} diagnostics {}", index.link_count(), index.diagnostics().len()));
+        for url in ["https://b.example/x", "https://b.example/y", "https://a.example/2"] {
+            out.push(format!("{url}: {:?}", index.identify(url).map(|m| m.len()).ok()));
+        }
+        out
+    }
+
+    /// Issue 12: a record added at the end of a file is appended to a copy of the
+    /// index, and the result answers exactly as a full build does.
+    #[test]
+    fn a_record_added_at_the_end_is_appended_not_rebuilt() {
+        let files = vec![file("0.toml", APPS), file("1.toml", ONE)];
+        let index = Index::build(files.clone());
+        let added = format!(
+            "{ONE}\n[[company]]\nname = \"Acme\"\nlinks = [{{ app = \"old-a.example\", id = \"2\" }}, {{ app = \"b.example\", id = \"y\", url = \"https://b.example/y\" }}]\n"
+        );
+        let new = file("1.toml", &added);
+        let patched = index.patch(&[(1, new.clone())]).expect("appended");
+        let built = Index::build(vec![files[0].clone(), new]);
+        assert_eq!(answers(&patched), answers(&built));
+        assert_eq!(patched.resolve("a.example", "2", None).unwrap().url, "https://a.example/2");
+        assert_eq!(patched.resolve("b.example", "y", Some("a.example")).unwrap().url, "https://a.example/2");
+    }
+
+    /// Anything else a full build must settle: a pair already known (a merge or a
+    /// conflict), a new app, a link with a problem, a record changed or removed.
+    #[test]
+    fn other_shape_changes_are_not_appended() {
+        let files = vec![file("0.toml", APPS), file("1.toml", ONE)];
+        let index = Index::build(files);
+        for text in [
+            format!("{ONE}[[person]]\nname = \"Again\"\nlinks = [{{ app = \"a.example\", id = \"1\" }}]\n"),
+            format!(
+                "{ONE}[[person]]\nname = \"New app\"\nlinks = [{{ app = \"c.example\", id = \"1\", url = \"https://c.example/1\" }}]\n"
+            ),
+            format!("{ONE}[[person]]\nname = \"No URL\"\nlinks = [{{ app = \"b.example\", id = \"z\" }}]\n"),
+            format!(
+                "{ONE}[[person]]\nname = \"Twice\"\nlinks = [{{ app = \"a.example\", id = \"7\" }}, {{ app = \"a.example\", id = \"7\" }}]\n"
+            ),
+            "[[person]]\nname = \"Ada\"\nlinks = [{ app = \"a.example\", id = \"1\" }]\n".to_owned(),
+        ] {
+            assert!(index.patch(&[(1, file("1.toml", &text))]).is_none(), "{text}");
+        }
+    }
 }
