@@ -361,10 +361,12 @@ def structural_reloads(port, target, rounds):
             return e.headers.get("Location")
 
     original = open(target).read()
+    text = original
     times = []
     try:
         for n in range(rounds):
-            text = original + f'\n[[person]]\nname = "New {n}"\nlinks = [{{ app = "github.com", id = "structural{n}", url = "https://github.com/s{n}" }}]\n'
+            # A record added at the end each round, as `applinkd add` does.
+            text += f'\n[[person]]\nname = "New {n}"\nlinks = [{{ app = "github.com", id = "structural{n}", url = "https://github.com/s{n}" }}]\n'
             with open(target + ".tmp", "w") as f:
                 f.write(text)
             os.rename(target + ".tmp", target)

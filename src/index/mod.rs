@@ -602,8 +602,10 @@ impl Index {
             })
             && old.named_links().eq(new.named_links())
             && new.records[old_records..].iter().all(|r| r.links.start as usize >= old_links);
+        // Every link and record before the new ones is where it was, so every merge,
+        // conflict and problem found before stands, with its places.
         let position_u32 = position as u32;
-        if !unchanged_prefix || self.dup_links.iter().any(|&(f, _)| f == position_u32) {
+        if !unchanged_prefix {
             return None;
         }
         let apps: Vec<u32> =
@@ -1267,6 +1269,21 @@ mod tests {
         assert_eq!(answers(&patched), answers(&built));
         assert_eq!(patched.resolve("a.example", "2", None).unwrap().url, "https://a.example/2");
         assert_eq!(patched.resolve("b.example", "y", Some("a.example")).unwrap().url, "https://a.example/2");
+        // Also in a file whose records merge with, or conflict with, another file's.
+        let other = file(
+            "2.toml",
+            "[[person]]\nname = \"Ada too\"\nlinks = [{ app = \"a.example\", id = \"1\" }, { app = \"c.example\", id = \"q\", url = \"https://c.example/q\" }]\n\n[[company]]\nname = \"Clash\"\nlinks = [{ app = \"b.example\", id = \"x\", url = \"https://b.example/other\" }]\n",
+        );
+        let files = vec![file("0.toml", APPS), file("1.toml", ONE), other.clone()];
+        let index = Index::build(files.clone());
+        assert!(!index.diagnostics().is_empty(), "the conflict is there");
+        let patched = index.patch(&[(1, file("1.toml", &added))]).expect("appended");
+        let built = Index::build(vec![files[0].clone(), file("1.toml", &added), other]);
+        assert_eq!(answers(&patched), answers(&built));
+        assert_eq!(
+            patched.diagnostics().iter().map(ToString::to_string).collect::<Vec<_>>(),
+            built.diagnostics().iter().map(ToString::to_string).collect::<Vec<_>>()
+        );
     }
 
     /// Anything else a full build must settle: a pair already known (a merge or a
