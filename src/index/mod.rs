@@ -917,16 +917,7 @@ impl Builder {
         // Files hash pairs under the App ID they name; an alias must hash as its app.
         let hash = if aliased { pair_hash(app_id.as_str(), id) } else { file.hashes[l as usize] };
         let Index { entries, pairs, apps, .. } = &mut self.index;
-        let hash_of = |e: &u32| {
-            let e = &entries[*e as usize];
-            let other = &files[e.file as usize];
-            let link = &other.links[e.link as usize];
-            if other.link_app(link) == &apps[e.app as usize].id {
-                other.hashes[e.link as usize]
-            } else {
-                pair_hash(apps[e.app as usize].id.as_str(), other.link_id(link))
-            }
-        };
+        let hash_of = |e: &u32| entry_hash(files, apps, &entries[*e as usize]);
         let same = |e: &u32| {
             let e = &entries[*e as usize];
             let other = &files[e.file as usize];
