@@ -5,6 +5,9 @@
 //! - `phases DIR`: applinkd's load in process: parse (all cores), then index build, timed apart.
 //! - `reload URL FILE PATH OLD NEW N`: N times, rewrite FILE replacing OLD by NEW (and back) and
 //!   time from the write's return to the first `GET PATH` answer carrying the new URL.
+//! - `structural DIR`: in process, what a daemon's reload does for structural edits of one
+//!   of DIR's files (a record added, then removed, an app added, then removed): re-read
+//!   and parse, then the index (patched or rebuilt), timed apart. Restores the files.
 
 use std::convert::Infallible;
 use std::time::{Duration, Instant};
@@ -16,7 +19,10 @@ fn main() {
         Some("bare-parse") => bare_parse(&args[1]),
         Some("phases") => phases(&args[1]),
         Some("reload") => reload(&args[1..]),
-        _ => eprintln!("usage: tools limit ADDR | bare-parse DIR | phases DIR | reload URL FILE PATH OLD NEW N"),
+        Some("structural") => structural(&args[1]),
+        _ => eprintln!(
+            "usage: tools limit ADDR | bare-parse DIR | phases DIR | reload URL FILE PATH OLD NEW N | structural DIR"
+        ),
     }
 }
 
@@ -168,4 +174,64 @@ fn reload(args: &[String]) {
         times[0],
         times[times.len() - 1]
     );
+}
+
+fn structural(dir: &str) {
+    let files = toml_files(dir);
+    let target = files[files.len() / 2].clone();
+    let original = std::fs::read_to_string(&target).unwrap();
+    let mut catalog = applinkd::Catalog::load(vec![dir.into()]);
+    let mut index = catalog.index();
+    let record = "\n[[person]]\nname = \"Structural\"\nlinks = [{ app = \"github.com\", id = \"structural-1\", url = \"https://github.com/s1\" }]\n";
+    let app = "\n[apps.\"structural.example\"]\nurl = \"https://structural.example/{id}\"\n";
+    let middle = original.find("\n[[person]]").map_or(0, |_| {
+        let half = original.len() / 2;
+        half + original[half..].find("\n[[").unwrap()
+    });
+    let removed = {
+        let end = middle + 1 + original[middle + 1..].find("\n[[").unwrap();
+        format!("{}{}", &original[..middle], &original[end..])
+    };
+    let edits: Vec<(&str, String)> = vec![
+        ("record added at the end", format!("{original}{record}")),
+        ("record removed at the end", original.clone()),
+        ("record added in the middle", format!("{}{record}{}", &original[..middle], &original[middle..])),
+        ("record removed in the middle", original.clone()),
+        ("record removed (an old one)", removed),
+        ("record put back", original.clone()),
+        ("app added", format!("{app}{original}")),
+        ("app removed", original.clone()),
+    ];
+    // `STRUCTURAL_ONLY=N`: only the Nth edit (and the one undoing it), for profiling.
+    let only: Option<usize> = std::env::var("STRUCTURAL_ONLY").ok().and_then(|n| n.parse().ok());
+    for _ in 0..if only.is_some() { 10 } else { 3 } {
+        for (n, (what, text)) in edits.iter().enumerate() {
+            if only.is_some_and(|o| n / 2 != o / 2) {
+                continue;
+            }
+            std::fs::write(&target, text).unwrap();
+            let started = Instant::now();
+            catalog.refresh(std::slice::from_ref(&target), true);
+            let read = started.elapsed();
+            let (next, patched) = catalog.index_from(&index);
+            let indexed = started.elapsed() - read;
+            let before = started.elapsed();
+            drop(std::mem::replace(&mut index, next));
+            let dropped = started.elapsed() - before;
+            let before = started.elapsed();
+            applinkd::memory::release_freed();
+            let trimmed = started.elapsed() - before;
+            let total = started.elapsed();
+            println!(
+                "{what:<30} {:>7.1} ms (read {:.1}, index {:.1}, drop {:.1}, trim {:.1})  patched={patched} links={}",
+                total.as_secs_f64() * 1000.0,
+                read.as_secs_f64() * 1000.0,
+                indexed.as_secs_f64() * 1000.0,
+                dropped.as_secs_f64() * 1000.0,
+                trimmed.as_secs_f64() * 1000.0,
+                index.link_count()
+            );
+        }
+    }
+    std::fs::write(&target, &original).unwrap();
 }

@@ -107,12 +107,17 @@ impl Index {
                 }
             }
         }
-        // The most specific link first: the longest URL.
-        matches.sort_by_key(|m| std::cmp::Reverse(self.link(m.app, &m.id).and_then(|l| l.url()).map_or(0, str::len)));
+        // The most specific link first: the longest URL; among equals, in file order
+        // (not the hash table's, which depends on the order of reloads).
+        matches.sort_by_cached_key(|m| {
+            let link = self.link(m.app, &m.id);
+            let len = link.and_then(|l| l.url()).map_or(0, str::len);
+            (std::cmp::Reverse(len), link.map(|l| (l.file.path.clone(), l.at().line, l.at().column)))
+        });
         if let Some(positions) = reverse.by_origin.get(parts.origin) {
             for &n in positions {
                 let (app, inverse) = &reverse.templates[n as usize];
-                let app = &self.apps()[*app as usize];
+                let app = self.app_at(*app);
                 let mut readings = inverse.readings(canonical, &parts);
                 // Of one template's readings, those a record carries first.
                 readings.sort_by_key(|r| self.link(app, &r.id).is_none());
@@ -170,7 +175,7 @@ impl Index {
                 continue;
             }
             for &n in positions {
-                let app = &self.apps()[reverse.templates[n as usize].0 as usize];
+                let app = self.app_at(reverse.templates[n as usize].0);
                 if let Some(template) = self.template(app) {
                     close.push(format!("`{}` makes URLs like `{}`", app.id, template.as_str()));
                 }

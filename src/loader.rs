@@ -183,10 +183,6 @@ impl<'a> FileParser<'a> {
             failed |= !self.parse_piece(&text[start..end], failed);
         }
         self.base = 0;
-        // Records in the order the file writes them, whatever their kind and however the
-        // file was cut: TOML groups a table's arrays by key (all `[[person]]`, then all
-        // `[[company]]`), which would make the order depend on the file's size.
-        self.parsed.records.sort_by_key(|r| (r.at.line, r.at.column));
     }
 
     /// Parses one piece; false when it has TOML errors. `check_only`: report those
@@ -205,13 +201,18 @@ impl<'a> FileParser<'a> {
         // Tables come back sorted by key; keep the file's order, which decides conflicts.
         let mut entries: Vec<_> = root.into_inner().into_iter().collect();
         entries.sort_by_key(|(key, _)| key.span().start);
+        // Records of every kind in the order the file writes them (TOML groups a table's
+        // arrays by key: all `[[person]]`, then all `[[company]]`), so that records and
+        // their links are in file order however the file was cut into pieces, and a
+        // record added at the end is the last one, with the last links.
+        let mut records = Vec::new();
         for (key, value) in entries {
             let span = key.span();
             match key.get_ref().as_ref() {
                 "apps" => self.apps(value),
                 "browser" => self.browser(value, span),
                 name => match Kind::from_key(name) {
-                    Some(kind) => self.records(kind, value),
+                    Some(kind) => self.records(kind, value, &mut records),
                     None => {
                         let hint = top_level_for(name).map(|s| format!("did you mean `{s}`?"));
                         self.error(
@@ -223,6 +224,12 @@ impl<'a> FileParser<'a> {
                     }
                 },
             }
+        }
+        records.sort_by_key(|(_, value)| value.span().start);
+        for (kind, value) in records {
+            let span = value.span();
+            let DeValue::Table(table) = value.into_inner() else { unreachable!("only tables are kept") };
+            self.record(kind, table, span);
         }
         true
     }
@@ -376,7 +383,8 @@ impl<'a> FileParser<'a> {
         self.parsed.browser_fallback = Some((argv, at));
     }
 
-    fn records(&mut self, kind: Kind, value: Spanned<DeValue<'a>>) {
+    /// Checks an array of records; keeps its tables in `out`, to be read in file order.
+    fn records(&mut self, kind: Kind, value: Spanned<DeValue<'a>>, out: &mut Vec<(Kind, Spanned<DeValue<'a>>)>) {
         let span = value.span();
         let DeValue::Array(records) = value.into_inner() else {
             let key = kind.key();
@@ -388,18 +396,17 @@ impl<'a> FileParser<'a> {
             );
         };
         for value in records {
-            let span = value.span();
-            let DeValue::Table(table) = value.into_inner() else {
+            if !matches!(value.get_ref(), DeValue::Table(_)) {
                 let key = kind.key();
                 self.error(
-                    span,
+                    value.span(),
                     format!("each `{key}` must be a table"),
                     "",
                     Some(format!("write it under `[[{key}]]`")),
                 );
                 continue;
-            };
-            self.record(kind, table, span);
+            }
+            out.push((kind, value));
         }
     }
 

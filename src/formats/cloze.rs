@@ -20,7 +20,6 @@ pub fn export(index: &Index) -> String {
     for (key, kind) in SECTIONS {
         let records: Vec<Value> = index
             .records()
-            .iter()
             .filter(|r| r.kind == kind)
             .map(|r| {
                 let links: Vec<Value> = index

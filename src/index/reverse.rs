@@ -4,9 +4,9 @@
 //! templates' inverses by origin. Built with the index and patched with it; the
 //! matching itself is `identify`'s.
 
-use hashbrown::{HashMap, HashTable};
+use hashbrown::HashMap;
 
-use super::Index;
+use super::{Index, Sharded};
 use crate::diagnostic::{Diagnostic, Label, Location};
 use crate::template::{Inverse, NotInvertible};
 use crate::url_parts::UrlParts;
@@ -14,7 +14,7 @@ use crate::url_parts::UrlParts;
 #[derive(Clone, Default)]
 pub(crate) struct Reverse {
     /// Entries (pairs) whose link has a `url`, by `url_key` of that URL.
-    pub(crate) urls: HashTable<u32>,
+    pub(crate) urls: Sharded,
     /// Each invertible template with its app, most literal text first.
     pub(crate) templates: Vec<(u32, Inverse)>,
     /// Positions in `templates`, by the origin its URLs have.
@@ -36,7 +36,6 @@ fn link_key(url: &str) -> u64 {
 
 impl Reverse {
     /// Files every entry whose link has a URL, and inverts every app's template.
-    /// Templates that cannot be inverted are reported as notes (or warnings).
     pub(crate) fn build(index: &Index, diagnostics: &mut Vec<Diagnostic>) -> Reverse {
         let mut reverse = Reverse::default();
         let count = index.entry_count();
@@ -49,6 +48,15 @@ impl Reverse {
                 reverse.urls.insert_unique(key, e as u32, |&e| link_key(index.entry_url(e).unwrap_or("")));
             }
         }
+        Reverse::build_templates(index, diagnostics, reverse)
+    }
+
+    /// `reverse` with every app's template inverted (those it had are replaced), most
+    /// literal text first, then in the order of the apps' definitions. Templates that
+    /// cannot be inverted are reported as notes (or warnings).
+    pub(crate) fn build_templates(index: &Index, diagnostics: &mut Vec<Diagnostic>, mut reverse: Reverse) -> Reverse {
+        reverse.templates.clear();
+        reverse.by_origin.clear();
         for app in index.apps() {
             let Some(template) = index.template(app) else { continue };
             match template.inverse(app.id.as_str()) {
@@ -68,7 +76,9 @@ impl Reverse {
                 }
             }
         }
-        reverse.templates.sort_by_key(|t| std::cmp::Reverse(t.1.literal_len));
+        reverse
+            .templates
+            .sort_by_key(|(app, inverse)| (std::cmp::Reverse(inverse.literal_len), index.app_at(*app).def_place()));
         for (n, (_, inverse)) in reverse.templates.iter().enumerate() {
             reverse.by_origin.entry(inverse.origin().into()).or_default().push(n as u32);
         }
@@ -86,10 +96,8 @@ impl Reverse {
     /// `changed` holds, for each, the entry and its old and new URL.
     pub(crate) fn refile(&mut self, index: &Index, changed: &[(u32, Option<String>)]) {
         for (entry, old) in changed {
-            if let Some(old) = old
-                && let Ok(slot) = self.urls.find_entry(link_key(old), |e| e == entry)
-            {
-                slot.remove();
+            if let Some(old) = old {
+                self.urls.remove(link_key(old), |e| e == entry);
             }
             if let Some(new) = index.entry_url(*entry) {
                 self.urls.insert_unique(link_key(new), *entry, |&e| link_key(index.entry_url(e).unwrap_or("")));

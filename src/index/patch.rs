@@ -1,0 +1,452 @@
+//! Reloads without a full build (issue 12: at a million links an edit is served within
+//! 100 ms; a build takes half a second). The index is copied (cheaply: its big parts
+//! are shared, see `shared`) and only what the changed file touches is redone.
+//!
+//! - `patch`: files that kept their shape (same apps, records and pairs; URLs, names and
+//!   places may differ).
+//! - `patch_file`: one file whose records were added, removed or replaced anywhere, or
+//!   that defines new apps, as long as no merge, conflict or app-level problem comes
+//!   or goes: then the answers are exactly a build's. Anything else: `None`, and the
+//!   caller builds. Records and apps keep a build's order (`order`, `apps_in_order`).
+
+use std::sync::Arc;
+
+use super::{Entry, Index, NO_RECORD, Record, Snippets, entry_hash, url_key};
+use crate::parsed_file::{AppDef, LinkDef, ParsedFile, RecordDef, pair_hash};
+use crate::url_parts::UrlParts;
+
+/// An entry a patch removed: in no table, on no record.
+const DEAD: u32 = u32::MAX;
+
+impl Index {
+    /// The index with some files replaced by new versions (see the module's doc).
+    pub fn patch(&self, replaced: &[(usize, Arc<ParsedFile>)]) -> Option<Index> {
+        if let [(position, new)] = replaced
+            && let Some(old) = self.files.get(*position)
+            && !same_shape(old, new)
+        {
+            return self.patch_file(*position, new);
+        }
+        let mut snippets = Snippets::default();
+        let mut new_diagnostics = Vec::new();
+        let mut refile = Vec::new();
+        for (position, new) in replaced {
+            let old = self.files.get(*position)?;
+            let p = *position as u32;
+            if !same_shape(old, new) {
+                return None;
+            }
+            // A naming warning's place is rendered once; if places move, only a build renders it again.
+            if self.name_warnings.iter().any(|(f, _, _)| *f == p)
+                && old.links.iter().zip(&new.links).any(|(a, b)| a.at != b.at)
+            {
+                return None;
+            }
+            let apps = self.file_apps(new)?;
+            for (l, (old_def, def)) in old.links.iter().zip(&new.links).enumerate() {
+                let differs =
+                    old.link_url(old_def) != new.link_url(def) || old.link_name(old_def) != new.link_name(def);
+                if differs && self.dup_links.contains(&(p, l as u32)) {
+                    return None; // a pair defined elsewhere too: a conflict or warning may come or go
+                }
+                let app = apps[def.app as usize];
+                let (_, was_applied) = self.check_link(old, old_def, app, &mut Snippets::none());
+                let (problem, applied) = self.check_link(new, def, app, &mut snippets);
+                if applied != was_applied {
+                    return None;
+                }
+                new_diagnostics.extend(problem.map(|d| (p, d)));
+                // The link's entry, if it is its pair's, files under its new URL.
+                if old.link_url(old_def) != new.link_url(def)
+                    && let Some(e) = self.entry_of_link(p, old, l as u32, app)
+                {
+                    refile.push((e, old.link_url(old_def).map(str::to_owned)));
+                }
+            }
+        }
+        let mut index = self.clone();
+        for (position, new) in replaced {
+            index.files[*position] = new.clone();
+        }
+        let mut reverse = std::mem::take(&mut index.reverse);
+        reverse.refile(&index, &refile);
+        index.reverse = reverse;
+        index.link_diagnostics.retain(|(f, _)| !replaced.iter().any(|(p, _)| *p as u32 == *f));
+        index.link_diagnostics.extend(new_diagnostics);
+        index.collect_diagnostics();
+        Some(index)
+    }
+
+    /// The index numbers of the App IDs a file's links name (`None` if one is unknown).
+    fn file_apps(&self, file: &ParsedFile) -> Option<Vec<u32>> {
+        file.link_apps.iter().map(|a| self.app_names.get(a.as_str()).copied()).collect()
+    }
+
+    /// The pair hash of a file's link, as the pair table files it.
+    fn link_hash(&self, file: &ParsedFile, l: u32, app: u32) -> u64 {
+        let link = &file.links[l as usize];
+        let app_id = &self.apps[app as usize].id;
+        if file.link_app(link) == app_id {
+            file.hashes[l as usize]
+        } else {
+            pair_hash(app_id.as_str(), file.link_id(link))
+        }
+    }
+
+    /// The entry that link `l` of `file` (at `position`) defines, if its pair is its own.
+    fn entry_of_link(&self, position: u32, file: &ParsedFile, l: u32, app: u32) -> Option<u32> {
+        let hash = self.link_hash(file, l, app);
+        self.pairs
+            .find(hash, |&e| {
+                let e = &self.entries[e as usize];
+                e.file == position && e.link == l
+            })
+            .copied()
+    }
+
+    /// The merged record a file's record definition belongs to.
+    fn merged_of(&self, position: u32, file: &ParsedFile, r: u32, apps: &[u32]) -> Option<u32> {
+        for l in file.records[r as usize].links.clone() {
+            let app = apps[file.links[l as usize].app as usize];
+            let hash = self.link_hash(file, l, app);
+            let id = file.link_id(&file.links[l as usize]);
+            let found = self.pairs.find(hash, |&e| {
+                let e = &self.entries[e as usize];
+                e.app == app && self.files[e.file as usize].link_id(self.def(e)) == id
+            });
+            if let Some(&e) = found
+                && self.entries[e as usize].record != NO_RECORD
+            {
+                return Some(self.entries[e as usize].record);
+            }
+        }
+        // No link says (none applied, or all in conflict): look among the definitions.
+        (0..self.records.len() as u32).find(|&m| {
+            let range = &self.records[m as usize].defs;
+            self.record_defs.range(range.start as usize..range.end as usize).any(|&d| d == (position, r))
+        })
+    }
+
+    /// The key records are ordered by: their first definition's (file, record).
+    fn record_key(&self, m: u32) -> (u32, u32) {
+        self.record_defs[self.records[m as usize].defs.start as usize]
+    }
+
+    /// The index with one file replaced by a version with records added, removed or
+    /// replaced anywhere, or new apps (see the module's doc). `None` when only a build will do.
+    pub(super) fn patch_file(&self, position: usize, new: &Arc<ParsedFile>) -> Option<Index> {
+        let old = &self.files[position];
+        let pos = position as u32;
+        if old.browser_fallback != new.browser_fallback || !contiguous(old) || !contiguous(new) {
+            return None;
+        }
+        // Problems of this file's apps and aliases are rendered with places that may move.
+        if self.app_diagnostics.iter().any(|d| d.labels.iter().any(|l| l.location.file == old.path)) {
+            return None;
+        }
+        // Apps: the old ones in order (places may move), and new App IDs without aliases.
+        let mut app_map = Vec::with_capacity(new.apps.len());
+        let mut kept = 0;
+        for def in &new.apps {
+            if kept < old.apps.len() && same_app(&old.apps[kept], def) {
+                app_map.push(Some(kept));
+                kept += 1;
+            } else if !self.app_names.contains_key(def.id.as_str()) && def.formerly.is_empty() {
+                app_map.push(None);
+            } else {
+                return None;
+            }
+        }
+        if kept != old.apps.len() {
+            return None;
+        }
+        let old_apps = self.file_apps(old)?;
+        // Records: the same ones before and after the edit, then what was removed and added.
+        let same_record = |a: &RecordDef, b: &RecordDef| {
+            a.kind == b.kind
+                && old.record_name(a) == new.record_name(b)
+                && a.links.len() == b.links.len()
+                && a.links
+                    .clone()
+                    .zip(b.links.clone())
+                    .all(|(x, y)| same_link(old, &old.links[x as usize], new, &new.links[y as usize]))
+        };
+        let (on, nn) = (old.records.len(), new.records.len());
+        let mut prefix = 0;
+        while prefix < on.min(nn) && same_record(&old.records[prefix], &new.records[prefix]) {
+            prefix += 1;
+        }
+        let mut suffix = 0;
+        while suffix < (on - prefix).min(nn - prefix)
+            && same_record(&old.records[on - 1 - suffix], &new.records[nn - 1 - suffix])
+        {
+            suffix += 1;
+        }
+        let removed = prefix..on - suffix;
+        let added = prefix..nn - suffix;
+        let link_end =
+            |file: &ParsedFile, at: usize| file.records.get(at).map_or(file.links.len(), |r| r.links.start as usize);
+        let old_first = link_end(old, prefix);
+        let (old_end, new_end) = (link_end(old, on - suffix), link_end(new, nn - suffix));
+        let link_shift = new_end as i64 - old_end as i64;
+        let record_shift = nn as i64 - on as i64;
+        // Naming warnings name places; those after the edit would move.
+        if self.name_warnings.iter().any(|(f, l, _)| *f == pos && *l as usize >= old_first) {
+            return None;
+        }
+        // Removed records must be records of their own: no pair shared with another.
+        let mut removed_records = Vec::new();
+        for r in removed.clone() {
+            if old.records[r].links.clone().any(|l| self.dup_links.contains(&(pos, l))) {
+                return None;
+            }
+            let m = self.merged_of(pos, old, r as u32, &old_apps)?;
+            if self.records[m as usize].defs.len() != 1 {
+                return None;
+            }
+            removed_records.push(m);
+        }
+        // Apps that only links name must not vanish with them (a build would drop them).
+        for (a, &app) in old_apps.iter().enumerate() {
+            let app_ref = &self.apps[app as usize];
+            if app_ref.def.is_none()
+                && !new.link_apps.contains(&old.link_apps[a])
+                && !self.files.iter().enumerate().any(|(f, file)| f != position && file.link_apps.contains(&app_ref.id))
+            {
+                return None;
+            }
+        }
+        let removed_links: usize = removed.clone().map(|r| old.records[r].links.len()).sum();
+        if self.dead_entries as usize + removed_links > self.entries.len() / 4 + 1024 {
+            return None; // enough removed slots: a build compacts them
+        }
+        // The order of records, found before anything moves: the edit's records go at `split`.
+        let key = (pos, prefix as u32);
+        let (mut lo, mut hi) = (0, self.order.len());
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            if self.record_key(self.order[mid]) < key {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        let split = lo;
+        if self
+            .order
+            .range(split..split + removed_records.len().min(self.order.len() - split))
+            .copied()
+            .ne(removed_records.iter().copied())
+        {
+            return None;
+        }
+
+        let mut index = self.clone();
+        // New apps, numbered after the others (listings use `apps_in_order`).
+        for (a, mapped) in app_map.iter().enumerate() {
+            match mapped {
+                Some(old_a) => {
+                    for app in index.apps.iter_mut() {
+                        if app.def == Some((pos, *old_a as u32)) {
+                            app.def = Some((pos, a as u32));
+                        }
+                        for also in app.also.iter_mut().filter(|x| **x == (pos, *old_a as u32)) {
+                            *also = (pos, a as u32);
+                        }
+                    }
+                }
+                None => {
+                    let def = &new.apps[a];
+                    let number = index.apps.len() as u32;
+                    index.app_names.insert(def.id.as_str().into(), number);
+                    index.apps.push(super::App {
+                        id: def.id.clone(),
+                        number,
+                        def: Some((pos, a as u32)),
+                        link_name: None,
+                        also: Vec::new(),
+                        conflict: None,
+                    });
+                }
+            }
+        }
+        let new_apps = index.file_apps(new)?;
+        // Which file first names an app only links name may have changed, or apps come.
+        index.apps_reordered |= old.link_apps != new.link_apps || app_map.iter().any(Option::is_none);
+        // Remove the removed records' pairs.
+        for r in removed.clone() {
+            for l in old.records[r].links.clone() {
+                let app = old_apps[old.links[l as usize].app as usize];
+                let Some(e) = self.entry_of_link(pos, old, l, app) else { continue };
+                index.pairs.remove(self.link_hash(old, l, app), |&x| x == e);
+                if let Some(url) = old.link_url(&old.links[l as usize]) {
+                    let parts = UrlParts::of(url);
+                    index.reverse.urls.remove(url_key(&parts, parts.params().next().unwrap_or("")), |&x| x == e);
+                }
+                index.entries[e as usize] = Entry { file: DEAD, link: DEAD, app, record: NO_RECORD };
+                index.dead_entries += 1;
+            }
+        }
+        for &m in &removed_records {
+            index.records[m as usize] = Record { kind: self.records[m as usize].kind, defs: 0..0, entries: 0..0 };
+        }
+        // Records after the edit moved in the file: their entries and definitions follow.
+        if link_shift != 0 || record_shift != 0 {
+            for r_new in nn - suffix..nn {
+                let r_old = (r_new as i64 - record_shift) as u32;
+                for l_new in new.records[r_new].links.clone() {
+                    let l_old = (l_new as i64 - link_shift) as u32;
+                    let app = old_apps[old.links[l_old as usize].app as usize];
+                    if let Some(e) = self.entry_of_link(pos, old, l_old, app) {
+                        index.entries[e as usize].link = l_new;
+                    }
+                }
+                let m = self.merged_of(pos, old, r_old, &old_apps)?;
+                let defs = self.records[m as usize].defs.clone();
+                for d in defs {
+                    if index.record_defs[d as usize] == (pos, r_old) {
+                        index.record_defs[d as usize] = (pos, r_new as u32);
+                    }
+                }
+            }
+            let shift = |l: u32| if l as usize >= old_end { (l as i64 + link_shift) as u32 } else { l };
+            index.dup_links =
+                index.dup_links.iter().map(|&(f, l)| if f == pos { (f, shift(l)) } else { (f, l) }).collect();
+            for conflict in &mut index.pair_conflicts {
+                for def in conflict.defs.iter_mut().filter(|d| d.0 == pos) {
+                    def.1 = shift(def.1);
+                }
+            }
+            for app in &mut index.apps {
+                if let Some((f, l)) = app.link_name.as_mut()
+                    && *f == pos
+                {
+                    *l = shift(*l);
+                }
+            }
+        }
+        index.files[position] = new.clone();
+        // Added records, each of pairs new everywhere.
+        let mut new_records = Vec::new();
+        let mut refile = Vec::new();
+        for r in added.clone() {
+            let record = &new.records[r];
+            let m = index.records.len() as u32;
+            let first_entry = index.record_entries.len() as u32;
+            for l in record.links.clone() {
+                let def = &new.links[l as usize];
+                let app = new_apps[def.app as usize];
+                if !index.check_link(new, def, app, &mut Snippets::none()).1 {
+                    continue;
+                }
+                let id = new.link_id(def);
+                if index.entry(&index.apps[app as usize], id).is_some() {
+                    return None; // a merge or a conflict, for a build to settle
+                }
+                let hash = index.link_hash(new, l, app);
+                let e = index.entries.len() as u32;
+                index.entries.push(Entry { file: pos, link: l, app, record: m });
+                let Index { entries, pairs, apps, files, .. } = &mut index;
+                pairs.insert_unique(hash, e, |&x| entry_hash(files, apps, &entries[x as usize]));
+                index.record_entries.push(e);
+                refile.push((e, None));
+            }
+            let def_at = index.record_defs.len() as u32;
+            index.record_defs.push((pos, r as u32));
+            index.records.push(Record {
+                kind: record.kind,
+                defs: def_at..def_at + 1,
+                entries: first_entry..index.record_entries.len() as u32,
+            });
+            new_records.push(m);
+        }
+        let tail: Vec<u32> = index.order.range(split + removed_records.len()..index.order.len()).copied().collect();
+        index.order.splice_tail(split, new_records.into_iter().chain(tail));
+        // The first App Name links give, per app: this file's may have come, gone or moved.
+        for &app in new_apps.iter().chain(&old_apps) {
+            index.apps[app as usize].link_name = index.first_link_name(app);
+        }
+        // Templates of new apps, for identify.
+        if app_map.iter().any(Option::is_none) {
+            let mut notes = Vec::new();
+            let taken = std::mem::take(&mut index.reverse);
+            let reverse = super::Reverse::build_templates(&index, &mut notes, taken);
+            if !notes.is_empty() {
+                return None; // a template that cannot be inverted: a build reports it
+            }
+            index.reverse = reverse;
+        }
+        let mut reverse = std::mem::take(&mut index.reverse);
+        reverse.refile(&index, &refile);
+        index.reverse = reverse;
+        // This file's links' problems, in a build's order.
+        index.link_diagnostics.retain(|(f, _)| *f != pos);
+        let mut snippets = Snippets::default();
+        for def in &new.links {
+            let (problem, _) = index.check_link(new, def, new_apps[def.app as usize], &mut snippets);
+            index.link_diagnostics.extend(problem.map(|d| (pos, d)));
+        }
+        index.collect_diagnostics();
+        Some(index)
+    }
+
+    /// The first link (in file order, then each file's App IDs in order) giving `app` a
+    /// name, as a build finds it.
+    fn first_link_name(&self, app: u32) -> Option<(u32, u32)> {
+        self.files.iter().enumerate().find_map(|(f, file)| {
+            file.link_apps.iter().enumerate().find_map(|(a, id)| {
+                (self.app_names.get(id.as_str()) == Some(&app))
+                    .then_some(file.first_named[a])
+                    .flatten()
+                    .map(|l| (f as u32, l))
+            })
+        })
+    }
+}
+
+/// Two definitions of an app that mean the same (their places may differ).
+fn same_app(a: &AppDef, b: &AppDef) -> bool {
+    a.id == b.id
+        && a.name == b.name
+        && a.template == b.template
+        && a.schemes == b.schemes
+        && a.open_with == b.open_with
+        && a.native == b.native
+        && a.formerly.len() == b.formerly.len()
+        && a.formerly.iter().zip(&b.formerly).all(|(x, y)| x.0 == y.0)
+}
+
+/// Two links that mean the same (their places may differ).
+fn same_link(a_file: &ParsedFile, a: &LinkDef, b_file: &ParsedFile, b: &LinkDef) -> bool {
+    a_file.link_app(a) == b_file.link_app(b)
+        && a_file.link_id(a) == b_file.link_id(b)
+        && a_file.link_url(a) == b_file.link_url(b)
+        && a_file.link_name(a) == b_file.link_name(b)
+}
+
+/// Whether a file's records own its links back to back, in order (the loader's way).
+fn contiguous(file: &ParsedFile) -> bool {
+    let mut next = 0;
+    file.records.iter().all(|r| {
+        let ok = r.links.start == next;
+        next = r.links.end;
+        ok
+    }) && next as usize == file.links.len()
+}
+
+/// Whether two versions of a file have the same shape: the same apps, records and
+/// pairs in the same places of their lists, each link with or without URL and name
+/// as before. Then an index built with one is right for the other too.
+fn same_shape(old: &ParsedFile, new: &ParsedFile) -> bool {
+    old.apps == new.apps
+        && old.link_apps == new.link_apps
+        && old.records.len() == new.records.len()
+        && old.records.iter().zip(&new.records).all(|(a, b)| a.kind == b.kind && a.links == b.links)
+        && old.links.len() == new.links.len()
+        && old
+            .links
+            .iter()
+            .zip(&new.links)
+            .all(|(a, b)| a.app == b.app && old.link_id(a) == new.link_id(b) && a.url.is_some() == b.url.is_some())
+        && old.named_links().eq(new.named_links())
+}
