@@ -96,13 +96,8 @@ pub fn parse(path: &str, bytes: &[u8]) -> FileOutcome {
             return FileOutcome { parsed: None, diagnostics: vec![diagnostic] };
         }
     };
-    let mut file = FileParser {
-        src: SourceText::new(path, text),
-        diagnostics: Vec::new(),
-        parsed: ParsedFile::new(path.to_owned(), fingerprint(bytes)),
-        base: 0,
-        seen_apps: Default::default(),
-    };
+    let src = SourceText::new(path, text);
+    let mut file = FileParser::new(&src, ParsedFile::new(path.to_owned(), fingerprint(bytes)), 0);
     file.parse_document();
     file.parsed.finish();
     let has_errors = file.diagnostics.iter().any(Diagnostic::is_error);
@@ -110,14 +105,17 @@ pub fn parse(path: &str, bytes: &[u8]) -> FileOutcome {
 }
 
 struct FileParser<'a> {
-    src: SourceText<'a>,
+    src: &'a SourceText<'a>,
     diagnostics: Vec<Diagnostic>,
     parsed: ParsedFile,
     /// Where the piece being parsed starts in the file: spans are the piece's.
     base: usize,
-    /// App IDs defined in earlier pieces, to report one defined twice (which TOML
-    /// reports within one piece).
+    /// App IDs defined in this piece or file (TOML reports one defined twice within a
+    /// piece; pieces are checked against each other as they are joined).
     seen_apps: hashbrown::HashSet<String>,
+    /// Where this piece defines each App ID and `browser`, for those checks.
+    app_keys: Vec<(String, Range<usize>)>,
+    browser_key: Option<Range<usize>>,
 }
 
 /// Files at most this long are parsed whole. Longer ones are parsed a piece at a
@@ -171,18 +169,85 @@ fn cuts(text: &str) -> Vec<usize> {
 }
 
 impl<'a> FileParser<'a> {
+    fn new(src: &'a SourceText<'a>, parsed: ParsedFile, base: usize) -> FileParser<'a> {
+        FileParser {
+            src,
+            diagnostics: Vec::new(),
+            parsed,
+            base,
+            seen_apps: Default::default(),
+            app_keys: Vec::new(),
+            browser_key: None,
+        }
+    }
+
+    /// A long file is parsed in pieces: on both cores when this is the only file being
+    /// parsed (a reload of one file: issue 12, an edit at a million links served within
+    /// 100 ms), else one after the other (a load parses files side by side already, and
+    /// pieces in flight cost memory). Pieces are joined in order: the same meaning, errors
+    /// and places as one parse of the whole file.
     fn parse_document(&mut self) {
         let text = self.src.text;
         let cuts = cuts(text);
+        if cuts.is_empty() {
+            self.parse_piece(text, false);
+            return;
+        }
         let starts = std::iter::once(0).chain(cuts.iter().copied());
         let ends = cuts.iter().copied().chain(std::iter::once(text.len()));
+        let pieces: Vec<(usize, usize)> = starts.zip(ends).collect();
+        let src = self.src;
+        let parse = |&(start, end): &(usize, usize)| {
+            let mut part = FileParser::new(src, ParsedFile::new(String::new(), 0), start);
+            let ok = part.parse_piece(&text[start..end], false);
+            (part, ok)
+        };
         let mut failed = false;
-        for (start, end) in starts.zip(ends) {
-            self.base = start;
-            // After a piece with TOML errors, the rest is only checked for more of them.
-            failed |= !self.parse_piece(&text[start..end], failed);
+        if rayon::current_thread_index().is_none() && rayon::current_num_threads() > 1 {
+            use rayon::prelude::*;
+            let parts: Vec<(FileParser<'_>, bool)> = pieces.par_iter().map(parse).collect();
+            self.parsed.reserve_for(parts.iter().map(|(part, _)| &part.parsed));
+            for (part, ok) in parts {
+                self.join(part, ok, &mut failed);
+            }
+        } else {
+            for piece in &pieces {
+                let (part, ok) = parse(piece);
+                self.join(part, ok, &mut failed);
+            }
         }
-        self.base = 0;
+    }
+
+    /// Adds a piece parsed on its own. After a piece with TOML errors, later pieces only
+    /// add theirs (what they mean is not taken).
+    fn join(&mut self, mut part: FileParser<'a>, ok: bool, failed: &mut bool) {
+        if *failed {
+            if !ok {
+                self.diagnostics.append(&mut part.diagnostics);
+            }
+            return;
+        }
+        *failed |= !ok;
+        let mut duplicates = Vec::new();
+        for (id, span) in &part.app_keys {
+            if !self.seen_apps.insert(id.clone()) {
+                self.error_at(span.clone(), format!("duplicate key `{id}` in `apps`"));
+                duplicates.push(id.clone());
+            }
+        }
+        part.parsed.apps.retain(|app| !duplicates.iter().any(|d| d == app.id.as_str()));
+        if let (Some(_), Some(span)) = (&self.parsed.browser_fallback, &part.browser_key) {
+            self.error_at(span.clone(), "`browser` is defined twice".to_owned());
+            part.parsed.browser_fallback = None;
+        }
+        self.diagnostics.append(&mut part.diagnostics);
+        self.parsed.absorb(part.parsed);
+    }
+
+    /// An error at a span of the whole file.
+    fn error_at(&mut self, span: Range<usize>, message: String) {
+        let label = self.src.label(span, "");
+        self.diagnostics.push(Diagnostic::error(message, label));
     }
 
     /// Parses one piece; false when it has TOML errors. `check_only`: report those
@@ -246,6 +311,7 @@ impl<'a> FileParser<'a> {
             let Some(id) = self.app_id(key.get_ref(), key_span.clone()) else {
                 continue;
             };
+            self.app_keys.push((id.as_str().to_owned(), key_span.start + self.base..key_span.end + self.base));
             if !self.seen_apps.insert(id.as_str().to_owned()) {
                 self.error(key_span, format!("duplicate key `{id}` in `apps`"), "", None::<String>);
                 continue;
@@ -379,6 +445,7 @@ impl<'a> FileParser<'a> {
         if self.parsed.browser_fallback.is_some() {
             return self.error(key_span, "`browser` is defined twice", "", None::<String>);
         }
+        self.browser_key = Some(key_span.start + self.base..key_span.end + self.base);
         let at = self.pos(span);
         self.parsed.browser_fallback = Some((argv, at));
     }
@@ -660,5 +727,48 @@ mod tests {
         let text = big(12_000, "[apps.\"a.example\"]\nname = \"Again\"\n");
         let outcome = parse("big.toml", text.as_bytes());
         assert!(outcome.diagnostics.iter().any(|d| d.to_string().contains("duplicate key `a.example`")));
+    }
+
+    /// What a parse gives, in a form two parses can be compared by.
+    fn summary(outcome: &FileOutcome) -> Vec<String> {
+        let mut out: Vec<String> = outcome.diagnostics.iter().map(ToString::to_string).collect();
+        if let Some(parsed) = &outcome.parsed {
+            out.extend(parsed.apps.iter().map(|a| format!("app {} {:?}", a.id, a.at)));
+            out.extend(parsed.records.iter().map(|r| {
+                let links: Vec<String> = parsed.links[r.links.start as usize..r.links.end as usize]
+                    .iter()
+                    .map(|l| {
+                        format!(
+                            "{} {} {:?} {:?} {:?}",
+                            parsed.link_app(l),
+                            parsed.link_id(l),
+                            parsed.link_url(l),
+                            parsed.link_name(l),
+                            l.at
+                        )
+                    })
+                    .collect();
+                format!("{:?} {} {:?} {links:?}", r.kind, parsed.record_name(r), r.at)
+            }));
+            out.push(format!("{:?} {:?} {:?}", parsed.link_apps, parsed.first_named, parsed.browser_fallback));
+        }
+        out
+    }
+
+    /// Pieces parsed side by side (a reload of one file) and one after the other (a
+    /// load, inside the thread pool) join into the same file, errors included.
+    #[test]
+    fn pieces_in_parallel_mean_what_pieces_in_turn_mean() {
+        let named = "[[person]]\nname = \"Named\"\nlinks = [{ app = \"c.example\", id = \"n\", name = \"Cee\", url = \"https://c.example/n\" }]\n[browser]\nfallback = [\"firefox\"]\n";
+        let bad = "[[person]]\nname = \"Bad\"\nlinks = [{ app = \"Bad.Example\", id = \"1\" }]\n[apps.\"a.example\"]\nname = \"Again\"\n";
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
+        for text in
+            [big(12_000, named), big(12_000, bad), format!("{named}{}", big(12_000, "[browser]\nfallback = [\"x\"]\n"))]
+        {
+            assert!(cuts(&text).len() >= 2);
+            let side_by_side = parse("big.toml", text.as_bytes());
+            let in_turn = pool.install(|| parse("big.toml", text.as_bytes()));
+            assert_eq!(summary(&side_by_side), summary(&in_turn));
+        }
     }
 }

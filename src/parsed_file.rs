@@ -227,6 +227,57 @@ impl ParsedFile {
         }
     }
 
+    /// Room for the pieces `parts` of a file, to be `absorb`ed.
+    pub(crate) fn reserve_for<'p>(&mut self, parts: impl Iterator<Item = &'p ParsedFile> + Clone) {
+        self.text.reserve_exact(parts.clone().map(|p| p.text.len()).sum());
+        self.links.reserve_exact(parts.clone().map(|p| p.links.len()).sum());
+        self.records.reserve_exact(parts.clone().map(|p| p.records.len()).sum());
+        self.link_names.reserve_exact(parts.map(|p| p.link_names.len()).sum());
+    }
+
+    /// Adds what the next piece of the same file holds, after what this one holds.
+    pub(crate) fn absorb(&mut self, part: ParsedFile) {
+        let link_base = self.links.len() as u32;
+        let text_base = self.text.len() as u32;
+        self.text.push_str(&part.text);
+        let shift = |t: Text| if t.is_some() { Text { start: t.start + text_base, len: t.len } } else { t };
+        let apps: Vec<u32> = part
+            .link_apps
+            .into_iter()
+            .zip(part.first_named)
+            .map(|(app, named)| {
+                let named = named.map(|l| l + link_base);
+                match self.link_apps.iter().position(|a| *a == app) {
+                    Some(i) => {
+                        self.first_named[i] = self.first_named[i].or(named);
+                        i as u32
+                    }
+                    None => {
+                        self.link_apps.push(app);
+                        self.first_named.push(named);
+                        self.link_apps.len() as u32 - 1
+                    }
+                }
+            })
+            .collect();
+        self.links.extend(part.links.into_iter().map(|l| LinkDef {
+            app: apps[l.app as usize],
+            id: shift(l.id),
+            url: shift(l.url),
+            at: l.at,
+        }));
+        self.records.extend(part.records.into_iter().map(|r| RecordDef {
+            name: shift(r.name),
+            links: r.links.start + link_base..r.links.end + link_base,
+            ..r
+        }));
+        self.link_names.extend(part.link_names.into_iter().map(|(l, t)| (l + link_base, shift(t))));
+        self.apps.extend(part.apps);
+        if self.browser_fallback.is_none() {
+            self.browser_fallback = part.browser_fallback;
+        }
+    }
+
     /// Completes the file: hashes its pairs, gives back spare capacity.
     pub(crate) fn finish(&mut self) {
         self.hashes = self.links.iter().map(|l| pair_hash(self.link_app(l).as_str(), self.link_id(l))).collect();
