@@ -59,13 +59,16 @@ impl Catalog {
         let search = config_paths::discover_all(&self.paths);
         let (found, discovery) = (search.files, search.diagnostics);
         self.discovery = discovery;
+        // Pieces of a long file on all cores only when the link files are many MiB:
+        // the thread pool costs memory a small set would feel (issue 12).
+        let cores = self.files.iter().filter_map(|f| f.stamp.as_ref()).map(|s| s.len).sum::<u64>() > SMALL;
         let mut previous: std::collections::HashMap<PathBuf, FileState> =
             std::mem::take(&mut self.files).into_iter().map(|f| (f.path.clone(), f)).collect();
         let mut refresh = Refresh::default();
         for path in found {
             let file = match previous.remove(&path) {
                 Some(old) if old.stamp.is_some() && old.stamp == Stamp::of(&path) && !touched.contains(&path) => old,
-                Some(old) => match read_if_changed(path.clone(), old, accept_empty) {
+                Some(old) => match read_if_changed(path.clone(), old, accept_empty, cores) {
                     (file, Reread::Changed) => {
                         refresh.changed.push(path);
                         file
@@ -78,7 +81,7 @@ impl Catalog {
                 },
                 None => {
                     refresh.added.push(path.clone());
-                    read(path, None)
+                    read(path, None, cores)
                 }
             };
             self.files.push(file);
@@ -184,23 +187,29 @@ impl Stamp {
 }
 
 /// Reads and parses files on all cores; the order of the result is the order given.
-/// A few small files (the usual case for `open`, where every ms counts) are read on
-/// this thread: starting the thread pool would cost more than it saves.
+/// Small sets (the usual case for `open`, where every ms counts) are read on this
+/// thread: starting the thread pool would cost more time and memory than it saves.
 fn parse_all(paths: Vec<PathBuf>) -> Vec<FileState> {
     use rayon::prelude::*;
-    const SMALL: u64 = 1 << 20;
     let total: u64 = paths.iter().filter_map(|p| std::fs::metadata(p).ok()).map(|m| m.len()).sum();
-    if paths.len() < 2 || total <= SMALL {
-        return paths.into_iter().map(|path| read(path, None)).collect();
+    if total <= SMALL {
+        return paths.into_iter().map(|path| read(path, None, false)).collect();
     }
-    paths.into_par_iter().map(|path| read(path, None)).collect()
+    if paths.len() < 2 {
+        return paths.into_iter().map(|path| read(path, None, true)).collect();
+    }
+    paths.into_par_iter().map(|path| read(path, None, true)).collect()
 }
 
-fn read(path: PathBuf, last_good: Option<Arc<ParsedFile>>) -> FileState {
+/// Link files up to this size in all are read on one thread (see `parse_all`).
+const SMALL: u64 = 1 << 20;
+
+/// Reads and parses one file; `cores`: a long file's pieces may be parsed on all cores.
+fn read(path: PathBuf, last_good: Option<Arc<ParsedFile>>, cores: bool) -> FileState {
     // Stamp before reading: a write racing the read shows as a change next time.
     let stamp = Stamp::of(&path);
     let bytes = read_link_file(&path);
-    parse(path, stamp, bytes, last_good)
+    parse(path, stamp, bytes, last_good, cores)
 }
 
 /// The largest link file read, in bytes.
@@ -243,7 +252,7 @@ enum Reread {
 }
 
 /// Re-reads a file; returns the new state and whether its text changed.
-fn read_if_changed(path: PathBuf, old: FileState, accept_empty: bool) -> (FileState, Reread) {
+fn read_if_changed(path: PathBuf, old: FileState, accept_empty: bool, cores: bool) -> (FileState, Reread) {
     let stamp = Stamp::of(&path);
     let bytes = read_link_file(&path);
     if let Ok(bytes) = &bytes {
@@ -256,7 +265,7 @@ fn read_if_changed(path: PathBuf, old: FileState, accept_empty: bool) -> (FileSt
             return (FileState { stamp: None, ..old }, Reread::Deferred);
         }
     }
-    (parse(path, stamp, bytes, old.good), Reread::Changed)
+    (parse(path, stamp, bytes, old.good, cores), Reread::Changed)
 }
 
 fn parse(
@@ -264,11 +273,12 @@ fn parse(
     stamp: Option<Stamp>,
     bytes: std::io::Result<Vec<u8>>,
     last_good: Option<Arc<ParsedFile>>,
+    cores: bool,
 ) -> FileState {
     let shown = crate::report::shown_path(&path.display().to_string());
     match bytes {
         Ok(bytes) => {
-            let outcome = loader::parse(&shown, &bytes);
+            let outcome = loader::parse_on(&shown, &bytes, cores);
             FileState {
                 path,
                 stamp,

@@ -83,6 +83,12 @@ impl<'de> Deserialize<'de> for RawId {
 
 /// Parses and validates one file. `path` is how the file is named in messages.
 pub fn parse(path: &str, bytes: &[u8]) -> FileOutcome {
+    parse_on(path, bytes, true)
+}
+
+/// `parse`; `cores`: whether a long file's pieces may be parsed on all cores (when
+/// this is the only file being parsed: see `FileParser::parse_document`).
+pub fn parse_on(path: &str, bytes: &[u8], cores: bool) -> FileOutcome {
     let text = match std::str::from_utf8(bytes) {
         Ok(text) => text,
         Err(e) => {
@@ -98,7 +104,7 @@ pub fn parse(path: &str, bytes: &[u8]) -> FileOutcome {
     };
     let src = SourceText::new(path, text);
     let mut file = FileParser::new(&src, ParsedFile::new(path.to_owned(), fingerprint(bytes)), 0);
-    file.parse_document();
+    file.parse_document(cores);
     file.parsed.finish();
     let has_errors = file.diagnostics.iter().any(Diagnostic::is_error);
     FileOutcome { parsed: (!has_errors).then_some(file.parsed), diagnostics: file.diagnostics }
@@ -122,7 +128,7 @@ struct FileParser<'a> {
 /// time, cut before `[[person]]`, `[[company]]` or `[[project]]` headers, so that the
 /// TOML tree in memory is one piece's, not the whole file's (about 40 times its size):
 /// measured, one file of 100,000 links (7 MB) peaked at 311 MiB parsed whole.
-const PIECE: usize = 64 * 1024;
+const PIECE: usize = 8 * 1024;
 
 /// Byte offsets where `text` may be cut into pieces of about `PIECE` bytes: before a
 /// record's array-of-tables header, at the start of a line, outside any value. A
@@ -186,7 +192,7 @@ impl<'a> FileParser<'a> {
     /// 100 ms), else one after the other (a load parses files side by side already, and
     /// pieces in flight cost memory). Pieces are joined in order: the same meaning, errors
     /// and places as one parse of the whole file.
-    fn parse_document(&mut self) {
+    fn parse_document(&mut self, cores: bool) {
         let text = self.src.text;
         let cuts = cuts(text);
         if cuts.is_empty() {
@@ -203,7 +209,7 @@ impl<'a> FileParser<'a> {
             (part, ok)
         };
         let mut failed = false;
-        if rayon::current_thread_index().is_none() && rayon::current_num_threads() > 1 {
+        if cores && rayon::current_thread_index().is_none() && rayon::current_num_threads() > 1 {
             use rayon::prelude::*;
             let parts: Vec<(FileParser<'_>, bool)> = pieces.par_iter().map(parse).collect();
             self.parsed.reserve_for(parts.iter().map(|(part, _)| &part.parsed));
@@ -768,6 +774,7 @@ mod tests {
             assert!(cuts(&text).len() >= 2);
             let side_by_side = parse("big.toml", text.as_bytes());
             let in_turn = pool.install(|| parse("big.toml", text.as_bytes()));
+            assert_eq!(summary(&side_by_side), summary(&parse_on("big.toml", text.as_bytes(), false)));
             assert_eq!(summary(&side_by_side), summary(&in_turn));
         }
     }

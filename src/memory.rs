@@ -18,6 +18,15 @@
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 const THRESHOLD: i32 = 1024 * 1024;
 
+/// Threads share this many heaps ("arenas"). glibc gives each thread that allocates an
+/// arena of its own (up to eight a core), where what the parse threads free stays as
+/// holes: measured (100k links, 10 files), 11.7 MiB loaded and 17.7 MiB peak with
+/// glibc's default, 11.2 and 14.1 with one arena. One arena made the two parse threads
+/// wait for each other (`check` of 1M links 3.6–4.6 s); two keep them apart (2.2–2.6 s)
+/// at the same memory.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+const ARENAS: i32 = 2;
+
 /// Sets the allocator's thresholds; call once, first thing in `main`.
 pub fn tune_allocator() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
@@ -25,6 +34,7 @@ pub fn tune_allocator() {
     unsafe {
         libc::mallopt(libc::M_MMAP_THRESHOLD, THRESHOLD);
         libc::mallopt(libc::M_TRIM_THRESHOLD, THRESHOLD);
+        libc::mallopt(libc::M_ARENA_MAX, ARENAS);
     }
 }
 

@@ -69,9 +69,6 @@ pub struct ParsedFile {
     pub link_apps: Vec<AppId>,
     /// For each of `link_apps`, its first link that gives an App Name.
     pub(crate) first_named: Vec<Option<u32>>,
-    /// `pair_hash` of each link, made while parsing (in parallel, and only for
-    /// changed files) so that building the index hashes no strings.
-    pub(crate) hashes: Vec<u64>,
     /// The App Names links give, by link position, in order.
     link_names: Vec<(u32, Text)>,
     /// `[browser] fallback`: the program (and arguments) web links that are no App
@@ -141,7 +138,6 @@ impl ParsedFile {
             links: Vec::new(),
             link_apps: Vec::new(),
             first_named: Vec::new(),
-            hashes: Vec::new(),
             link_names: Vec::new(),
             browser_fallback: None,
             text: String::new(),
@@ -278,9 +274,8 @@ impl ParsedFile {
         }
     }
 
-    /// Completes the file: hashes its pairs, gives back spare capacity.
+    /// Completes the file: gives back spare capacity.
     pub(crate) fn finish(&mut self) {
-        self.hashes = self.links.iter().map(|l| pair_hash(self.link_app(l).as_str(), self.link_id(l))).collect();
         self.text.shrink_to_fit();
         self.links.shrink_to_fit();
         self.records.shrink_to_fit();

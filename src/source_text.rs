@@ -8,20 +8,21 @@ use crate::diagnostic::{Label, Location};
 pub struct SourceText<'a> {
     pub path: &'a str,
     pub text: &'a str,
-    line_starts: Vec<usize>,
+    /// Byte offsets where lines start (a link file is at most 64 MiB: `u32` is room enough).
+    line_starts: Vec<u32>,
 }
 
 impl<'a> SourceText<'a> {
     pub fn new(path: &'a str, text: &'a str) -> SourceText<'a> {
-        let line_starts = std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect();
+        let line_starts = std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i as u32 + 1)).collect();
         SourceText { path, text, line_starts }
     }
 
     /// 1-based line and character column of a byte offset.
     pub fn line_column(&self, offset: usize) -> (u32, u32) {
         let offset = offset.min(self.text.len());
-        let line = self.line_starts.partition_point(|&start| start <= offset) - 1;
-        let start = self.line_starts[line];
+        let line = self.line_starts.partition_point(|&start| start as usize <= offset) - 1;
+        let start = self.line_starts[line] as usize;
         let column = self.text.get(start..offset).map_or(offset - start, |s| s.chars().count());
         (line as u32 + 1, column as u32 + 1)
     }
@@ -35,7 +36,7 @@ impl<'a> SourceText<'a> {
     pub fn label(&self, span: Range<usize>, text: impl Into<String>) -> Label {
         let start = span.start.min(self.text.len());
         let location = self.location(start);
-        let line_start = self.line_starts[location.line as usize - 1];
+        let line_start = self.line_starts[location.line as usize - 1] as usize;
         let line_end = self.text[line_start..].find('\n').map_or(self.text.len(), |i| line_start + i);
         let line = self.text[line_start..line_end].trim_end_matches('\r');
         // A span may start past the line's visible end (on a `\r`, found by fuzzing).

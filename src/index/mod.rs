@@ -808,27 +808,24 @@ impl Builder {
     fn links(&mut self) {
         let files = self.index.files.clone();
         let total: usize = files.iter().map(|f| f.links.len()).sum();
-        self.index.pairs.reserve(total, |_| 0);
+        self.index.pairs = Sharded::with_capacity(total, |_| 0);
         for (f, file) in files.iter().enumerate() {
             self.record_base.push(self.parent.len() as u32);
             // Each App ID a file names is looked up once, not once per link.
             let apps: Vec<u32> = (0..file.link_apps.len()).map(|a| self.app_for_links(f as u32, file, a)).collect();
-            // Links naming an alias hashed it, not their app: they hash again.
-            let aliased: Vec<bool> =
-                apps.iter().zip(&file.link_apps).map(|(&a, id)| self.index.apps[a as usize].id != *id).collect();
             for record in &file.records {
                 let global = self.parent.len() as u32;
                 self.parent.push(global);
                 self.kinds.push(record.kind);
                 for l in record.links.clone() {
                     let file_app = file.links[l as usize].app as usize;
-                    self.link(&files, f as u32, l, (apps[file_app], aliased[file_app]), global);
+                    self.link(&files, f as u32, l, apps[file_app], global);
                 }
             }
         }
     }
 
-    fn link(&mut self, files: &[Arc<ParsedFile>], f: u32, l: u32, (app, aliased): (u32, bool), global: u32) {
+    fn link(&mut self, files: &[Arc<ParsedFile>], f: u32, l: u32, app: u32, global: u32) {
         let file = &*files[f as usize];
         let def = &file.links[l as usize];
         let (problem, applied) = self.index.check_link(file, def, app, &mut self.snippets);
@@ -838,8 +835,8 @@ impl Builder {
         }
         let id = file.link_id(def);
         let app_id = &self.index.apps[app as usize].id;
-        // Files hash pairs under the App ID they name; an alias must hash as its app.
-        let hash = if aliased { pair_hash(app_id.as_str(), id) } else { file.hashes[l as usize] };
+        // A pair hashes under its app's App ID, whichever (former) one the link writes.
+        let hash = pair_hash(app_id.as_str(), id);
         let Index { entries, pairs, apps, .. } = &mut self.index;
         let hash_of = |e: &u32| entry_hash(files, apps, &entries[*e as usize]);
         let same = |e: &u32| {
@@ -1038,6 +1035,8 @@ impl Builder {
             next_entry[m] += 1;
         }
         index.order = (0..index.records.len() as u32).collect();
+        index.entries.shrink_to_fit();
+        index.records.shrink_to_fit();
         index.record_defs = Chunked::from_vec(record_defs);
         index.record_entries = Chunked::from_vec(record_entries);
         self.index
@@ -1057,16 +1056,11 @@ fn prefix_sums(counts: &[u32]) -> Vec<u32> {
         .collect()
 }
 
-/// The pair hash of an entry, as the pair table has it: the file's own, unless the
-/// link names its app by a former App ID.
+/// The pair hash of an entry, as the pair table has it: its app's App ID (not a former
+/// one a link may write) and its id.
 fn entry_hash(files: &[Arc<ParsedFile>], apps: &[App], e: &Entry) -> u64 {
     let file = &files[e.file as usize];
-    let link = &file.links[e.link as usize];
-    if file.link_app(link) == &apps[e.app as usize].id {
-        file.hashes[e.link as usize]
-    } else {
-        pair_hash(apps[e.app as usize].id.as_str(), file.link_id(link))
-    }
+    pair_hash(apps[e.app as usize].id.as_str(), file.link_id(&file.links[e.link as usize]))
 }
 
 /// Labels for places found after parsing. A file is re-read for its lines only if

@@ -82,15 +82,9 @@ impl Index {
         file.link_apps.iter().map(|a| self.app_names.get(a.as_str()).copied()).collect()
     }
 
-    /// The pair hash of a file's link, as the pair table files it.
+    /// The pair hash of a file's link, as the pair table files it (under its app's App ID).
     fn link_hash(&self, file: &ParsedFile, l: u32, app: u32) -> u64 {
-        let link = &file.links[l as usize];
-        let app_id = &self.apps[app as usize].id;
-        if file.link_app(link) == app_id {
-            file.hashes[l as usize]
-        } else {
-            pair_hash(app_id.as_str(), file.link_id(link))
-        }
+        pair_hash(self.apps[app as usize].id.as_str(), file.link_id(&file.links[l as usize]))
     }
 
     /// The entry that link `l` of `file` (at `position`) defines, if its pair is its own.
@@ -362,6 +356,12 @@ impl Index {
         }
         let tail: Vec<u32> = index.order.range(split + removed_records.len()..index.order.len()).copied().collect();
         index.order.splice_tail(split, new_records.into_iter().chain(tail));
+        for chunked in [&mut index.order, &mut index.record_entries] {
+            chunked.shrink_to_fit();
+        }
+        index.entries.shrink_to_fit();
+        index.records.shrink_to_fit();
+        index.record_defs.shrink_to_fit();
         // The first App Name links give, per app: this file's may have come, gone or moved.
         for &app in new_apps.iter().chain(&old_apps) {
             index.apps[app as usize].link_name = index.first_link_name(app);

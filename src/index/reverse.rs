@@ -42,7 +42,8 @@ impl Reverse {
         let keys: Vec<Option<u64>> = (0..count as u32)
             .map(|e| if index.entry_conflicted(e) { None } else { index.entry_url(e).map(link_key) })
             .collect();
-        reverse.urls.reserve(keys.iter().flatten().count(), |&e| link_key(index.entry_url(e).unwrap_or("")));
+        reverse.urls =
+            Sharded::with_capacity(keys.iter().flatten().count(), |&e| link_key(index.entry_url(e).unwrap_or("")));
         for (e, key) in keys.into_iter().enumerate() {
             if let Some(key) = key {
                 reverse.urls.insert_unique(key, e as u32, |&e| link_key(index.entry_url(e).unwrap_or("")));

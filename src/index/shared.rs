@@ -39,13 +39,16 @@ impl<T: Clone> Chunked<T> {
 
     #[inline]
     pub(crate) fn push(&mut self, value: T) {
-        if self.tail.len() == self.tail.capacity() {
-            self.tail.reserve_exact(CHUNK - self.tail.len());
-        }
+        // The tail grows as a vector does (doubling up to `CHUNK`, a power of two).
         self.tail.push(value);
         if self.tail.len() == CHUNK {
             self.chunks.push(Arc::new(std::mem::take(&mut self.tail)));
         }
+    }
+
+    /// Gives back the tail's spare room (after a build or a patch: up to a chunk's worth).
+    pub(crate) fn shrink_to_fit(&mut self) {
+        self.tail.shrink_to_fit();
     }
 
     pub(crate) fn iter(&self) -> impl ExactSizeIterator<Item = &T> + DoubleEndedIterator + '_ {
@@ -68,8 +71,7 @@ impl<T: Clone> Chunked<T> {
     pub(crate) fn from_vec(values: Vec<T>) -> Chunked<T> {
         let full = values.len() / CHUNK * CHUNK;
         let chunks = values[..full].chunks(CHUNK).map(|c| Arc::new(c.to_vec())).collect();
-        let mut tail = Vec::with_capacity(CHUNK);
-        tail.extend_from_slice(&values[full..]);
+        let tail = values[full..].to_vec();
         Chunked { chunks, tail }
     }
 
@@ -117,8 +119,10 @@ impl<T: Clone> std::ops::IndexMut<usize> for Chunked<T> {
     }
 }
 
-const SHARD_BITS: u32 = 8;
-const SHARDS: usize = 1 << SHARD_BITS;
+/// At most this many shards; about `SHARD_SIZE` values a shard below that (a small
+/// index in one table: each shard costs its own allocation).
+const MAX_SHARDS: usize = 256;
+const SHARD_SIZE: usize = 4096;
 
 /// A hash table of `u32` (positions in some `Chunked`), in shards shared between copies.
 #[derive(Clone)]
@@ -128,27 +132,39 @@ pub(crate) struct Sharded {
 
 impl Default for Sharded {
     fn default() -> Self {
-        Sharded { shards: (0..SHARDS).map(|_| Arc::new(HashTable::new())).collect() }
+        Sharded { shards: vec![Arc::new(HashTable::new())] }
     }
-}
-
-#[inline]
-fn shard_of(hash: u64) -> usize {
-    (hash >> 32) as usize & (SHARDS - 1)
 }
 
 impl Sharded {
+    /// An empty table in as many shards as `capacity` values call for.
+    pub(crate) fn with_capacity(capacity: usize, hasher: impl Fn(&u32) -> u64) -> Sharded {
+        let count = (capacity / SHARD_SIZE).next_power_of_two().clamp(1, MAX_SHARDS);
+        let mut table = Sharded { shards: (0..count).map(|_| Arc::new(HashTable::new())).collect() };
+        let each = capacity.div_ceil(count);
+        for shard in &mut table.shards {
+            Arc::make_mut(shard).reserve(each, &hasher);
+        }
+        table
+    }
+
+    #[inline]
+    fn shard_of(&self, hash: u64) -> usize {
+        (hash >> 32) as usize & (self.shards.len() - 1)
+    }
+
     #[inline]
     pub(crate) fn find(&self, hash: u64, eq: impl FnMut(&u32) -> bool) -> Option<&u32> {
-        self.shards[shard_of(hash)].find(hash, eq)
+        self.shards[self.shard_of(hash)].find(hash, eq)
     }
 
     pub(crate) fn iter_hash(&self, hash: u64) -> impl Iterator<Item = &u32> + '_ {
-        self.shards[shard_of(hash)].iter_hash(hash)
+        self.shards[self.shard_of(hash)].iter_hash(hash)
     }
 
     pub(crate) fn shard_mut(&mut self, hash: u64) -> &mut HashTable<u32> {
-        Arc::make_mut(&mut self.shards[shard_of(hash)])
+        let n = self.shard_of(hash);
+        Arc::make_mut(&mut self.shards[n])
     }
 
     pub(crate) fn insert_unique(&mut self, hash: u64, value: u32, hasher: impl Fn(&u32) -> u64) {
@@ -163,14 +179,6 @@ impl Sharded {
                 true
             }
             Err(_) => false,
-        }
-    }
-
-    /// Room for about `additional` more values, spread evenly over the shards.
-    pub(crate) fn reserve(&mut self, additional: usize, hasher: impl Fn(&u32) -> u64) {
-        let each = additional.div_ceil(SHARDS);
-        for shard in &mut self.shards {
-            Arc::make_mut(shard).reserve(each, &hasher);
         }
     }
 
@@ -202,7 +210,8 @@ mod tests {
     #[test]
     fn sharded_finds_inserts_and_removes() {
         let hash = |v: &u32| (*v as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        let mut table = Sharded::default();
+        let mut table = Sharded::with_capacity(20_000, hash);
+        assert_eq!(table.shards.len(), 4);
         for v in 0..5000 {
             table.insert_unique(hash(&v), v, hash);
         }
