@@ -271,6 +271,39 @@ impl Index {
         &self.apps[n as usize]
     }
 
+    /// Everything the index answers, in order, as text: records (kind, name, each link
+    /// resolved), apps, problems, counts, and what identify says of each link's URL and
+    /// of `urls`. Two indexes of the same files describe alike however they were made
+    /// (a build, or patches: tests and the `patch` fuzz target compare them).
+    pub fn describe(&self, urls: &[&str]) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .records()
+            .map(|r| {
+                let links: Vec<String> = self
+                    .record_links(r)
+                    .map(|l| {
+                        let resolved = self.resolve(l.app.id.as_str(), l.id(), None).map(|r| r.url).ok();
+                        format!("{} {} {:?} {:?} {resolved:?}", l.app.id, l.id(), l.url(), l.name())
+                    })
+                    .collect();
+                format!("{:?} {} {links:?}", r.kind, self.record_name(r))
+            })
+            .collect();
+        for app in self.apps() {
+            out.push(format!("app {} {:?} {:?}", app.id, self.app_name(app), self.template(app).map(|t| t.as_str())));
+        }
+        out.extend(self.diagnostics().iter().map(ToString::to_string));
+        out.push(format!("links {} records {}", self.link_count(), self.records().len()));
+        let link_urls: Vec<String> =
+            self.records().flat_map(|r| self.record_links(r).filter_map(|l| l.url().map(str::to_owned))).collect();
+        for url in urls.iter().copied().chain(link_urls.iter().map(String::as_str)) {
+            let found =
+                self.identify(url).map(|m| m.iter().map(|m| format!("{} {}", m.app.id, m.id)).collect::<Vec<_>>());
+            out.push(format!("{url}: {:?}", found.ok()));
+        }
+        out
+    }
+
     /// The merged records, in the order of their first definitions.
     pub fn records(&self) -> impl ExactSizeIterator<Item = &Record> + '_ {
         self.order.iter().map(|&m| &self.records[m as usize])
@@ -1129,39 +1162,15 @@ mod tests {
     const APPS: &str = "[apps.\"a.example\"]\nurl = \"https://a.example/{id}\"\nformerly = [\"old-a.example\"]\n";
     const ONE: &str = "[[person]]\nname = \"Ada\"\nlinks = [{ app = \"a.example\", id = \"1\" }, { app = \"b.example\", id = \"x\", url = \"https://b.example/x\" }]\n";
 
-    /// What an index answers, in a form two indexes can be compared by: records and
-    /// apps in their order, every link resolved, problems, and identify's answers.
+    /// `describe`, with identify asked about a few URLs too.
     fn answers(index: &Index) -> Vec<String> {
-        let mut out: Vec<String> = index
-            .records()
-            .map(|r| {
-                let links: Vec<String> = index
-                    .record_links(r)
-                    .map(|l| {
-                        let resolved = index.resolve(l.app.id.as_str(), l.id(), None).map(|r| r.url).ok();
-                        format!("{} {} {:?} {resolved:?}", l.app.id, l.id(), l.url())
-                    })
-                    .collect();
-                format!("{:?} {} {links:?}", r.kind, index.record_name(r))
-            })
-            .collect();
-        for app in index.apps() {
-            out.push(format!("app {} {:?} {:?}", app.id, index.app_name(app), index.template(app).map(|t| t.as_str())));
-        }
-        out.extend(index.diagnostics().iter().map(ToString::to_string));
-        out.push(format!("links {} records {}", index.link_count(), index.records().len()));
-        for url in [
+        index.describe(&[
             "https://b.example/x",
             "https://b.example/y",
             "https://b.example/same",
             "https://a.example/2",
             "https://n.example/5",
-        ] {
-            let found =
-                index.identify(url).map(|m| m.iter().map(|m| format!("{} {}", m.app.id, m.id)).collect::<Vec<_>>());
-            out.push(format!("{url}: {:?}", found.ok()));
-        }
-        out
+        ])
     }
 
     fn person(name: &str, links: &[(&str, &str, Option<&str>)]) -> String {
@@ -1234,6 +1243,43 @@ mod tests {
             let next = patched.unwrap_or_else(|| Index::build(files));
             assert_eq!(answers(&next), answers(&built), "step {n}: {text}");
             index = next;
+        }
+    }
+
+    /// Found by the `patch` fuzz target: records of one merged record moved by an insert
+    /// above them (their definitions were renumbered onto each other), and a naming
+    /// warning whose line an app added above it moved (it kept the old line).
+    #[test]
+    fn patches_found_wrong_by_fuzzing_answer_as_a_build() {
+        let c2 = |n: u32| person(&format!("R{n}"), &[("c.example", "2", Some("https://c.example/2"))]);
+        let named = |n: u32, name: &str| {
+            format!(
+                "\n[[person]]\nname = \"R{n}\"\nlinks = [{{ app = \"a.example\", id = \"1\", name = \"{name}\" }}]\n"
+            )
+        };
+        let cases = [
+            (
+                c2(102),
+                [c2(0), c2(1), named(2, "N")].concat(),
+                [person("R10", &[("a.example", "new", None)]), c2(0), c2(1), named(2, "N")].concat(),
+            ),
+            (
+                String::new(),
+                [named(0, "N0"), c2(1), named(2, "N1")].concat(),
+                ["[apps.\"n.example\"]\nurl = \"https://n.example/{id}\"\n", &named(0, "N0"), &c2(1), &named(2, "N1")]
+                    .concat(),
+            ),
+        ];
+        for (other, before, after) in cases {
+            let files = |text: &str| vec![file("0.toml", APPS), file("1.toml", text), file("2.toml", &other)];
+            let index = Index::build(files(&before));
+            let built = Index::build(files(&after));
+            let next = index.patch(&[(1, files(&after)[1].clone())]);
+            if before.contains("R0\"\nlinks = [{ app = \"c.example\"") {
+                assert!(next.is_some(), "the insert above a merged record is patched");
+            }
+            let next = next.unwrap_or_else(|| Index::build(files(&after)));
+            assert_eq!(answers(&next), answers(&built), "{before}\n→\n{after}");
         }
     }
 

@@ -184,9 +184,17 @@ impl Index {
         let (old_end, new_end) = (link_end(old, on - suffix), link_end(new, nn - suffix));
         let link_shift = new_end as i64 - old_end as i64;
         let record_shift = nn as i64 - on as i64;
-        // Naming warnings name places; those after the edit would move.
-        if self.name_warnings.iter().any(|(f, l, _)| *f == pos && *l as usize >= old_first) {
-            return None;
+        // Naming warnings are rendered with their places: those must not move.
+        for (_, l, _) in self.name_warnings.iter().filter(|(f, _, _)| *f == pos) {
+            let l = *l as usize;
+            let moved = match l {
+                l if l < old_first => Some(l),
+                l if l >= old_end => Some((l as i64 + link_shift) as usize),
+                _ => None,
+            };
+            if moved.is_none_or(|m| old.links[l].at != new.links[m].at) {
+                return None;
+            }
         }
         // Removed records must be records of their own: no pair shared with another.
         let mut removed_records = Vec::new();
@@ -264,6 +272,21 @@ impl Index {
                 }
             }
         }
+        // Apps only this file's links name, new everywhere, as a build adds them.
+        for id in &new.link_apps {
+            if !index.app_names.contains_key(id.as_str()) {
+                let number = index.apps.len() as u32;
+                index.app_names.insert(id.as_str().into(), number);
+                index.apps.push(super::App {
+                    id: id.clone(),
+                    number,
+                    def: None,
+                    link_name: None,
+                    also: Vec::new(),
+                    conflict: None,
+                });
+            }
+        }
         let new_apps = index.file_apps(new)?;
         // Which file first names an app only links name may have changed, or apps come.
         index.apps_reordered |= old.link_apps != new.link_apps || app_map.iter().any(Option::is_none);
@@ -298,7 +321,8 @@ impl Index {
                 let m = self.merged_of(pos, old, r_old, &old_apps)?;
                 let defs = self.records[m as usize].defs.clone();
                 for d in defs {
-                    if index.record_defs[d as usize] == (pos, r_old) {
+                    // Found in the old index's list: the copy's may already hold a moved one.
+                    if self.record_defs[d as usize] == (pos, r_old) {
                         index.record_defs[d as usize] = (pos, r_new as u32);
                     }
                 }
