@@ -18,8 +18,8 @@
 //! - `loader`: one file's bytes → `ParsedFile` or every error in it.
 //! - `config_paths`: which files, in which order; the default config directory.
 //! - `catalog`: `Catalog`, the files in force, each keeping its last good version.
-//! - `index/`: `Index`, all files combined: merges, aliases, conflicts, lookups, and the
-//!   reverse lookups identify uses.
+//! - `index/`: `Index`, all files combined: merges, aliases, conflicts, lookups, the
+//!   reverse lookups identify uses, patches for reloads, and the copy-on-write storage they share.
 //! - `resolve`: SPEC §3 resolution on the index, and `NotFound`.
 //! - `identify`: SPEC §3 identify: an App URL → the (app, id) pairs it is, best first.
 //! - `url_parts`: `UrlParts`, a canonical URL cut into origin, path, query, fragment.

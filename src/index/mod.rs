@@ -2,13 +2,17 @@
 //!
 //! Owns the rules that need all files at once (SPEC §2): records that share a pair
 //! merge (transitively, across files), `formerly` aliases, and conflicts, where the
-//! earlier file wins and both places are reported. Never mutated: a reload builds a
-//! new one beside the old (whole, or by `patch`, a copy with the changed files swapped
-//! in when they kept their shape) and swaps it in.
+//! earlier file wins and both places are reported. Never mutated: a reload makes a
+//! new one beside the old (built whole, or patched: a copy with the edited file's
+//! changes applied, see `patch`) and swaps it in.
 //!
 //! Memory: the index borrows the strings of the parsed files; a pair costs one
 //! 16-byte entry plus a 4-byte slot in the hash table, and records are ranges
-//! into two flat arrays (no allocation per record). Lookups do not allocate.
+//! into two flat arrays (no allocation per record). Lookups do not allocate. The big
+//! parts are copy-on-write (`shared`), so a patched copy shares what it did not change.
+//!
+//! Modules: `patch` (reloads without a build), `reverse` (identify's lookups), `shared`
+//! (chunked vectors and a sharded table).
 
 use std::sync::Arc;
 
