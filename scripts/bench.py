@@ -421,10 +421,11 @@ def memory(applinkd, work, quick):
                 "loaded_mib": (m["loaded"] - empty["loaded"]) / 1024,
                 "reloaded_mib": (m["reloaded"] - empty["loaded"]) / 1024,
                 "peak_mib": (m["peak"] - empty["loaded"]) / 1024,
+                "reload_peak_mib": (m["reload_peak"] - empty["loaded"]) / 1024,
             })
             r = rows[-1]
             print(f"  {links} links in {files} files: disk {r['disk_mib']:.1f} MiB, loaded {r['loaded_mib']:.1f}, "
-                  f"reloaded {r['reloaded_mib']:.1f}, peak {r['peak_mib']:.1f}", flush=True)
+                  f"reloaded {r['reloaded_mib']:.1f}, peak {r['peak_mib']:.1f}, reload peak {r['reload_peak_mib']:.1f}", flush=True)
     return {"empty_mib": empty["loaded"] / 1024, "rows": rows}
 
 
@@ -435,6 +436,7 @@ def serve_memory(applinkd, data, rewrite):
     try:
         wait_http(f"http://127.0.0.1:{port}/healthz")
         loaded = proc_kib(proc.pid, "VmRSS")
+        load_peak = proc_kib(proc.pid, "VmHWM")
         reloaded = loaded
         if rewrite:
             target = os.path.join(data, rewrite)
@@ -458,7 +460,7 @@ def serve_memory(applinkd, data, rewrite):
                 assert time.perf_counter() - start < 60, "no reload logged"
                 time.sleep(0.02)  # a deadline-bounded poll for the log line
             reloaded = proc_kib(proc.pid, "VmRSS")
-        return {"loaded": loaded, "reloaded": reloaded, "peak": proc_kib(proc.pid, "VmHWM")}
+        return {"loaded": loaded, "reloaded": reloaded, "peak": load_peak, "reload_peak": proc_kib(proc.pid, "VmHWM")}
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=30)
@@ -687,15 +689,15 @@ def report(r):
     lines += [
         f"### Memory against the link files' size (over an empty daemon's {mem['empty_mib']:.1f} MiB)",
         "",
-        "| links | files | on disk MiB | loaded MiB (× disk) | after a reload MiB (× disk) | peak MiB (× disk) | bytes/link loaded |",
-        "|---:|---:|---:|---:|---:|---:|---:|",
+        "| links | files | on disk MiB | loaded MiB (× disk) | after a reload MiB (× disk) | peak loading MiB (× disk) | peak with a reload MiB (× disk) | bytes/link loaded |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for m in mem["rows"]:
         d = m["disk_mib"]
         lines.append(
             f"| {m['links']:,} | {m['files']} | {d:.1f} | {m['loaded_mib']:.1f} ({m['loaded_mib'] / d:.2f}) | "
             f"{m['reloaded_mib']:.1f} ({m['reloaded_mib'] / d:.2f}) | {m['peak_mib']:.1f} ({m['peak_mib'] / d:.1f}) | "
-            f"{m['loaded_mib'] * 2**20 / m['links']:.0f} |")
+            f"{m['reload_peak_mib']:.1f} ({m['reload_peak_mib'] / d:.1f}) | {m['loaded_mib'] * 2**20 / m['links']:.0f} |")
     lines.append("")
     co = r["click"]
     lines += ["### 4. Click to open (`applinkd open --dry-run`)", "", "| case | median ms | mean ms |", "|---|---:|---:|"]

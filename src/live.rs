@@ -117,8 +117,14 @@ impl Reloader {
         let (shown, more) = crate::diagnostic::bounded(&snapshot.diagnostics);
         let mut new: Vec<String> = shown.into_iter().map(ToString::to_string).filter(|d| !before.contains(d)).collect();
         new.extend(crate::diagnostic::more_lines(&more).into_iter().filter(|d| !before.contains(d)));
-        drop(previous);
         self.live.current.store(Arc::new(snapshot));
+        // The old snapshot is freed when its last reader lets go (a request in flight):
+        // wait for that (briefly) so that what it held is given back with the rest.
+        let deadline = Instant::now() + Duration::from_millis(250);
+        while Arc::strong_count(&previous) > 1 && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(1)); // a deadline-bounded wait for readers
+        }
+        drop(previous);
         crate::memory::release_freed();
         tracing::info!(
             generation = report.generation,
