@@ -271,8 +271,11 @@ fn a_file_emptied_on_purpose_takes_its_links_away() {
     assert_eq!(d.status_json()["errors"], 0);
 }
 
+/// Issue 12: a changed URL and a record added are patched into the index (the daemon
+/// says `patched`); a record that merges with another file's takes a rebuild. Either
+/// way the answers are the files'.
 #[test]
-fn a_url_edit_patches_the_index_and_a_new_link_rebuilds_it() {
+fn edits_patch_the_index_and_a_merge_rebuilds_it() {
     let d = Daemon::start(&[
         ("links/a.toml", &version(1)),
         ("links/b.toml", &one_link("b.example", "2", "https://b.example/2")),
@@ -287,7 +290,15 @@ fn a_url_edit_patches_the_index_and_a_new_link_rebuilds_it() {
     );
     write(&d.path("links/b.toml"), &more);
     d.wait_location("/c.example/3", "https://c.example/3");
-    assert_eq!(d.status_json()["last_reload"]["patched"], false, "new link: rebuilt");
+    assert_eq!(d.status_json()["last_reload"]["patched"], true, "a record added: patched");
+    let merged = format!("{more}\n{}", one_link("a.example", "1", &url(1)));
+    write(&d.path("links/b.toml"), &merged);
+    d.wait_for("the third reload", |d| d.status_json()["last_reload"]["generation"] == 3);
+    assert_eq!(d.status_json()["last_reload"]["patched"], false, "a merge: rebuilt");
+    assert_eq!(d.location("/b.example/2"), Ok("https://b.example/changed".into()));
+    assert_eq!(d.location(PATH), Ok(url(1)));
+    write(&d.path("links/b.toml"), &one_link("b.example", "2", "https://b.example/changed"));
+    d.wait_status("/c.example/3", 404);
     assert_eq!(d.location("/b.example/2"), Ok("https://b.example/changed".into()));
 }
 
