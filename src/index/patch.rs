@@ -392,13 +392,16 @@ impl Index {
         }
         // Templates of new apps, for identify.
         if app_map.iter().any(Option::is_none) {
-            let mut notes = Vec::new();
-            let taken = std::mem::take(&mut index.reverse);
-            let reverse = super::Reverse::build_templates(&index, &mut notes, taken);
-            if !notes.is_empty() {
+            let new_defs = app_map.iter().zip(&new.apps).filter(|(mapped, _)| mapped.is_none());
+            if new_defs
+                .into_iter()
+                .any(|(_, def)| def.template.as_ref().is_some_and(|t| t.inverse(def.id.as_str()).is_err()))
+            {
                 return None; // a template that cannot be inverted: a build reports it
             }
-            index.reverse = reverse;
+            // (The other apps' notes are the build's, already in `app_diagnostics`.)
+            let taken = std::mem::take(&mut index.reverse);
+            index.reverse = super::Reverse::build_templates(&index, &mut Vec::new(), taken);
         }
         let mut reverse = std::mem::take(&mut index.reverse);
         reverse.refile(&index, &refile);
