@@ -7,7 +7,7 @@
 //! - `patch_file`: one file whose records were added, removed or replaced anywhere, or
 //!   that defines new apps, as long as no merge, conflict or app-level problem comes
 //!   or goes: then the answers are exactly a build's. Anything else: `None`, and the
-//!   caller builds. Records and apps keep a build's order (`order`, `apps_in_order`).
+//!   caller builds. Records and apps keep a build's order (`order`; `apps()` sorts).
 
 use std::sync::Arc;
 
@@ -244,7 +244,7 @@ impl Index {
         }
 
         let mut index = self.clone();
-        // New apps, numbered after the others (listings use `apps_in_order`).
+        // New apps, numbered after the others (`apps()` lists them in a build's order).
         for (a, mapped) in app_map.iter().enumerate() {
             match mapped {
                 Some(old_a) => {
