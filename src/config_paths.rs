@@ -52,6 +52,7 @@ pub fn discover_all(paths: &[PathBuf]) -> Found {
     let mut seen = std::collections::HashSet::new();
     let mut diagnostics = Vec::new();
     let mut incomplete = false;
+    let roots = crate::confine::Roots::of(paths);
     for path in paths {
         let shown = crate::report::shown_path(&path.display().to_string());
         match std::fs::metadata(path) {
@@ -68,7 +69,7 @@ pub fn discover_all(paths: &[PathBuf]) -> Found {
                 )
             }
             Ok(meta) if meta.is_dir() => {
-                let mut found = toml_files_below(path, &mut diagnostics, &mut incomplete);
+                let mut found = toml_files_below(path, &roots, &mut diagnostics, &mut incomplete);
                 found.sort_by(|a, b| a.as_os_str().as_encoded_bytes().cmp(b.as_os_str().as_encoded_bytes()));
                 if found.is_empty() {
                     diagnostics.push(Diagnostic::warning(
@@ -97,33 +98,58 @@ pub fn is_link_file(name: &str) -> bool {
     name.ends_with(".toml") && !name.starts_with('.') && !name.starts_with('#')
 }
 
-fn toml_files_below(dir: &Path, diagnostics: &mut Vec<Diagnostic>, incomplete: &mut bool) -> Vec<PathBuf> {
-    let walk = walkdir::WalkDir::new(dir)
-        .follow_links(true)
-        .into_iter()
-        .filter_entry(|e| e.depth() == 0 || !e.file_name().as_encoded_bytes().starts_with(b"."));
+fn toml_files_below(
+    dir: &Path,
+    roots: &crate::confine::Roots,
+    diagnostics: &mut Vec<Diagnostic>,
+    incomplete: &mut bool,
+) -> Vec<PathBuf> {
+    let shown = |path: &Path| crate::report::shown_path(&path.display().to_string());
+    let outside = |path: &Path, why: crate::confine::Outside| {
+        Diagnostic::error(why.to_string(), Label::at(Location::file(shown(path)), ""))
+            .with_hint(Some("replace the symlink with the file itself, or point it inside the config directory"))
+    };
+    // A symlinked directory is entered only when its real path is inside the roots
+    // (SPEC §2): one leading to `/` or `~` is reported and never walked.
+    let mut refused = Vec::new();
+    let walk = walkdir::WalkDir::new(dir).follow_links(true).into_iter().filter_entry(|e| {
+        if e.depth() > 0 && e.file_name().as_encoded_bytes().starts_with(b".") {
+            return false;
+        }
+        if e.depth() > 0
+            && e.path_is_symlink()
+            && e.file_type().is_dir()
+            && !roots.contains(&crate::confine::real_path(e.path()))
+        {
+            refused.push(e.path().to_path_buf());
+            return false;
+        }
+        true
+    });
     let mut files = Vec::new();
+    let mut found_diagnostics = Vec::new();
     for entry in walk {
         match entry {
-            Ok(e) if e.file_type().is_file() && is_link_file(&e.file_name().to_string_lossy()) => {
-                files.push(e.into_path())
-            }
             Ok(e) if !e.file_type().is_dir() && is_link_file(&e.file_name().to_string_lossy()) => {
-                // A FIFO or device named like a link file: never opened (it could block or never end).
-                let at = crate::report::shown_path(&e.path().display().to_string());
-                diagnostics.push(Diagnostic::warning(
-                    "skipped: not a regular file (a FIFO, socket or device); only regular files are read",
-                    Label::at(Location::file(at), ""),
-                ));
+                match roots.check(e.path()) {
+                    Ok(_) => files.push(e.into_path()),
+                    // A FIFO or device named like a link file is never opened (it could
+                    // block or never end); a symlink out of the roots is never followed.
+                    Err(why) => found_diagnostics.push(outside(e.path(), why)),
+                }
             }
             Ok(_) => {}
             Err(e) => {
                 *incomplete |= e.io_error().is_none_or(|io| io.kind() != std::io::ErrorKind::NotFound);
-                let at = crate::report::shown_path(&e.path().unwrap_or(dir).display().to_string());
-                diagnostics.push(Diagnostic::warning(format!("skipped: {e}"), Label::at(Location::file(at), "")));
+                let at = shown(e.path().unwrap_or(dir));
+                found_diagnostics.push(Diagnostic::warning(format!("skipped: {e}"), Label::at(Location::file(at), "")));
             }
         }
     }
+    for path in refused {
+        diagnostics.push(outside(&path, crate::confine::Outside::Symlink));
+    }
+    diagnostics.extend(found_diagnostics);
     files
 }
 

@@ -17,6 +17,7 @@
 //! - `parsed_file`: `ParsedFile`, one file's validated apps, records and links.
 //! - `loader`: one file's bytes → `ParsedFile` or every error in it.
 //! - `config_paths`: which files, in which order; the default config directory.
+//! - `confine`: the link directory as a boundary: which real paths are inside the config roots.
 //! - `catalog`: `Catalog`, the files in force, each keeping its last good version.
 //! - `index/`: `Index`, all files combined: merges, aliases, conflicts, lookups, the
 //!   reverse lookups identify uses, patches for reloads, and the copy-on-write storage they share.
@@ -34,7 +35,8 @@
 //! - `browser/`: the web-link router (SPEC §9): where a clicked URL goes, the fallback browser, desktop files' `Exec`.
 //! - `alert`: a failure of `open` shown where the person is: daemon page, desktop notification.
 //! - `register/`: becoming the `applink://` handler, and (`--browser`) the `http`/`https` one: plans for Linux, macOS, Windows.
-//! - `edit/`: changes to link files (add, rm, app, import): format-preserving, checked, atomic.
+//! - `edit/`: changes to link files (add, rm, app, import): format-preserving, checked, and
+//!   written as one transaction (lock, compare-and-swap, all or nothing, postcondition).
 //! - `formats/`: import and export formats: Cloze's JSON, CSV, JSON lines.
 //! - `cli/`: the command line (`check`, `resolve`, `show`, `list`, `open`, `serve`, `register`,
 //!   `add`, `rm`, `app`, `import`, `export`).
@@ -45,6 +47,7 @@ pub mod browser;
 pub mod catalog;
 pub mod cli;
 pub mod config_paths;
+pub mod confine;
 pub mod diagnostic;
 pub mod edit;
 pub mod formats;

@@ -23,4 +23,5 @@ mod resolve;
 mod robustness;
 mod router;
 mod serve;
+mod transactions;
 mod uritemplate;

@@ -125,25 +125,37 @@ pub fn add(args: &AddArgs) -> ExitCode {
         Ok(link) => link,
         Err(e) => return usage(&e),
     };
-    let workspace = Workspace::load(args.config.paths());
+    let workspace = match Workspace::open(args.config.paths()) {
+        Ok(workspace) => workspace,
+        Err(e) => return failed(&e),
+    };
     let result = ops::add(&workspace, args.kind.into(), &args.name, link, args.file.as_deref(), args.merge);
     apply(&workspace, result, args.dry_run)
 }
 
 pub fn rm(args: &RmArgs) -> ExitCode {
-    let workspace = Workspace::load(args.config.paths());
+    let workspace = match Workspace::open(args.config.paths()) {
+        Ok(workspace) => workspace,
+        Err(e) => return failed(&e),
+    };
     apply(&workspace, ops::rm(&workspace, &args.app, &args.id), args.dry_run)
 }
 
 pub fn app(args: &AppArgs) -> ExitCode {
     match &args.command {
         AppCommand::Add { config, app, name, url, file, dry_run } => {
-            let workspace = Workspace::load(config.paths());
+            let workspace = match Workspace::open(config.paths()) {
+                Ok(workspace) => workspace,
+                Err(e) => return failed(&e),
+            };
             let result = ops::app_add(&workspace, app, name.as_deref(), url.as_deref(), file.as_deref());
             apply(&workspace, result, *dry_run)
         }
         AppCommand::Rename { config, old, new, dry_run } => {
-            let workspace = Workspace::load(config.paths());
+            let workspace = match Workspace::open(config.paths()) {
+                Ok(workspace) => workspace,
+                Err(e) => return failed(&e),
+            };
             apply(&workspace, ops::app_rename(&workspace, old, new), *dry_run)
         }
     }
@@ -192,7 +204,10 @@ pub fn import(args: &ImportArgs) -> ExitCode {
             return ExitCode::from(FAILURE);
         }
     };
-    let workspace = Workspace::load(args.config.paths());
+    let workspace = match Workspace::open(args.config.paths()) {
+        Ok(workspace) => workspace,
+        Err(e) => return failed(&e),
+    };
     let file = args.file.clone().unwrap_or_else(|| workspace.default_file());
     let (edit, summary) = match ops::import(&workspace, input.apps, input.records, &file) {
         Ok(result) => result,
@@ -268,7 +283,7 @@ fn apply(workspace: &Workspace, result: Result<(Edit, Said), EditError>, dry_run
             eprintln!("dry run: nothing was written");
             return ExitCode::SUCCESS;
         }
-        if let Err(e) = edit.write() {
+        if let Err(e) = edit.commit(workspace) {
             return failed(&e);
         }
     }

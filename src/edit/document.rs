@@ -3,7 +3,7 @@
 //! concerns is touched. A new link in a multi-line `links` array goes on its own
 //! line, indented like the others.
 
-use toml_edit::{Array, DocumentMut, InlineTable, Item, Value};
+use toml_edit::{Array, DocumentMut, InlineTable, Item, TableLike, Value};
 
 use crate::parsed_file::Kind;
 
@@ -42,13 +42,23 @@ pub fn parse(text: &str) -> Result<DocumentMut, String> {
     text.parse::<DocumentMut>().map_err(|e| e.to_string())
 }
 
+/// Every record of `kind` in `doc`: `[[kind]]` tables, or an inline array
+/// (`person = [{ name = "Ada", links = [...] }]`), edited alike.
+fn records_mut(doc: &mut DocumentMut, kind: Kind) -> Vec<&mut dyn TableLike> {
+    match doc.get_mut(kind.key()) {
+        Some(Item::ArrayOfTables(tables)) => tables.iter_mut().map(|t| t as &mut dyn TableLike).collect(),
+        Some(Item::Value(Value::Array(array))) => {
+            array.iter_mut().filter_map(Value::as_inline_table_mut).map(|t| t as &mut dyn TableLike).collect()
+        }
+        _ => Vec::new(),
+    }
+}
+
 /// Adds `links` to the first record of `kind` named `name` in `doc`. `false` when
 /// there is no such record.
 pub fn add_links(doc: &mut DocumentMut, kind: Kind, name: &str, links: &[NewLink]) -> bool {
-    let Some(records) = doc.get_mut(kind.key()).and_then(Item::as_array_of_tables_mut) else {
-        return false;
-    };
-    let Some(record) = records.iter_mut().find(|t| t.get("name").and_then(Item::as_str) == Some(name)) else {
+    let records = records_mut(doc, kind);
+    let Some(record) = records.into_iter().find(|t| t.get("name").and_then(Item::as_str) == Some(name)) else {
         return false;
     };
     match record.get_mut("links") {
@@ -65,6 +75,27 @@ pub fn add_links(doc: &mut DocumentMut, kind: Kind, name: &str, links: &[NewLink
         }
     }
     true
+}
+
+/// `text` with a new record of `kind`: appended as `[[kind]]`, or, where the file
+/// writes that kind as an inline array, pushed onto it (a table would be a TOML error).
+pub fn add_record(text: &str, kind: Kind, name: &str, links: &[NewLink]) -> Result<String, String> {
+    let mut doc = parse(text)?;
+    if let Some(Item::Value(Value::Array(array))) = doc.get_mut(kind.key()) {
+        let mut record = InlineTable::new();
+        record.insert("name", name.into());
+        let mut list = Array::new();
+        push_links(&mut list, links);
+        record.insert("links", Value::Array(list));
+        record.fmt();
+        let mut value = Value::InlineTable(record);
+        let prefix = array.iter().last().and_then(|v| v.decor().prefix()).and_then(|p| p.as_str()).unwrap_or("");
+        let prefix = if prefix.contains('\n') { prefix.to_owned() } else { " ".to_owned() };
+        value.decor_mut().set_prefix(if array.is_empty() { "" } else { prefix.as_str() });
+        array.push_formatted(value);
+        return Ok(doc.to_string());
+    }
+    Ok(append(text, &record_text(kind, name, links)))
 }
 
 fn push_links(array: &mut Array, links: &[NewLink]) {
@@ -96,8 +127,7 @@ fn push_links(array: &mut Array, links: &[NewLink]) {
 pub fn remove_links(doc: &mut DocumentMut, app_matches: &dyn Fn(&str) -> bool, id: &str) -> usize {
     let mut removed = 0;
     for kind in Kind::ALL {
-        let Some(records) = doc.get_mut(kind.key()).and_then(Item::as_array_of_tables_mut) else { continue };
-        for record in records.iter_mut() {
+        for record in records_mut(doc, kind) {
             match record.get_mut("links") {
                 Some(Item::Value(Value::Array(array))) => {
                     let mut i = 0;
@@ -138,7 +168,16 @@ pub fn remove_links(doc: &mut DocumentMut, app_matches: &dyn Fn(&str) -> bool, i
 fn remove_keeping_comments(array: &mut Array, i: usize) {
     let removed = array.remove(i);
     let prefix = removed.decor().prefix().and_then(|p| p.as_str()).unwrap_or("").to_owned();
-    let Some((head, _)) = prefix.split_once('\n') else { return };
+    let Some((head, _)) = prefix.split_once('\n') else {
+        // One line: the new first element loses the space that parted it from the old.
+        if i == 0
+            && let Some(first) = array.get_mut(0)
+            && first.decor().prefix().and_then(|p| p.as_str()).is_some_and(|p| !p.contains('\n'))
+        {
+            first.decor_mut().set_prefix("");
+        }
+        return;
+    };
     let rest_of = |text: &str| text.split_once('\n').map_or(String::new(), |(_, rest)| rest.to_owned());
     match array.get_mut(i) {
         Some(next) => {
@@ -175,8 +214,7 @@ pub fn rename_link_apps(doc: &mut DocumentMut, old: &str, new: &str) -> usize {
         }
     };
     for kind in Kind::ALL {
-        let Some(records) = doc.get_mut(kind.key()).and_then(Item::as_array_of_tables_mut) else { continue };
-        for record in records.iter_mut() {
+        for record in records_mut(doc, kind) {
             match record.get_mut("links") {
                 Some(Item::Value(Value::Array(array))) => {
                     for link in array.iter_mut() {

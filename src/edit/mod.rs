@@ -2,13 +2,24 @@
 //! as changes to the files people edit by hand. A change is computed whole (every
 //! file it touches), checked like any load (an edit that would add an error or a
 //! conflict is refused and writes nothing), shown as a unified diff (`--dry-run`), or
-//! written file by file atomically (`write`).
+//! committed as one transaction (`Edit::commit`): every command that writes goes
+//! through it, and nothing else writes a link file.
+//!
+//! The transaction: the edit lock is held from before the first read to after the last
+//! write (`lock`); every file is checked before any is written (still the version
+//! read, writable, not hard-linked, inside the config roots, in force); each is
+//! replaced by a compare-and-swap (`write`); a failure restores the files already
+//! written; and after writing, the files are loaded again and the edit's effect must
+//! be in force, else everything is restored and the edit fails. No command says
+//! "added" or "removed" unless it is true.
 //!
 //! - `document`: format-preserving changes to one file's text (toml_edit).
-//! - `write`: atomic writes that refuse a file changed on disk since it was read.
+//! - `lock`: the edit lock among applinkd processes.
+//! - `write`: one file replaced by compare-and-swap, keeping mode and owner.
 //! - `ops`: the edits themselves, on a `Workspace` (the files and their index).
 
 pub mod document;
+pub mod lock;
 pub mod ops;
 pub mod write;
 
@@ -17,17 +28,20 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::catalog::Catalog;
+use crate::confine::Roots;
 use crate::diagnostic::Diagnostic;
 use crate::index::Index;
-use crate::parsed_file::ParsedFile;
+use crate::parsed_file::{Kind, ParsedFile};
 
-/// The link files an edit starts from.
+/// The link files an edit starts from, locked against other applinkd edits while it lives.
 pub struct Workspace {
     pub catalog: Catalog,
     pub index: Index,
+    roots: Roots,
+    _lock: lock::EditLock,
 }
 
-/// Why an edit was not made. Nothing was written.
+/// Why an edit was not made. Nothing was written (or everything written was restored).
 #[derive(Debug, thiserror::Error)]
 pub enum EditError {
     #[error("{0}")]
@@ -40,6 +54,8 @@ pub enum EditError {
     Read { path: String, source: std::io::Error },
     #[error(transparent)]
     Write(#[from] write::WriteError),
+    #[error(transparent)]
+    Lock(#[from] lock::LockError),
 }
 
 impl EditError {
@@ -49,25 +65,83 @@ impl EditError {
             _ => &[],
         }
     }
+
+    fn refused(message: String, details: Vec<String>) -> EditError {
+        EditError::Refused { message, details }
+    }
 }
 
-/// A whole edit: the new text of each file it touches.
+/// What must be true of the files once an edit is written (its postcondition).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    /// `(app, id)` is on a record of `kind` one of whose definitions is named `name`.
+    LinkOn { kind: Kind, name: String, app: String, id: String },
+    /// No link has `(app, id)`.
+    NoLink { app: String, id: String },
+    /// `app` is defined (and, if given, `alias` resolves to it).
+    App { app: String, alias: Option<String> },
+}
+
+/// A whole edit: the new text of each file it touches, and what it must achieve.
 #[derive(Default)]
 pub struct Edit {
     changes: BTreeMap<PathBuf, Change>,
+    effects: Vec<Effect>,
 }
 
 struct Change {
     /// The bytes read (`None`: the file does not exist yet).
     before: Option<Vec<u8>>,
+    /// The text edits work on: without a BOM, line ends as `\n` when the file's are all `\r\n`.
+    before_text: String,
     after: String,
+    encoding: Encoding,
+}
+
+/// How a file writes its text: a BOM or not, CRLF or LF line ends. An edit keeps both,
+/// in the lines it adds too (SPEC §7).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Encoding {
+    bom: bool,
+    crlf: bool,
+}
+
+impl Encoding {
+    /// The encoding of `text`, and the text edits work on.
+    fn read(text: &str) -> (Encoding, String) {
+        let (bom, body) = match text.strip_prefix('\u{feff}') {
+            Some(rest) => (true, rest),
+            None => (false, text),
+        };
+        let lines = body.matches('\n').count();
+        // CRLF only when every line ends so: a mixed file is kept byte for byte as it is.
+        let crlf = lines > 0 && body.matches("\r\n").count() == lines;
+        let text = if crlf { body.replace("\r\n", "\n") } else { body.to_owned() };
+        (Encoding { bom, crlf }, text)
+    }
+
+    fn write(self, text: &str) -> Vec<u8> {
+        let mut out = String::with_capacity(text.len() + 3);
+        if self.bom {
+            out.push('\u{feff}');
+        }
+        if self.crlf {
+            out.push_str(&text.replace('\n', "\r\n"));
+        } else {
+            out.push_str(text);
+        }
+        out.into_bytes()
+    }
 }
 
 impl Workspace {
-    pub fn load(paths: Vec<PathBuf>) -> Workspace {
+    /// Takes the edit lock of `paths`' roots, then loads their link files.
+    pub fn open(paths: Vec<PathBuf>) -> Result<Workspace, EditError> {
+        let roots = Roots::of(&paths);
+        let lock = lock::EditLock::acquire(&roots.lock_dirs())?;
         let catalog = Catalog::load(paths);
         let index = catalog.index();
-        Workspace { catalog, index }
+        Ok(Workspace { catalog, index, roots, _lock: lock })
     }
 
     /// Where new records and apps go without `--file`: `links.toml` in the first
@@ -90,6 +164,72 @@ impl Workspace {
     fn good(&self, path: &Path) -> Option<&Arc<ParsedFile>> {
         self.catalog.files().iter().find(|f| f.path == path)?.good.as_ref()
     }
+
+    /// Refuses an edit of `path` unless it is a link file in force inside the roots,
+    /// or a new file there (SPEC §2, §7).
+    pub(crate) fn writable(&self, path: &Path) -> Result<PathBuf, EditError> {
+        let shown = path.display().to_string();
+        let real = self.roots.check(path).map_err(|why| EditError::refused(format!("{shown}: {why}"), Vec::new()))?;
+        match self.catalog.files().iter().find(|f| f.path == path) {
+            Some(file) => {
+                let errors: Vec<String> =
+                    file.diagnostics.iter().filter(|d| d.is_error()).take(3).map(ToString::to_string).collect();
+                if !errors.is_empty() {
+                    return Err(EditError::refused(
+                        format!(
+                            "{shown} has errors, so it is not in force and an edit there would not be either; fix it first (`applinkd check -c {shown}`); nothing was written"
+                        ),
+                        errors,
+                    ));
+                }
+            }
+            None if real.exists() => {
+                return Err(EditError::refused(
+                    format!(
+                        "{shown} is not one of the link files the config paths hold (a `*.toml` file, not hidden); nothing was written"
+                    ),
+                    Vec::new(),
+                ));
+            }
+            None => {}
+        }
+        Ok(real)
+    }
+
+    /// Whether `effect` holds in this workspace's index; if not, why.
+    fn holds(&self, effect: &Effect) -> Result<(), String> {
+        let index = &self.index;
+        match effect {
+            Effect::LinkOn { kind, name, app, id } => {
+                let link =
+                    index.app(app).and_then(|a| index.link(a, id)).ok_or(format!("`{app} {id}` is not in force"))?;
+                let record = index.record_of(&link);
+                let named =
+                    index.record_defs(record).any(|(file, def)| def.kind == *kind && file.record_name(def) == name);
+                if record.kind == *kind && named {
+                    Ok(())
+                } else {
+                    Err(format!("`{app} {id}` is not on the {kind} `{name}`"))
+                }
+            }
+            Effect::NoLink { app, id } => match index.app(app).and_then(|a| index.link(a, id)) {
+                Some(link) => Err(format!("`{app} {id}` is still at {}:{}", link.file.path, link.at().line)),
+                None => Ok(()),
+            },
+            Effect::App { app, alias } => {
+                let defined = index.app(app).is_some_and(|a| a.id.as_str() == app && index.app_def_place(a).is_some());
+                if !defined {
+                    return Err(format!("`{app}` is not defined"));
+                }
+                match alias {
+                    Some(alias) if index.app(alias).is_none_or(|a| a.id.as_str() != app) => {
+                        Err(format!("`{alias}` does not lead to `{app}`"))
+                    }
+                    _ => Ok(()),
+                }
+            }
+        }
+    }
 }
 
 impl Edit {
@@ -103,12 +243,15 @@ impl Edit {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
             Err(source) => return Err(EditError::Read { path: path.display().to_string(), source }),
         };
-        let text = match &before {
-            Some(bytes) => String::from_utf8(bytes.clone())
-                .map_err(|_| EditError::Invalid(format!("{} is not UTF-8; fix it first", path.display())))?,
-            None => String::new(),
+        let (encoding, text) = match &before {
+            Some(bytes) => Encoding::read(
+                std::str::from_utf8(bytes)
+                    .map_err(|_| EditError::Invalid(format!("{} is not UTF-8; fix it first", path.display())))?,
+            ),
+            None => (Encoding::default(), String::new()),
         };
-        self.changes.insert(path.to_path_buf(), Change { before, after: text.clone() });
+        self.changes
+            .insert(path.to_path_buf(), Change { before, before_text: text.clone(), after: text.clone(), encoding });
         Ok(text)
     }
 
@@ -120,10 +263,7 @@ impl Edit {
 
     /// The files whose text changes.
     pub fn files(&self) -> impl Iterator<Item = (&Path, &str)> {
-        self.changes
-            .iter()
-            .filter(|(_, c)| c.before.as_deref() != Some(c.after.as_bytes()))
-            .map(|(p, c)| (p.as_path(), c.after.as_str()))
+        self.changes.iter().filter(|(_, c)| c.changed()).map(|(p, c)| (p.as_path(), c.after.as_str()))
     }
 
     pub fn is_empty(&self) -> bool {
@@ -134,13 +274,13 @@ impl Edit {
     pub fn diff(&self) -> String {
         let mut out = String::new();
         for (path, change) in &self.changes {
-            let before = change.before.as_deref().map(String::from_utf8_lossy).unwrap_or_default();
-            if before == change.after {
+            let before = &change.before_text;
+            if !change.changed() {
                 continue;
             }
             let shown = path.display().to_string();
             let (old, new) = if change.before.is_some() { (shown.clone(), shown) } else { ("/dev/null".into(), shown) };
-            let diff = similar::TextDiff::from_lines(before.as_ref(), change.after.as_str());
+            let diff = similar::TextDiff::from_lines(before.as_str(), change.after.as_str());
             out.push_str(&diff.unified_diff().context_radius(3).header(&old, &new).to_string());
         }
         out
@@ -149,6 +289,9 @@ impl Edit {
     /// Loads the files as they would be after the edit; refuses it if that has more
     /// errors than before (a new error, or a conflict), naming them.
     pub fn check(&self, workspace: &Workspace) -> Result<(), EditError> {
+        for (path, _) in self.files() {
+            workspace.writable(path)?;
+        }
         if let Some((path, _)) = self.files().find(|(_, text)| text.len() as u64 > crate::catalog::MAX_FILE) {
             return Err(EditError::Refused {
                 message: format!(
@@ -202,15 +345,109 @@ impl Edit {
         Ok(())
     }
 
-    /// Writes every changed file atomically, each refused if it changed on disk
-    /// since it was read. Files are written in path order.
-    pub fn write(&self) -> Result<(), EditError> {
+    /// What the edit must achieve; checked after writing (`commit`).
+    pub fn expect(&mut self, effect: Effect) {
+        self.effects.push(effect);
+    }
+
+    /// Writes the edit as one transaction (see the module doc): checks every file,
+    /// writes each by compare-and-swap, restores what was written if a later file
+    /// fails, then reloads and confirms every effect, restoring everything if one is
+    /// not in force. `workspace` is the one the edit was computed from (its lock held).
+    pub fn commit(&self, workspace: &Workspace) -> Result<(), EditError> {
+        let mut plan = Vec::new();
         for (path, change) in &self.changes {
-            if change.before.as_deref() == Some(change.after.as_bytes()) {
+            if !change.changed() {
                 continue;
             }
-            write::write_atomic(path, change.after.as_bytes(), change.before.as_deref())?;
+            let real = workspace.writable(path)?;
+            let after = change.encoding.write(&change.after);
+            let shown = path.display().to_string();
+            write::preflight(&real, &shown, change.before.as_deref())?;
+            plan.push((real, shown, change.before.as_deref(), after));
+        }
+        let mut written: Vec<Written> = Vec::new();
+        for (real, shown, before, after) in &plan {
+            if let Err(e) = write::replace(real, shown, after, *before) {
+                let restored = restore(&written);
+                return Err(with_restore(e.into(), restored));
+            }
+            written.push((real, shown, *before, after));
+        }
+        let after = Workspace::reloaded(workspace);
+        let mut wrong: Vec<String> = Vec::new();
+        for (path, change) in &self.changes {
+            if !change.changed() {
+                continue;
+            }
+            if let Some(file) = after.files().iter().find(|f| f.path == *path) {
+                wrong.extend(file.diagnostics.iter().filter(|d| d.is_error()).take(3).map(ToString::to_string));
+            } else {
+                wrong.push(format!("{} is not among the link files after the write", path.display()));
+            }
+        }
+        let loaded = Workspace {
+            index: after.index(),
+            catalog: after,
+            roots: workspace.roots.clone(),
+            _lock: lock::EditLock::none(),
+        };
+        wrong.extend(self.effects.iter().filter_map(|e| loaded.holds(e).err()));
+        if !wrong.is_empty() {
+            let restored = restore(&written);
+            let mut details = wrong;
+            details.truncate(5);
+            let message = match restored {
+                Ok(()) => {
+                    "the edit was written but is not in force; every file was restored, nothing changed".to_owned()
+                }
+                Err(e) => format!("the edit was written but is not in force, and restoring failed: {e}"),
+            };
+            return Err(EditError::refused(message, details));
         }
         Ok(())
+    }
+}
+
+impl Change {
+    fn changed(&self) -> bool {
+        self.after != self.before_text || self.before.is_none()
+    }
+}
+
+impl Workspace {
+    /// The catalog of the same config paths, read again from disk.
+    fn reloaded(workspace: &Workspace) -> Catalog {
+        Catalog::load(workspace.catalog.paths().to_vec())
+    }
+}
+
+/// A file the transaction wrote: its real path, its name in messages, the bytes it
+/// held (`None`: it was new) and the bytes written.
+type Written<'a> = (&'a Path, &'a str, Option<&'a [u8]>, &'a [u8]);
+
+/// Puts back what `written` replaced, each only if it still holds what the edit wrote.
+fn restore(written: &[Written]) -> Result<(), String> {
+    let mut failed = Vec::new();
+    for (path, shown, before, after) in written.iter().rev() {
+        let result = match before {
+            Some(before) => write::replace(path, shown, before, Some(after)).map_err(|e| e.to_string()),
+            None => match std::fs::read(path) {
+                Ok(now) if now == *after => std::fs::remove_file(path).map_err(|e| e.to_string()),
+                Ok(_) => Err(format!("{shown} changed on disk meanwhile; left as it is")),
+                Err(e) => Err(e.to_string()),
+            },
+        };
+        if let Err(e) = result {
+            failed.push(e);
+        }
+    }
+    if failed.is_empty() { Ok(()) } else { Err(failed.join("; ")) }
+}
+
+fn with_restore(e: EditError, restored: Result<(), String>) -> EditError {
+    match restored {
+        Ok(()) => e,
+        Err(why) => EditError::refused(format!("{e}; restoring the files written before failed: {why}"), Vec::new()),
     }
 }

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use super::document::{self, NewLink};
-use super::{Edit, EditError, Workspace};
+use super::{Edit, EditError, Effect, Workspace};
 use crate::app_id::AppId;
 use crate::link_url::LinkUrl;
 use crate::parsed_file::Kind;
@@ -94,6 +94,7 @@ pub fn add(
         Some(file) => workspace.known(file),
         None => record_file(workspace, kind, name).unwrap_or_else(|| workspace.default_file()),
     };
+    workspace.writable(&target)?;
     let mut edit = Edit::default();
     let text = edit.text(&target)?;
     let in_file =
@@ -103,12 +104,13 @@ pub fn add(
         document::add_links(&mut doc, kind, name, std::slice::from_ref(&link));
         doc.to_string()
     } else {
-        document::append(&text, &document::record_text(kind, name, std::slice::from_ref(&link)))
+        document::add_record(&text, kind, name, std::slice::from_ref(&link)).map_err(EditError::Invalid)?
     };
     // The new link's line: where its text first stands in the new file.
     let text = link.text();
     let line = after.find(&text).map_or(0, |at| after[..at].matches('\n').count() + 1);
     edit.set(&target, after)?;
+    edit.expect(Effect::LinkOn { kind, name: name.to_owned(), app: link.app.clone(), id: link.id.clone() });
     let what = if in_file { "added" } else { "added, with a new record," };
     Ok((edit, vec![format!("{what} `{} {}` to the {kind} `{name}` at {}:{line}", link.app, link.id, target.display())]))
 }
@@ -146,6 +148,7 @@ pub fn rm(workspace: &Workspace, app: &str, id: &str) -> Result<(Edit, Said), Ed
     if said.is_empty() {
         return Err(EditError::NotFound(format!("no link file has `{app} {id}`")));
     }
+    edit.expect(Effect::NoLink { app: app.to_owned(), id: id.to_owned() });
     Ok((edit, said))
 }
 
@@ -183,11 +186,13 @@ pub fn app_add(
             .find(|f| f.good.as_ref().is_some_and(|g| !g.apps.is_empty()))
             .map_or_else(|| workspace.default_file(), |f| f.path.clone()),
     };
+    workspace.writable(&target)?;
     let mut edit = Edit::default();
     let text = edit.text(&target)?;
     let after = document::append(&text, &document::app_text(id.as_str(), name, url));
     let line = after.lines().position(|l| l.starts_with("[apps.") && l.contains(id.as_str())).map_or(0, |n| n + 1);
     edit.set(&target, after)?;
+    edit.expect(Effect::App { app: id.as_str().to_owned(), alias: None });
     Ok((edit, vec![format!("added app `{id}` at {}:{line}", target.display())]))
 }
 
@@ -241,6 +246,7 @@ pub fn app_rename(workspace: &Workspace, old: &str, new: &str) -> Result<(Edit, 
     if links > 0 {
         said.push(format!("rewrote the app of {links} link(s) in {files} file(s)"));
     }
+    edit.expect(Effect::App { app: new.as_str().to_owned(), alias: Some(old) });
     Ok((edit, said))
 }
 
@@ -299,6 +305,7 @@ pub fn import(
     let mut summary = Summary::default();
     let mut edit = Edit::default();
     let target = workspace.known(file);
+    workspace.writable(&target)?;
     let mut appended = String::new();
     for app in &apps {
         match index.app(&app.app).and_then(|a| index.app_def_place(a)) {
@@ -419,6 +426,9 @@ pub fn import(
         }
     }
     for (kind, name, file, links) in joined {
+        for l in &links {
+            edit.expect(Effect::LinkOn { kind, name: name.clone(), app: l.app.clone(), id: l.id.clone() });
+        }
         let text = edit.text(&file)?;
         let mut doc = document::parse(&text).map_err(EditError::Invalid)?;
         if !document::add_links(&mut doc, kind, &name, &links) {
@@ -427,6 +437,9 @@ pub fn import(
         edit.set(&file, doc.to_string())?;
     }
     for (kind, name, links) in &created {
+        for l in links {
+            edit.expect(Effect::LinkOn { kind: *kind, name: name.clone(), app: l.app.clone(), id: l.id.clone() });
+        }
         appended.push_str(&document::record_text(*kind, name, links));
     }
     if !appended.is_empty() {
