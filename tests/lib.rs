@@ -9,6 +9,7 @@ mod browser;
 mod cdp;
 mod check;
 mod config_paths;
+mod confinement;
 mod conflicts;
 mod edit;
 mod hardening;
