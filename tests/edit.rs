@@ -296,20 +296,43 @@ fn cloze_round_trip() {
 
 const SLACK_APP: &str = "[apps.\"slack.com\"]\nname = \"Slack\"\nurl = \"slack://user?team=T1&id={id}\"\nschemes = [\"slack\", \"https\"]\nformerly = [\"slack.net\"]\nopen_with = [\"xdg-open\"]\n\n[apps.\"zoom.us\"]\nurl = \"https://zoom.us/j/{id}{?pwd}\"\nnative = \"zoommtg://zoom.us/join?confno={id}{&pwd}\"\nschemes = [\"https\", \"zoommtg\"]\n";
 
+/// Records a round trip must keep apart and exact: two with one name, outer spaces,
+/// a link's own name, cells a spreadsheet would run, and the fallback browser.
+const TRICKY: &str = "[browser]\nfallback = [\"firefox\", \"--private-window\"]\n\n[[person]]\nname = \"John Smith\"\nlinks = [{ app = \"zendesk.com\", id = \"7\" }]\n\n[[person]]\nname = \"John Smith\"\nlinks = [{ app = \"zendesk.com\", id = \"8\" }]\n\n[[company]]\nname = \"  Spaced Inc  \"\nlinks = [{ app = \"zendesk.com\", id = \"-5\", name = \"=HYPERLINK(1)\" }]\n\n[[person]]\nname = \"=cmd|' /C calc'!A0\"\nlinks = [{ app = \"zendesk.com\", id = \"@9\" }]\n";
+
 #[test]
 fn export_then_import_into_an_empty_directory_gives_the_same() {
     let t = files()
-        .file("links/slack.toml", format!("{SLACK_APP}\n[[person]]\nname = \"Charles\"\nlinks = [{{ app = \"slack.net\", id = \"U1\" }}, {{ app = \"zoom.us\", id = \"85\" }}]\n"));
+        .file("links/slack.toml", format!("{SLACK_APP}\n[[person]]\nname = \"Charles\"\nlinks = [{{ app = \"slack.net\", id = \"U1\" }}, {{ app = \"zoom.us\", id = \"85\" }}]\n"))
+        .file("links/tricky.toml", TRICKY);
+    let csv = t.clone_args(["export", "-c", "links", "--format", "csv"]).run().status(0).stdout;
+    for cell in ["'=cmd", "'-5", "'=HYPERLINK", "'@9"] {
+        assert!(csv.contains(cell), "{cell} is not guarded:\n{csv}");
+    }
+    assert!(!csv.lines().any(|l| l.split(',').any(|c| c.starts_with(['=', '+', '-', '@']))), "{csv}");
     for format in ["jsonl", "csv"] {
         let exported = t.clone_args(["export", "-c", "links", "--format", format]).run().status(0).stdout;
         let name = format!("all.{format}");
         // CSV holds links only: its apps must be there already (as SPEC §7 has it).
         let t2 = match format {
-            "csv" => Test::new().file("links/apps.toml", APPS).file("links/slack.toml", SLACK_APP),
+            "csv" => Test::new().file("links/apps.toml", APPS).file(
+                "links/slack.toml",
+                format!("{SLACK_APP}\n[browser]\nfallback = [\"firefox\", \"--private-window\"]\n"),
+            ),
             _ => Test::new().dir("links"),
         }
         .file(&name, &exported);
-        t2.clone_args(["import", "-c", "links", &name]).run().status(0);
+        if format == "jsonl" {
+            // It brings programs to run: refused, each named, unless allowed.
+            t2.clone_args(["import", "-c", "links", &name])
+                .run()
+                .status(1)
+                .stderr_has("open_with = [\"xdg-open\"]")
+                .stderr_has("[browser] fallback")
+                .stderr_has("--allow-programs");
+            assert!(!t2.path().join("links/links.toml").exists());
+        }
+        t2.clone_args(["import", "-c", "links", &name, "--allow-programs"]).run().status(0);
         t2.clone_args(["check", "-c", "links"]).run().status(0);
         let again = t2.clone_args(["export", "-c", "links", "--format", format]).run().stdout;
         let sorted = |s: &str| {
@@ -318,6 +341,14 @@ fn export_then_import_into_an_empty_directory_gives_the_same() {
             lines.join("\n")
         };
         assert_eq!(sorted(&again), sorted(&exported), "{format}");
+        // Two John Smiths stay two records, of one link each.
+        for id in ["7", "8"] {
+            let john = t2.clone_args(["show", "-c", "links", "zendesk.com", id, "--json"]).run().status(0).json();
+            assert_eq!(john["record"]["name"], "John Smith", "{format}");
+            assert_eq!(john["record"]["links"].as_array().unwrap().len(), 1, "{format}: {john}");
+        }
+        let spaced = t2.clone_args(["show", "-c", "links", "--json", "--", "zendesk.com", "-5"]).run().status(0).json();
+        assert_eq!(spaced["record"]["name"], "  Spaced Inc  ", "{format}");
         // An app's `native` deep link (SPEC §9) survives the round trip.
         let routed =
             t2.clone_args(["open", "-c", "links", "--dry-run", "https://zoom.us/j/85?pwd=x"]).run().status(0).stdout;

@@ -108,6 +108,11 @@ pub struct ImportArgs {
     /// A CSV column holding the URLs of an application's links (repeatable).
     #[arg(long = "url-column", value_name = "APP=COL")]
     urls: Vec<String>,
+    /// Allow the input to add programs that run when a link is opened (an app's
+    /// `open_with` or `native`, `[browser] fallback`); without it such an import is refused.
+    #[arg(long)]
+    allow_programs: bool,
+    /// Print a unified diff; write nothing.
     #[arg(long)]
     dry_run: bool,
 }
@@ -161,8 +166,8 @@ pub fn app(args: &AppArgs) -> ExitCode {
     }
 }
 
-/// The largest input `import` reads.
-const MAX_INPUT: u64 = 256 * 1024 * 1024;
+/// The largest input `import` reads: what it writes must fit in one link file.
+const MAX_INPUT: u64 = crate::catalog::MAX_FILE;
 
 pub fn import(args: &ImportArgs) -> ExitCode {
     let shown = args.input.display().to_string();
@@ -184,14 +189,20 @@ pub fn import(args: &ImportArgs) -> ExitCode {
         }
         (Err(e), _) | (_, Err(e)) => return usage(&e),
     };
-    let bytes = match read_input(&args.input) {
-        Ok(bytes) => bytes,
+    let parsed = read_input(&args.input).and_then(|input| {
+        Ok(match input {
+            Source::Bytes(bytes) => formats::parse(format, &bytes, args.kind.map(Kind::from), &columns),
+            Source::File(file) => formats::parse_reader(format, file, args.kind.map(Kind::from), &columns),
+        })
+    });
+    let parsed = match parsed {
+        Ok(parsed) => parsed,
         Err(e) => {
             eprintln!("error: {shown}: {e}");
             return ExitCode::from(FAILURE);
         }
     };
-    let input = match formats::parse(format, &bytes, args.kind.map(Kind::from), &columns) {
+    let input = match parsed {
         Ok(input) => input,
         Err(e) => {
             eprintln!(
@@ -208,8 +219,12 @@ pub fn import(args: &ImportArgs) -> ExitCode {
         Ok(workspace) => workspace,
         Err(e) => return failed(&e),
     };
+    let mut input = input;
+    if format == Format::Cloze {
+        formats::cloze::as_the_files_say(&mut input, &workspace.index);
+    }
     let file = args.file.clone().unwrap_or_else(|| workspace.default_file());
-    let (edit, summary) = match ops::import(&workspace, input.apps, input.records, &file) {
+    let (edit, summary) = match ops::import(&workspace, input, &file, args.allow_programs) {
         Ok(result) => result,
         Err(e) => return failed(&e),
     };
@@ -225,16 +240,35 @@ pub fn import(args: &ImportArgs) -> ExitCode {
     apply(&workspace, Ok((edit, said)), args.dry_run)
 }
 
-fn read_input(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
+/// An input to import: read whole (standard input), or a file read as it is parsed.
+enum Source {
+    Bytes(Vec<u8>),
+    File(std::io::BufReader<std::fs::File>),
+}
+
+/// Opens the input, its size checked before anything is read.
+fn read_input(path: &std::path::Path) -> std::io::Result<Source> {
     use std::io::Read;
-    let mut bytes = Vec::new();
-    let reader: Box<dyn Read> =
-        if path.as_os_str() == "-" { Box::new(std::io::stdin()) } else { Box::new(std::fs::File::open(path)?) };
-    reader.take(MAX_INPUT + 1).read_to_end(&mut bytes)?;
-    if bytes.len() as u64 > MAX_INPUT {
-        return Err(std::io::Error::other(format!("larger than {} MiB; split it", MAX_INPUT >> 20)));
+    let too_big = || {
+        std::io::Error::other(format!("larger than {} MiB, the most one link file may hold; split it", MAX_INPUT >> 20))
+    };
+    if path.as_os_str() != "-" {
+        let file = std::fs::File::open(path)?;
+        let meta = file.metadata()?;
+        if !meta.is_file() {
+            return Err(std::io::Error::other("not a regular file"));
+        }
+        if meta.len() > MAX_INPUT {
+            return Err(too_big());
+        }
+        return Ok(Source::File(std::io::BufReader::with_capacity(64 * 1024, file)));
     }
-    Ok(bytes)
+    let mut bytes = Vec::new();
+    std::io::stdin().take(MAX_INPUT + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_INPUT {
+        return Err(too_big());
+    }
+    Ok(Source::Bytes(bytes))
 }
 
 pub fn export(args: &ExportArgs) -> ExitCode {

@@ -295,22 +295,59 @@ enum Home {
 /// pairs, as in the files; links already there are left alone, so importing the same
 /// input twice changes nothing. New records go to `file`; links joining a record of
 /// the files go to that record's file.
+/// An import adds a program to run (an app's `open_with` or `native`, `[browser]
+/// fallback`) only when asked to (`--allow-programs`): a shared contacts file must not
+/// be able to make a click run something.
 pub fn import(
     workspace: &Workspace,
-    apps: Vec<IncomingApp>,
-    records: Vec<Incoming>,
+    input: crate::formats::Input,
     file: &Path,
+    allow_programs: bool,
 ) -> Result<(Edit, Summary), EditError> {
+    let crate::formats::Input { apps, records, fallback } = input;
     let index = &workspace.index;
     let mut summary = Summary::default();
     let mut edit = Edit::default();
     let target = workspace.known(file);
     workspace.writable(&target)?;
     let mut appended = String::new();
+    let mut programs: Vec<String> = Vec::new();
+    if let Some((argv, line)) = &fallback {
+        match index.browser_fallback() {
+            Some((given, f, at)) if given == argv.as_slice() => {
+                let _ = (f, at);
+            }
+            Some((_, f, at)) => {
+                return Err(EditError::Refused {
+                    message: format!(
+                        "line {line}: `[browser] fallback` is given differently at {}:{}; nothing was written",
+                        f.path, at.line
+                    ),
+                    details: Vec::new(),
+                });
+            }
+            None => {
+                programs.push(format!("line {line}: [browser] fallback = {argv:?}"));
+                appended.push_str(&format!(
+                    "\n[browser]\nfallback = [{}]\n",
+                    argv.iter()
+                        .map(|a| toml_edit::Value::from(a.as_str()).to_string().trim().to_owned())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
+            }
+        }
+    }
     for app in &apps {
         match index.app(&app.app).and_then(|a| index.app_def_place(a)) {
             Some(_) => {}
             None => {
+                if !app.open_with.is_empty() {
+                    programs.push(format!("line {}: `{}` open_with = {:?}", app.line, app.app, app.open_with));
+                }
+                if let Some(native) = &app.native {
+                    programs.push(format!("line {}: `{}` native = {native:?}", app.line, app.app));
+                }
                 let mut text = document::app_text(&app.app, app.name.as_deref(), app.url.as_deref());
                 if let Some(native) = &app.native {
                     text.push_str(&format!(
@@ -333,6 +370,14 @@ pub fn import(
                 summary.apps_added += 1;
             }
         }
+    }
+    if !programs.is_empty() && !allow_programs {
+        let mut details = programs;
+        details.push("add `--allow-programs` if you trust the input to say what runs".into());
+        return Err(EditError::Refused {
+            message: "the input would add programs that run when a link is opened; nothing was written".into(),
+            details,
+        });
     }
     // Pairs this import has placed, and where.
     let mut placed: HashMap<(String, String), usize> = HashMap::new();

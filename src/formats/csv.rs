@@ -1,7 +1,13 @@
 //! `csv`: a header row, then one record a row. `--name-column` (default `name`),
 //! `--kind` (default person), `--link APP=COL` for each application's id column and
 //! `--url-column APP=COL` for its URL column; empty cells are skipped. A BOM, CRLF
-//! line ends and quoted multi-line cells are read as CSV has them.
+//! line ends and quoted multi-line cells are read as CSV has them. Cells are taken
+//! exactly as written (no space trimmed); a header named twice is an error.
+//!
+//! Export writes `kind,record,app,id,url,name,ref` (`name`: the link's own App Name;
+//! `ref`: the record's number, so that two records with one name stay two), and a
+//! cell a spreadsheet would run as a formula (starting with `=`, `+`, `-`, `@`, tab
+//! or CR) with a leading `'`, which import takes off again (SPEC §7).
 
 use super::{CsvColumns, Input, InputError};
 use crate::edit::ops::Incoming;
@@ -10,16 +16,19 @@ use crate::parsed_file::Kind;
 
 pub fn export(index: &Index) -> String {
     let mut writer = ::csv::Writer::from_writer(Vec::new());
-    let _ = writer.write_record(["kind", "record", "app", "id", "url"]);
-    for record in index.records() {
-        let name = index.record_name(record);
+    let _ = writer.write_record(["kind", "record", "app", "id", "url", "name", "ref"]);
+    for (n, record) in index.records().enumerate() {
+        let name = defused(index.record_name(record));
+        let number = (n + 1).to_string();
         for link in index.record_links(record) {
             let _ = writer.write_record([
                 record.kind.key(),
-                name,
+                &name,
                 link.app.id.as_str(),
-                link.id(),
-                link.url().unwrap_or(""),
+                &defused(link.id()),
+                &defused(link.url().unwrap_or("")),
+                &defused(link.name().unwrap_or("")),
+                &number,
             ]);
         }
     }
@@ -32,8 +41,11 @@ pub fn parse(bytes: &[u8], columns: &CsvColumns) -> Result<Input, InputError> {
         .headers()
         .map_err(|e| error_of(&e, "cannot read the header row"))?
         .iter()
-        .map(|h| h.trim_start_matches('\u{feff}').trim().to_owned())
+        .map(|h| h.trim_start_matches('\u{feff}').to_owned())
         .collect::<Vec<_>>();
+    if let Some((i, h)) = headers.iter().enumerate().find(|(i, h)| headers[..*i].contains(h)) {
+        return Err(InputError::at(1, Some(i + 1), format!("the column `{h}` is named twice; name each column once")));
+    }
     let column = |name: &str| {
         headers.iter().position(|h| h == name).ok_or_else(|| {
             InputError::at(
@@ -52,23 +64,29 @@ pub fn parse(bytes: &[u8], columns: &CsvColumns) -> Result<Input, InputError> {
     let mut input = Input::default();
     let mut lines = Lines::new(bytes);
     if exported {
-        let (k, r, a, i, u) = (column("kind")?, column("record")?, column("app")?, column("id")?, column("url").ok());
+        let (k, r, a, i) = (column("kind")?, column("record")?, column("app")?, column("id")?);
+        let (u, n, number) = (column("url").ok(), column("name").ok(), column("ref").ok());
+        let mut last_ref = None;
         for row in reader.records() {
             let row = row.map_err(|e| error_of(&e, "bad row"))?;
             let line = lines.of(row.position());
-            let cell = |c: usize| row.get(c).unwrap_or("").trim();
-            let kind = Kind::from_key(cell(k))
+            let cell = |c: usize| undefused(row.get(c).unwrap_or(""));
+            let kind = Kind::from_key(&cell(k))
                 .ok_or_else(|| InputError::at(line, Some(k + 1), "`kind` must be person, company or project"))?;
-            let link = super::link(line, cell(a), cell(i), u.map(cell), None)?;
+            let link = super::link(line, &cell(a), &cell(i), u.map(cell).as_deref(), n.map(cell).as_deref())?;
+            let this_ref = number.map(cell);
             match input.records.last_mut() {
-                Some(last) if last.kind == kind && last.name == cell(r) => last.links.push(link),
+                Some(last) if last.kind == kind && last.name == cell(r) && last_ref == Some(this_ref.clone()) => {
+                    last.links.push(link)
+                }
                 _ => input.records.push(Incoming {
                     kind,
-                    name: super::name(line, Some(r + 1), cell(r))?,
+                    name: super::name(line, Some(r + 1), &cell(r))?,
                     links: vec![link],
                     line,
                 }),
             }
+            last_ref = Some(this_ref);
         }
         return Ok(input);
     }
@@ -91,24 +109,47 @@ pub fn parse(bytes: &[u8], columns: &CsvColumns) -> Result<Input, InputError> {
     for row in reader.records() {
         let row = row.map_err(|e| error_of(&e, "bad row"))?;
         let line = lines.of(row.position());
-        let cell = |c: usize| row.get(c).unwrap_or("").trim();
-        if cell(name).is_empty() {
+        let cell = |c: usize| undefused(row.get(c).unwrap_or(""));
+        if cell(name).trim().is_empty() {
             return Err(InputError::at(line, Some(name + 1), "the name cell is empty"));
         }
         let mut record =
-            Incoming { kind, name: super::name(line, Some(name + 1), cell(name))?, links: Vec::new(), line };
+            Incoming { kind, name: super::name(line, Some(name + 1), &cell(name))?, links: Vec::new(), line };
         for (app, id_col, url_col) in &links {
             let id = cell(*id_col);
             if id.is_empty() {
                 continue;
             }
-            let link = super::link(line, app, id, url_col.map(cell), None)
+            let link = super::link(line, app, &id, url_col.map(cell).as_deref(), None)
                 .map_err(|e| InputError { column: Some(id_col + 1), ..e })?;
             record.links.push(link);
         }
         input.records.push(record);
     }
     Ok(input)
+}
+
+/// Whether a spreadsheet would run `cell` as a formula.
+fn is_formula(cell: &str) -> bool {
+    cell.starts_with(['=', '+', '-', '@', '\t', '\r'])
+}
+
+/// `cell` as export writes it: a formula (or a cell that already starts with the
+/// guard, so that it survives) behind a `'`.
+fn defused(cell: &str) -> String {
+    if is_formula(cell) || (cell.starts_with('\'') && (is_formula(&cell[1..]) || cell[1..].starts_with('\''))) {
+        format!("'{cell}")
+    } else {
+        cell.to_owned()
+    }
+}
+
+/// `cell` as import reads it: export's guard taken off again.
+fn undefused(cell: &str) -> String {
+    match cell.strip_prefix('\'') {
+        Some(rest) if is_formula(rest) || rest.starts_with('\'') => rest.to_owned(),
+        _ => cell.to_owned(),
+    }
 }
 
 /// The 1-based line each record starts on, counted from byte offsets (which CRLF
@@ -145,5 +186,25 @@ fn error_of(e: &::csv::Error, what: &str) -> InputError {
     match e.kind() {
         ::csv::ErrorKind::Utf8 { .. } => InputError::at(line, None, "the input is not UTF-8"),
         _ => InputError::at(line, None, format!("{what}: {e}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formula_cells_round_trip() {
+        for cell in ["=SUM(A1)", "+1", "-2", "@x", "\tx", "'=x", "''", "'plain", "plain", ""] {
+            assert_eq!(undefused(&defused(cell)), cell, "{cell:?}");
+            assert!(!is_formula(&defused(cell)), "{cell:?}");
+        }
+    }
+
+    #[test]
+    fn a_header_named_twice_is_an_error() {
+        let columns = CsvColumns { links: vec![("a.example".into(), "id".into())], ..CsvColumns::default() };
+        let e = parse(b"name,id,id\nA,1,2\n", &columns).unwrap_err();
+        assert!(e.message.contains("named twice"), "{e}");
     }
 }

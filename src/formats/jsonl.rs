@@ -1,9 +1,18 @@
-//! `jsonl`: one JSON object a line. Links: `{"kind", "record", "app", "id", "url"}`
-//! (`url` only where a link writes one); apps: `{"app", "name", "url", "formerly"}`.
+//! `jsonl`: one JSON object a line. Links: `{"kind", "record", "app", "id", "url",
+//! "name", "ref"}` (`url` and `name` only where the link writes them; `ref` numbers the
+//! record, so that two records with one name stay two); apps: `{"app", "name", "url",
+//! "formerly", "schemes", "open_with", "native"}`; the fallback browser:
+//! `{"browser": {"fallback": [...]}}`.
+//!
+//! Read as strictly as a link file (SPEC §7): each line is one of those shapes exactly
+//! (an unknown or mis-cased field, a value of the wrong type or a duplicate key is an
+//! error at its line and column), and an id written as a number must survive as written
+//! (an integer up to 2^53; `1e3` or a longer integer is an error: write it as a string).
 
-use serde_json::{Value, json};
+use serde::Deserialize;
+use serde_json::json;
 
-use super::{Input, InputError};
+use super::{Input, InputError, StrictId};
 use crate::edit::ops::{Incoming, IncomingApp};
 use crate::index::Index;
 use crate::parsed_file::Kind;
@@ -34,9 +43,13 @@ pub fn export(index: &Index) -> String {
         out.push_str(&line.to_string());
         out.push('\n');
     }
+    if let Some((fallback, _, _)) = index.browser_fallback() {
+        out.push_str(&json!({ "browser": { "fallback": fallback } }).to_string());
+        out.push('\n');
+    }
     // Links are the bulk (a million lines): written directly, strings escaped by serde_json.
     let quoted = |text: &str| serde_json::to_string(text).expect("strings serialise");
-    for record in index.records() {
+    for (n, record) in index.records().enumerate() {
         let head = format!("{{\"kind\":\"{}\",\"record\":{}", record.kind, quoted(index.record_name(record)));
         for link in index.record_links(record) {
             out.push_str(&head);
@@ -48,87 +61,165 @@ pub fn export(index: &Index) -> String {
                 out.push_str(",\"url\":");
                 out.push_str(&quoted(url));
             }
-            out.push_str("}\n");
+            if let Some(name) = link.name() {
+                out.push_str(",\"name\":");
+                out.push_str(&quoted(name));
+            }
+            out.push_str(&format!(",\"ref\":{}}}\n", n + 1));
         }
     }
     out
 }
 
-pub fn parse(bytes: &[u8]) -> Result<Input, InputError> {
-    let text = std::str::from_utf8(bytes).map_err(|e| {
-        let line = bytes[..e.valid_up_to()].iter().filter(|&&b| b == b'\n').count() + 1;
-        InputError::at(line, None, "the input is not UTF-8")
-    })?;
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LinkLine {
+    kind: String,
+    record: String,
+    app: String,
+    id: StrictId,
+    url: Option<String>,
+    name: Option<String>,
+    #[serde(rename = "ref")]
+    record_ref: Option<u64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AppLine {
+    app: String,
+    name: Option<String>,
+    url: Option<String>,
+    #[serde(default)]
+    formerly: Vec<String>,
+    #[serde(default)]
+    schemes: Vec<String>,
+    #[serde(default)]
+    open_with: Vec<String>,
+    native: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BrowserLine {
+    browser: Browser,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Browser {
+    fallback: Vec<String>,
+}
+
+/// Which shape a line has, from its keys alone (its values are checked by the shape).
+#[derive(Deserialize)]
+struct Probe {
+    kind: Option<serde::de::IgnoredAny>,
+    record: Option<serde::de::IgnoredAny>,
+    browser: Option<serde::de::IgnoredAny>,
+}
+
+/// Parses the lines of `reader` (streamed: one line in memory at a time).
+pub fn parse_reader(reader: impl std::io::BufRead) -> Result<Input, InputError> {
     let mut input = Input::default();
-    for (n, raw) in text.lines().enumerate() {
+    // The `ref` of the last record read, to keep records with one name apart.
+    let mut last_ref: Option<Option<u64>> = None;
+    for (n, raw) in reader.split(b'\n').enumerate() {
         let line = n + 1;
-        let raw = raw.trim().trim_start_matches('\u{feff}');
-        if raw.is_empty() {
+        let raw = raw.map_err(|e| InputError::at(line, None, format!("cannot read: {e}")))?;
+        let raw = std::str::from_utf8(&raw).map_err(|_| InputError::at(line, None, "the input is not UTF-8"))?;
+        let raw = raw.strip_suffix('\r').unwrap_or(raw);
+        let raw = if line == 1 { raw.trim_start_matches('\u{feff}') } else { raw };
+        if raw.trim().is_empty() {
             continue;
         }
-        let value: Value =
-            serde_json::from_str(raw).map_err(|e| InputError::at(line, Some(e.column()), format!("not JSON: {e}")))?;
-        let text = |key: &str| value.get(key).and_then(Value::as_str);
-        let Some(object) = value.as_object() else {
-            return Err(InputError::at(line, None, "each line must be a JSON object"));
-        };
-        if object.contains_key("record") || object.contains_key("kind") {
-            let kind = text("kind")
-                .and_then(Kind::from_key)
+        let bad = |e: serde_json::Error| InputError::at(line, Some(e.column()), e.to_string());
+        let probe: Probe = serde_json::from_str(raw).map_err(|e| {
+            if e.is_data() {
+                InputError::at(line, Some(e.column()), format!("each line must be a JSON object: {e}"))
+            } else {
+                InputError::at(line, Some(e.column()), format!("not JSON: {e}"))
+            }
+        })?;
+        if probe.kind.is_some() || probe.record.is_some() {
+            let l: LinkLine = serde_json::from_str(raw).map_err(bad)?;
+            let kind = Kind::from_key(&l.kind)
                 .ok_or_else(|| InputError::at(line, None, "`kind` must be person, company or project"))?;
-            let record = text("record")
-                .filter(|r| !r.trim().is_empty())
-                .ok_or_else(|| InputError::at(line, None, "`record` (its name) is missing"))?;
-            let app = text("app").ok_or_else(|| InputError::at(line, None, "`app` is missing"))?;
-            let id = match value.get("id") {
-                Some(Value::String(s)) => s.clone(),
-                Some(Value::Number(n)) => n.to_string(),
-                _ => return Err(InputError::at(line, None, "`id` is missing")),
-            };
-            let link = super::link(line, app, &id, text("url"), text("name"))?;
+            let link = super::link(line, &l.app, &l.id.0, l.url.as_deref(), l.name.as_deref())?;
             // Consecutive lines of one record make one record, as export writes them.
             match input.records.last_mut() {
-                Some(last) if last.kind == kind && last.name == record => last.links.push(link),
+                Some(last) if last.kind == kind && last.name == l.record && last_ref == Some(l.record_ref) => {
+                    last.links.push(link)
+                }
                 _ => input.records.push(Incoming {
                     kind,
-                    name: super::name(line, None, record)?,
+                    name: super::name(line, None, &l.record)?,
                     links: vec![link],
                     line,
                 }),
             }
-        } else if let Some(app) = text("app") {
-            let id = crate::app_id::AppId::parse(app).map_err(|e| InputError::at(line, None, e.to_string()))?;
-            for key in ["url", "native"] {
-                if let Some(template) = text(key) {
-                    crate::template::UrlTemplate::parse(template)
-                        .map_err(|e| InputError::at(line, None, format!("`{template}`: {}", e.message)))?;
-                }
+            last_ref = Some(l.record_ref);
+        } else if probe.browser.is_some() {
+            let b: BrowserLine = serde_json::from_str(raw).map_err(bad)?;
+            if b.browser.fallback.is_empty() {
+                return Err(InputError::at(line, None, "`fallback` names no program"));
             }
-            let list = |key: &str| -> Vec<String> {
-                value
-                    .get(key)
-                    .and_then(Value::as_array)
-                    .map(|a| a.iter().filter_map(Value::as_str).map(str::to_owned).collect())
-                    .unwrap_or_default()
-            };
-            let (formerly, schemes, open_with) = (list("formerly"), list("schemes"), list("open_with"));
+            input.fallback = Some((b.browser.fallback, line));
+        } else {
+            let a: AppLine = serde_json::from_str(raw).map_err(bad)?;
+            let id = crate::app_id::AppId::parse(&a.app).map_err(|e| InputError::at(line, None, e.to_string()))?;
+            for template in [&a.url, &a.native].into_iter().flatten() {
+                crate::template::UrlTemplate::parse(template)
+                    .map_err(|e| InputError::at(line, None, format!("`{template}`: {}", e.message)))?;
+            }
             input.apps.push(IncomingApp {
                 app: id.as_str().to_owned(),
-                name: text("name").map(str::to_owned),
-                url: text("url").map(str::to_owned),
-                native: text("native").map(str::to_owned),
-                formerly,
-                schemes,
-                open_with,
+                name: a.name,
+                url: a.url,
+                native: a.native,
+                formerly: a.formerly,
+                schemes: a.schemes,
+                open_with: a.open_with,
                 line,
             });
-        } else {
-            return Err(InputError::at(
-                line,
-                None,
-                "a line is a link (`kind`, `record`, `app`, `id`) or an app (`app`)",
-            ));
         }
     }
     Ok(input)
+}
+
+pub fn parse(bytes: &[u8]) -> Result<Input, InputError> {
+    parse_reader(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn error(line: &str) -> String {
+        match parse(line.as_bytes()) {
+            Ok(_) => panic!("{line} was accepted"),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    #[test]
+    fn strict_lines() {
+        assert!(
+            error(r#"{"kind":"person","record":"A","app":"a.example","id":"1","URL":"https://a.example/1"}"#)
+                .contains("unknown field `URL`")
+        );
+        assert!(error(r#"{"kind":"person","record":"A","app":"a.example","id":"1","url":5}"#).contains("invalid type"));
+        assert!(error(r#"{"app":"a.example","open_with":["firefox",7,"--private"]}"#).contains("invalid type"));
+        assert!(
+            error(r#"{"kind":"person","record":"A","app":"a.example","app":"b.example","id":"1"}"#)
+                .contains("duplicate field `app`")
+        );
+        for id in ["12345678901234567890123", "1e3", "9007199254740993", "1.5"] {
+            let e = error(&format!(r#"{{"kind":"person","record":"A","app":"a.example","id":{id}}}"#));
+            assert!(e.contains("would not survive"), "{id}: {e}");
+        }
+        let ok = parse(br#"{"kind":"person","record":"A","app":"a.example","id":9007199254740992}"#).unwrap();
+        assert_eq!(ok.records[0].links[0].id, "9007199254740992");
+        assert!(error("[1]").contains("line 1, column"));
+    }
 }

@@ -62,6 +62,52 @@ pub struct CsvColumns {
 pub struct Input {
     pub apps: Vec<IncomingApp>,
     pub records: Vec<Incoming>,
+    /// `[browser] fallback`, and the line that gives it.
+    pub fallback: Option<(Vec<String>, usize)>,
+}
+
+/// An id as JSON may write it: a string, or an integer that survives as written (at
+/// most 2^53, what every JSON reader keeps exactly). `1e3`, `1.5` or a longer integer
+/// would come back changed, so they are errors: write them as strings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StrictId(pub String);
+
+impl<'de> serde::Deserialize<'de> for StrictId {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<StrictId, D::Error> {
+        const MAX: u64 = 1 << 53;
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = StrictId;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an id: a string, or an integer of at most 2^53")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<StrictId, E> {
+                Ok(StrictId(v.to_owned()))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<StrictId, E> {
+                if v > MAX {
+                    return Err(E::custom(format!(
+                        "the id {v} would not survive as a number (past 2^53); write it as a string"
+                    )));
+                }
+                Ok(StrictId(v.to_string()))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<StrictId, E> {
+                if v.unsigned_abs() > MAX {
+                    return Err(E::custom(format!(
+                        "the id {v} would not survive as a number (past 2^53); write it as a string"
+                    )));
+                }
+                Ok(StrictId(v.to_string()))
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<StrictId, E> {
+                Err(E::custom(format!(
+                    "the id {v} would not survive as written (a fraction, an exponent or past 2^53); write it as a string"
+                )))
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
 }
 
 pub fn parse(format: Format, bytes: &[u8], kind: Option<Kind>, columns: &CsvColumns) -> Result<Input, InputError> {
@@ -72,6 +118,49 @@ pub fn parse(format: Format, bytes: &[u8], kind: Option<Kind>, columns: &CsvColu
         Format::Cloze => cloze::parse(bytes, kind),
         Format::Csv => csv::parse(bytes, columns),
         Format::Jsonl => jsonl::parse(bytes),
+    }
+}
+
+/// `parse`, reading from a file as it goes where the format allows (JSON lines and
+/// Cloze's JSON are parsed as they stream; CSV is read whole first).
+pub fn parse_reader(
+    format: Format,
+    mut reader: impl std::io::BufRead,
+    kind: Option<Kind>,
+    columns: &CsvColumns,
+) -> Result<Input, InputError> {
+    let empty = |reader: &mut dyn std::io::BufRead| -> Result<bool, InputError> {
+        loop {
+            let buf = reader.fill_buf().map_err(|e| InputError::at(1, None, format!("cannot read: {e}")))?;
+            if buf.is_empty() {
+                return Ok(true);
+            }
+            match buf.iter().position(|b| !b.is_ascii_whitespace()) {
+                Some(_) => return Ok(false),
+                None => {
+                    let n = buf.len();
+                    reader.consume(n);
+                }
+            }
+        }
+    };
+    if empty(&mut reader)? {
+        return Err(InputError::at(1, None, "the input is empty"));
+    }
+    match format {
+        Format::Jsonl => jsonl::parse_reader(reader),
+        Format::Cloze => {
+            let buf = reader.fill_buf().map_err(|e| InputError::at(1, None, format!("cannot read: {e}")))?;
+            if buf.starts_with(b"\xef\xbb\xbf") {
+                reader.consume(3);
+            }
+            cloze::parse_reader(reader, kind)
+        }
+        Format::Csv => {
+            let mut bytes = Vec::new();
+            reader.read_to_end(&mut bytes).map_err(|e| InputError::at(1, None, format!("cannot read: {e}")))?;
+            csv::parse(&bytes, columns)
+        }
     }
 }
 
