@@ -189,11 +189,9 @@ pub fn import(args: &ImportArgs) -> ExitCode {
         }
         (Err(e), _) | (_, Err(e)) => return usage(&e),
     };
-    let parsed = read_input(&args.input).and_then(|input| {
-        Ok(match input {
-            Source::Bytes(bytes) => formats::parse(format, &bytes, args.kind.map(Kind::from), &columns),
-            Source::File(file) => formats::parse_reader(format, file, args.kind.map(Kind::from), &columns),
-        })
+    let parsed = read_input(&args.input).map(|input| match input {
+        Source::Bytes(bytes) => formats::parse(format, &bytes, args.kind.map(Kind::from), &columns),
+        Source::File(file) => formats::parse_reader(format, file, args.kind.map(Kind::from), &columns),
     });
     let parsed = match parsed {
         Ok(parsed) => parsed,
