@@ -81,18 +81,97 @@ fn add_to_a_one_line_array_and_a_new_record() {
 #[test]
 fn add_refuses_a_merge_unless_asked_and_a_conflict_always() {
     let t = files();
+    // Charles is a record of his own first (HubSpot 77), so a merge is visible.
+    t.clone_args(["add", "-c", "links", "person", "Charles Babbage", "hubspot.com", "77"]).run().status(0);
+    let before = (read(&t, "links/people.toml"), read(&t, "links/links.toml"));
     t.clone_args(["add", "-c", "links", "person", "Charles Babbage", "zendesk.com", "991"])
         .run()
         .status(1)
         .stderr_has("`zendesk.com 991` is already on the person `Ada Lovelace` (links/people.toml:7)")
         .stderr_has("--merge");
-    assert_eq!(read(&t, "links/people.toml"), PEOPLE);
+    assert_eq!((read(&t, "links/people.toml"), read(&t, "links/links.toml")), before);
     t.clone_args(["add", "-c", "links", "company", "Other", "zendesk.com", "991"])
         .run()
         .status(1)
         .stderr_has("companies.zendesk.com");
+    assert_eq!((read(&t, "links/people.toml"), read(&t, "links/links.toml")), before);
+    t.clone_args(["resolve", "-c", "links", "hubspot.com", "77", "--to", "mailchimp.com"]).run().status(1);
     t.clone_args(["add", "-c", "links", "person", "Charles Babbage", "zendesk.com", "991", "--merge"]).run().status(0);
-    t.clone_args(["resolve", "-c", "links", "mailchimp.com", "48616032", "--to", "zendesk.com"]).run().status(0);
+    // Merged: Charles's HubSpot record now reaches Ada's MailChimp link.
+    t.clone_args(["resolve", "-c", "links", "hubspot.com", "77", "--to", "mailchimp.com"])
+        .run()
+        .status(0)
+        .stdout("https://us1.admin.mailchimp.com/lists/members/view?id=48616032\n");
+}
+
+/// `applinkd ARGS` on `t`'s files, for argument lists built at run time.
+fn run_args(t: &Test, args: &[&str]) -> crate::test::Output {
+    let out = std::process::Command::new(crate::test::binary())
+        .args(args)
+        .current_dir(t.path())
+        .env_remove("APPLINKD_CONFIG")
+        .env("APPLINKD_URL", "http://127.0.0.1:9")
+        .env("NO_COLOR", "1")
+        .env("HOME", t.path())
+        .env("XDG_CONFIG_HOME", t.path().join("xdg-config"))
+        .output()
+        .unwrap();
+    crate::test::Output {
+        status: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// `import` of `content` (named `name`) fails at `at` with `message`, writing nothing.
+fn import_refused(name: &str, content: &str, extra: &[&str], at: &str, message: &str) {
+    let t = files().file(name, content);
+    let mut args = vec!["import", "-c", "links", name];
+    args.extend_from_slice(extra);
+    let out = run_args(&t, &args);
+    assert_eq!(out.status, 1, "{name}: {content}\n{}", out.stderr);
+    assert!(out.stderr.contains(&format!("error: {name}:{at}")), "{content}: wanted {at}:\n{}", out.stderr);
+    assert!(out.stderr.contains(message), "{content}: wanted {message}:\n{}", out.stderr);
+    assert_eq!(read(&t, "links/people.toml"), PEOPLE, "{content}");
+    assert_eq!(read(&t, "links/apps.toml"), APPS, "{content}");
+    assert!(!t.path().join("links/links.toml").exists(), "{content}");
+}
+
+#[test]
+fn imports_are_as_strict_as_link_files() {
+    let link = |rest: &str| format!("{{\"kind\":\"person\",\"record\":\"Ada\",\"app\":\"zendesk.com\",{rest}}}\n");
+    let ok = link("\"id\":\"1\"");
+    for (line, at, message) in [
+        (link("\"id\":\"1\",\"URL\":\"https://x.example/\""), "2:", "unknown field `URL`"),
+        (link("\"id\":\"1\",\"url\":5"), "2:", "invalid type: integer `5`"),
+        (link("\"id\":12345678901234567890123"), "2:", "would not survive"),
+        (link("\"id\":1e3"), "2:", "would not survive"),
+        (link("\"id\":\"1\",\"id\":\"2\""), "2:", "duplicate field `id`"),
+        (
+            "{\"app\":\"x.example\",\"open_with\":[\"firefox\",7,\"--private\"]}\n".into(),
+            "2:",
+            "invalid type: integer `7`",
+        ),
+    ] {
+        import_refused("in.jsonl", &format!("{ok}{line}"), &[], at, message);
+    }
+    import_refused("in.csv", "name,id,id\nAda,1,2\n", &["--link", "zendesk.com=id"], "1:3", "named twice");
+    import_refused("in.json", r#"{"people": [], "people": []}"#, &[], "1:", "duplicate field `people`");
+    import_refused(
+        "in.json",
+        r#"{"people": [{"name": "A", "appLinks": [{"source": "zendesk.com", "uniqueid": 1e3}]}]}"#,
+        &[],
+        "1:",
+        "would not survive",
+    );
+}
+
+#[test]
+fn an_input_larger_than_a_link_file_may_be_is_refused_before_it_is_read() {
+    let t = files();
+    let big = std::fs::File::create(t.path().join("big.jsonl")).unwrap();
+    big.set_len(65 * 1024 * 1024).unwrap(); // sparse: no time spent writing it
+    t.clone_args(["import", "-c", "links", "big.jsonl"]).run().status(1).stderr_has("larger than 64 MiB");
 }
 
 #[test]

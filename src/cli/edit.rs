@@ -226,6 +226,10 @@ pub fn import(args: &ImportArgs) -> ExitCode {
         Ok(result) => result,
         Err(e) => return failed(&e),
     };
+    if edit.is_empty() && summary.skipped.is_empty() {
+        let said = vec![format!("imported {shown}: nothing to change, every link in it is in the link files already")];
+        return apply(&workspace, Ok((edit, said)), args.dry_run);
+    }
     let mut said = vec![format!(
         "imported {shown}: {} link(s) added, {} record(s) created, {} record(s) merged, {} app(s) added, {} row(s) skipped",
         summary.links_added,

@@ -78,7 +78,7 @@ struct ClozeLink {
 /// Parses Cloze's JSON from `reader` into typed records as it reads (no tree of the
 /// whole input in memory).
 pub fn parse_reader(reader: impl std::io::Read, kind: Option<Kind>) -> Result<Input, InputError> {
-    let located = |e: serde_json::Error| InputError::at(e.line(), Some(e.column()), e.to_string());
+    let located = |e: serde_json::Error| InputError::at(e.line(), Some(e.column()), super::without_place(&e));
     let sections: Vec<(Kind, Vec<ClozeRecord>, &str)> = match kind {
         Some(kind) => {
             let items: Vec<ClozeRecord> = serde_json::from_reader(reader).map_err(located)?;

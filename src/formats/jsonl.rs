@@ -133,12 +133,16 @@ pub fn parse_reader(reader: impl std::io::BufRead) -> Result<Input, InputError> 
         if raw.trim().is_empty() {
             continue;
         }
-        let bad = |e: serde_json::Error| InputError::at(line, Some(e.column()), e.to_string());
+        let bad = |e: serde_json::Error| InputError::at(line, Some(e.column()), super::without_place(&e));
         let probe: Probe = serde_json::from_str(raw).map_err(|e| {
             if e.is_data() {
-                InputError::at(line, Some(e.column()), format!("each line must be a JSON object: {e}"))
+                InputError::at(
+                    line,
+                    Some(e.column()),
+                    format!("each line must be a JSON object: {}", super::without_place(&e)),
+                )
             } else {
-                InputError::at(line, Some(e.column()), format!("not JSON: {e}"))
+                InputError::at(line, Some(e.column()), format!("not JSON: {}", super::without_place(&e)))
             }
         })?;
         if probe.kind.is_some() || probe.record.is_some() {

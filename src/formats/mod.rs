@@ -46,6 +46,16 @@ impl InputError {
     }
 }
 
+/// A JSON error's message without serde_json's " at line L column C" (the error's
+/// place is said once, as `file:line:column`).
+pub(crate) fn without_place(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    match text.rfind(" at line ") {
+        Some(at) => text[..at].to_owned(),
+        None => text,
+    }
+}
+
 /// What CSV needs to know of its columns.
 #[derive(Debug, Clone, Default)]
 pub struct CsvColumns {
@@ -102,7 +112,7 @@ impl<'de> serde::Deserialize<'de> for StrictId {
             }
             fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<StrictId, E> {
                 Err(E::custom(format!(
-                    "the id {v} would not survive as written (a fraction, an exponent or past 2^53); write it as a string"
+                    "an id written as this number (read as {v}) would not survive as written: only integers up to 2^53 do; write it as a string"
                 )))
             }
         }
