@@ -605,7 +605,57 @@ def edits(applinkd, tools, work, quick, rounds):
         exports.append(wall)
     out["export_s"] = median(exports)
     out["export_links"] = 20_000 if quick else 1_000_000
+    out["import_memory"] = import_memory(applinkd, work, quick)
     return out
+
+
+def import_input(path, fmt, size):
+    """An input of about `size` bytes in `fmt`: records of two links each (Zendesk, HubSpot)."""
+    n = 0
+    with open(path, "w") as f:
+        if fmt == "csv":
+            f.write("Name,Zendesk,HubSpot\n")
+        if fmt == "cloze":
+            f.write('{"people": [\n')
+        while f.tell() < size:
+            if fmt == "csv":
+                f.write(f"Person {n},z{n},h{n}\n")
+            elif fmt == "jsonl":
+                for app, id in (("zendesk.com", f"z{n}"), ("hubspot.com", f"h{n}")):
+                    f.write(json.dumps({"kind": "person", "record": f"Person {n}", "app": app, "id": id, "ref": n + 1}) + "\n")
+            else:
+                links = [{"source": "zendesk.com", "uniqueid": f"z{n}", "label": "Zendesk"}, {"source": "hubspot.com", "uniqueid": f"h{n}", "label": "HubSpot"}]
+                f.write(("," if n else "") + json.dumps({"name": f"Person {n}", "appLinks": links}) + "\n")
+            n += 1
+        if fmt == "cloze":
+            f.write("]}\n")
+        return n
+
+
+def import_memory(applinkd, work, quick):
+    """Peak RSS of `import` over the input's size, each format, 1 MB to 60 MB, into an
+    empty directory with the two apps defined (the whole command: parse, check, write,
+    reload to confirm)."""
+    sizes = [1_000_000] if quick else [1_000_000, 10_000_000, 30_000_000, 60_000_000]
+    rows = []
+    for fmt in ("jsonl", "csv", "cloze"):
+        for size in sizes:
+            ext = {"jsonl": "jsonl", "csv": "csv", "cloze": "json"}[fmt]
+            path = os.path.join(work, f"input.{ext}")
+            records = import_input(path, fmt, size)
+            target = tempfile.mkdtemp(dir=work)
+            with open(os.path.join(target, "apps.toml"), "w") as f:
+                f.write('[apps."hubspot.com"]\nname = "HubSpot"\nurl = "https://app.hubspot.com/contacts/1/record/0-1/{id}"\n[apps."zendesk.com"]\nname = "Zendesk"\nurl = "https://acme.zendesk.com/agent/users/{id}"\n')
+            cmd = [applinkd, "import", "-c", target, path]
+            if fmt == "csv":
+                cmd += ["--link", "zendesk.com=Zendesk", "--link", "hubspot.com=HubSpot"]
+            wall, peak_kib, code, stdout = timed(cmd)
+            assert code == 0, (fmt, size, stdout)
+            actual = os.path.getsize(path)
+            rows.append({"format": fmt, "bytes": actual, "records": records, "peak_mib": peak_kib / 1024, "ratio": peak_kib * 1024 / actual, "s": wall})
+            shutil.rmtree(target, ignore_errors=True)
+            os.remove(path)
+    return rows
 
 
 def in_process(quick):
@@ -736,7 +786,15 @@ def report(r):
         f"| `check` of what it wrote / bare `toml::Table` parse | {ed['check_s']:.2f} s / {ed['bare_s']:.2f} s |",
         f"| `export` of {ed['export_links']:,} links (JSON lines) | {ed['export_s']:.2f} s |",
         "",
+        "`import` memory: peak RSS of the whole command (parse, check, write, reload to confirm) over the input's size,",
+        "into an empty directory (goal: within 4x the input):",
+        "",
+        "| format | input | records | peak RSS | peak / input | time |",
+        "|---|---:|---:|---:|---:|---:|",
     ]
+    for m in ed["import_memory"]:
+        lines.append(f"| {m['format']} | {m['bytes'] / 1e6:.1f} MB | {m['records']:,} | {m['peak_mib']:.0f} MiB | {m['ratio']:.1f}x | {m['s']:.2f} s |")
+    lines.append("")
     lines += ["", "### 7. In-process resolve and identify (divan)", "", "```", r["in_process"].strip(), "```", ""]
     return "\n".join(lines)
 
@@ -745,7 +803,7 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("--quick", action="store_true", help="tiny sizes: checks the suite runs, measures nothing")
     p.add_argument("--rounds", type=int)
-    p.add_argument("--only", choices=["redirects", "identify", "edits", "memory", "reload"], help="run only this part (for profiling work)")
+    p.add_argument("--only", choices=["redirects", "identify", "edits", "memory", "reload", "import"], help="run only this part (for profiling work)")
     a = p.parse_args()
     rounds = a.rounds or (1 if a.quick else 3)
     applinkd, tools = build()
@@ -759,6 +817,9 @@ def main():
             data = os.path.join(work, "million")
             generate(data, 20_000 if a.quick else 1_000_000, 10 if a.quick else 100)
             print(json.dumps(reload(applinkd, tools, work, a.quick, data), indent=2))
+            return
+        if a.only == "import":
+            print(json.dumps(import_memory(applinkd, work, a.quick), indent=2))
             return
         if a.only == "memory":
             print(json.dumps(memory(applinkd, work, a.quick), indent=2))

@@ -13,11 +13,11 @@ fn a_fifo_or_device_is_never_read() {
     let run = |args: &[&str]| {
         std::process::Command::new(env!("CARGO_BIN_EXE_applinkd")).args(args).current_dir(dir.path()).output().unwrap()
     };
-    // A FIFO in a directory is skipped with a warning; the rest applies.
+    // A FIFO in a directory is an error naming it (SPEC §2: anything that is not a regular file), never opened.
     let out = run(&["check", "-c", "links"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("links/pipe.toml") && stderr.contains("not a regular file"), "{stderr}");
-    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
     // Named directly, a FIFO or a device is an error, not a hang or a read without end.
     for path in [fifo.to_str().unwrap(), "/dev/zero"] {
         let out = run(&["check", "-c", path]);
