@@ -401,7 +401,7 @@ impl<'a> FileParser<'a> {
                     span,
                     format!("the URL template's scheme `{scheme}` is not allowed for this app"),
                     format!("allowed: {}", schemes.describe()),
-                    Some(format!("add it: `schemes = [\"{scheme}\"]`")),
+                    Some(format!("allow it too: `{}`", schemes.with(scheme))),
                 );
                 None
             }

@@ -71,11 +71,29 @@ impl Schemes {
     pub fn describe(&self) -> String {
         self.iter().collect::<Vec<_>>().join(", ")
     }
+
+    /// The whole `schemes = [...]` line that allows `scheme` too, for a hint a user can
+    /// paste: the schemes allowed now stay (`schemes = ["https", "zoommtg"]`), so following
+    /// it never refuses what was allowed.
+    pub fn with(&self, scheme: &str) -> String {
+        let mut all: Vec<&str> = self.iter().collect();
+        if !self.allows(scheme) {
+            all.push(scheme);
+        }
+        let quoted: Vec<String> = all.iter().map(|s| format!("\"{s}\"")).collect();
+        format!("schemes = [{}]", quoted.join(", "))
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_hint_keeps_what_is_allowed() {
+        assert_eq!(Schemes::new(vec!["https".into()]).with("zoommtg"), r#"schemes = ["https", "zoommtg"]"#);
+        assert_eq!(Schemes::default().with("slack"), r#"schemes = ["http", "https", "slack"]"#);
+    }
 
     #[test]
     fn dangerous_schemes_are_refused_in_any_case() {

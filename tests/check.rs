@@ -185,6 +185,17 @@ fn dangerous_schemes_are_refused_on_links_and_templates() {
     }
 }
 
+/// The hint is the whole list: followed exactly, the file checks (issue 20: `schemes = ["zoommtg"]`
+/// alone refused the app's `https` template in turn).
+#[test]
+fn the_schemes_hint_followed_exactly_fixes_the_file() {
+    let file = "[apps.\"zoom.us\"]\nurl = \"https://zoom.us/j/{id}\"\nnative = \"zoommtg://zoom.us/join?confno={id}\"\nschemes = [\"https\"]\n";
+    let out = crate::test::check(file).status(1);
+    let hint = out.stderr.split('`').find(|part| part.starts_with("schemes = [")).expect("a schemes hint").to_owned();
+    assert_eq!(hint, r#"schemes = ["https", "zoommtg"]"#);
+    crate::test::check(&file.replace(r#"schemes = ["https"]"#, &hint)).status(0);
+}
+
 #[test]
 fn scheme_outside_the_apps_schemes() {
     check_error(
@@ -192,7 +203,7 @@ fn scheme_outside_the_apps_schemes() {
         "2:7",
         "the URL template's scheme `slack` is not allowed for this app",
     )
-    .stderr_has("add it: `schemes = [\"slack\"]`");
+    .stderr_has("allow it too: `schemes = [\"http\", \"https\", \"slack\"]`");
     check_error(
         "[[person]]\nname = \"x\"\nlinks = [{ app = \"slack.com\", id = \"1\", url = \"slack://user?id=1\" }]\n",
         "3:10",

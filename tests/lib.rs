@@ -17,6 +17,7 @@ mod identify;
 mod list;
 mod open;
 mod packaging;
+mod readme;
 mod register;
 mod reload;
 mod replicas;

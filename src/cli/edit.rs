@@ -2,7 +2,7 @@
 //! without typing TOML (SPEC §7). Edits read the link files (never a daemon), are
 //! checked like any load, and are written atomically; `--dry-run` prints the diff.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
@@ -121,8 +121,12 @@ pub struct ImportArgs {
 pub struct ExportArgs {
     #[command(flatten)]
     config: ConfigArgs,
+    /// The output format: one link a line (`jsonl`), CSV columns, or Cloze's JSON.
     #[arg(long, value_enum, default_value = "jsonl")]
     format: Format,
+    /// Write to FILE (replaced in one step, never left half-written) instead of stdout.
+    #[arg(long, short, value_name = "FILE")]
+    output: Option<PathBuf>,
 }
 
 pub fn add(args: &AddArgs) -> ExitCode {
@@ -281,8 +285,29 @@ pub fn export(args: &ExportArgs) -> ExitCode {
             "warning: {errors} error(s) in the link files; what they hold is not exported (run `applinkd check`)"
         );
     }
-    super::emit(formats::export(args.format, &catalog.index()));
-    ExitCode::SUCCESS
+    let text = formats::export(args.format, &catalog.index());
+    let Some(path) = &args.output else {
+        super::emit(text);
+        return ExitCode::SUCCESS;
+    };
+    match write_whole(path, text.as_bytes()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: cannot write {}: {e}", path.display());
+            ExitCode::from(FAILURE)
+        }
+    }
+}
+
+/// `path` replaced by `bytes` in one step: a temporary file beside it, renamed over it.
+fn write_whole(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let mut file = tempfile::Builder::new().prefix(".applinkd-export-").tempfile_in(dir)?;
+    file.write_all(bytes)?;
+    file.as_file().sync_all()?;
+    file.persist(path).map_err(|e| e.error)?;
+    Ok(())
 }
 
 fn usage(message: &str) -> ExitCode {

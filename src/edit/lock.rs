@@ -23,7 +23,21 @@ const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Held while an edit runs; dropping it lets the next edit in.
 #[derive(Debug)]
 pub struct EditLock {
-    _held: Vec<File>,
+    held: Vec<File>,
+    /// Roots that did not exist and were made to be locked: removed again when the lock
+    /// goes if the edit left them empty (refused, failed, `--dry-run`), so an edit that
+    /// writes nothing leaves nothing behind.
+    made: Vec<PathBuf>,
+}
+
+impl Drop for EditLock {
+    fn drop(&mut self) {
+        for dir in self.made.iter().rev() {
+            // Fails, as it should, when the edit wrote a file there.
+            let _ = std::fs::remove_dir(dir);
+        }
+        self.held.clear();
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -45,22 +59,30 @@ impl EditLock {
         let mut dirs: Vec<PathBuf> = dirs.to_vec();
         dirs.sort();
         dirs.dedup();
-        let mut held = Vec::new();
+        let mut lock = EditLock { held: Vec::new(), made: Vec::new() };
         for dir in dirs {
             // A root that does not exist yet (the first `add`) is made, as the write would.
             if !dir.exists() {
+                let mut missing = vec![dir.clone()];
+                missing.extend(
+                    dir.ancestors()
+                        .skip(1)
+                        .take_while(|d| !d.as_os_str().is_empty() && !d.exists())
+                        .map(Path::to_path_buf),
+                );
                 std::fs::create_dir_all(&dir).map_err(|source| LockError::Io { dir: shown(&dir), source })?;
+                lock.made.extend(missing.into_iter().rev());
             }
-            held.push(lock_one(&dir, timeout)?);
+            lock.held.push(lock_one(&dir, timeout)?);
         }
-        Ok(EditLock { _held: held })
+        Ok(lock)
     }
 }
 
 impl EditLock {
     /// No lock: for a workspace read while the caller holds the lock already.
     pub(crate) fn none() -> EditLock {
-        EditLock { _held: Vec::new() }
+        EditLock { held: Vec::new(), made: Vec::new() }
     }
 }
 

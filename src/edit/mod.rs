@@ -336,7 +336,9 @@ impl Edit {
         let index_errors: Vec<&Diagnostic> = index.diagnostics().iter().filter(|d| d.is_error()).collect();
         let after = problems.len() + unchanged_errors + index_errors.len();
         if after > before {
-            let details: Vec<String> = problems.iter().chain(index_errors).take(5).map(ToString::to_string).collect();
+            let mut details: Vec<String> =
+                problems.iter().chain(index_errors).take(5).map(ToString::to_string).collect();
+            details.push("(at the lines the edit would have written: `--dry-run` shows them)".into());
             return Err(EditError::Refused {
                 message: "the edit would leave the link files with errors; nothing was written".into(),
                 details,

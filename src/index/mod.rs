@@ -514,8 +514,8 @@ impl Index {
                     return (None, true);
                 }
                 let hint = match app.def {
-                    Some(_) => format!("add it to the app's `schemes` (now {})", schemes.describe()),
-                    None => format!("define `[apps.\"{}\"]` with `schemes = [\"{scheme}\"]`", app.id),
+                    Some(_) => format!("allow it too: `{}` in the app's definition", schemes.with(scheme)),
+                    None => format!("define `[apps.\"{}\"]` with `{}`", app.id, schemes.with(scheme)),
                 };
                 let d = Diagnostic::error(
                     format!("`{scheme}:` URLs are not allowed for `{}`; the link is not applied", app.id),
