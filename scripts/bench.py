@@ -648,7 +648,7 @@ def import_memory(applinkd, work, quick):
                 f.write('[apps."hubspot.com"]\nname = "HubSpot"\nurl = "https://app.hubspot.com/contacts/1/record/0-1/{id}"\n[apps."zendesk.com"]\nname = "Zendesk"\nurl = "https://acme.zendesk.com/agent/users/{id}"\n')
             cmd = [applinkd, "import", "-c", target, path]
             if fmt == "csv":
-                cmd += ["--link", "zendesk.com=Zendesk", "--link", "hubspot.com=HubSpot"]
+                cmd += ["--name-column", "Name", "--link", "zendesk.com=Zendesk", "--link", "hubspot.com=HubSpot"]
             wall, peak_kib, code, stdout = timed(cmd)
             assert code == 0, (fmt, size, stdout)
             actual = os.path.getsize(path)

@@ -88,7 +88,12 @@ pub fn spawn(paths: Vec<PathBuf>, mut reloader: Reloader) -> std::io::Result<Wat
                 (true, Some(deadline)) => Some(deadline),
                 (true, None) => Some(Instant::now() + EMPTY_GRACE),
             };
-            watch_missing(&mut debouncer, &roots, &mut watching);
+            if watch_missing(&mut debouncer, &roots, &mut watching) {
+                // Files made in a root between its removal and its new watch sent no
+                // event: look now rather than at the next event.
+                deferred_until =
+                    deferred_until.or_else(|| reloader.reload(&[], false).then(|| Instant::now() + EMPTY_GRACE));
+            }
         }
         debouncer.stop();
     })?;
@@ -126,31 +131,67 @@ fn roots(paths: &[PathBuf]) -> Vec<(PathBuf, RecursiveMode)> {
     roots
 }
 
+/// What a watch is on: the directory a root leads to, and which directory that is (a
+/// directory removed and made again under the same name is another one, and the old
+/// watch died with the old one).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Watched {
+    target: PathBuf,
+    identity: Option<(u64, u64)>,
+}
+
+impl Watched {
+    fn of(root: &Path) -> Watched {
+        let target = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+        Watched { identity: identity(&target), target }
+    }
+}
+
+#[cfg(unix)]
+fn identity(dir: &Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(dir).ok().map(|m| (m.dev(), m.ino()))
+}
+
+#[cfg(not(unix))]
+fn identity(_dir: &Path) -> Option<(u64, u64)> {
+    None
+}
+
 /// (Re)starts watches on roots that exist now but are not watched: a config
-/// directory deleted and created again gets its watch back. A root that is a
-/// symlink is watched at its target; when the symlink is swapped to another target
-/// (git-sync, a ConfigMap volume), the watch moves to the new target, so that edits
-/// made inside it are seen too.
+/// directory deleted and created again (`rm -rf config && cp -r saved config`, a
+/// rename over it) gets its watch back, also when both happened within one debounce.
+/// A root that is a symlink is watched at its target; when the symlink is swapped to
+/// another target (git-sync, a ConfigMap volume), the watch moves to the new target, so
+/// that edits made inside it are seen too. Says whether a watch was (re)started.
 fn watch_missing(
     debouncer: &mut notify_debouncer_full::Debouncer<
         notify::RecommendedWatcher,
         notify_debouncer_full::RecommendedCache,
     >,
     roots: &[(PathBuf, RecursiveMode)],
-    watching: &mut HashMap<PathBuf, PathBuf>,
-) {
+    watching: &mut HashMap<PathBuf, Watched>,
+) -> bool {
+    let mut started = false;
     for (root, mode) in roots {
         let exists = root.is_dir();
-        let target = std::fs::canonicalize(root).unwrap_or_else(|_| root.clone());
-        if exists && watching.get(root).is_some_and(|watched| *watched != target) {
-            tracing::info!("{} now leads to {}; watching there", root.display(), target.display());
+        let now = Watched::of(root);
+        if exists && watching.get(root).is_some_and(|watched| *watched != now) {
+            let watched = &watching[root];
+            if watched.target == now.target {
+                tracing::info!("{} was replaced; watching the new directory", root.display());
+            } else {
+                tracing::info!("{} now leads to {}; watching there", root.display(), now.target.display());
+            }
+            // The old watch may be gone with its directory already: nothing to undo then.
             let _ = debouncer.unwatch(root);
             watching.remove(root);
         }
         if exists && !watching.contains_key(root) {
             match debouncer.watch(root, *mode) {
                 Ok(()) => {
-                    watching.insert(root.clone(), target);
+                    watching.insert(root.clone(), now);
+                    started = true;
                 }
                 Err(e) => tracing::warn!("cannot watch {}: {e}", root.display()),
             }
@@ -159,4 +200,5 @@ fn watch_missing(
             tracing::warn!("{} is gone; watching for it to come back", root.display());
         }
     }
+    started
 }

@@ -109,6 +109,27 @@ fn config_directory_removed_and_made_again() {
     d.wait_location(PATH, &url(2));
 }
 
+/// `rm -rf links && cp -r saved links` (issue 20): the directory is replaced at once, within
+/// one debounce, by another directory of the same name. The daemon must take the new files and
+/// keep following the new directory (edits, new files), also when it happens again.
+#[test]
+fn config_directory_replaced_at_once_is_followed() {
+    let d = daemon();
+    for round in 2..6 {
+        let saved = d.path(&format!("saved-{round}"));
+        write(&saved.join("a.toml"), &version(round));
+        std::fs::remove_dir_all(d.path("links")).unwrap();
+        std::fs::rename(&saved, d.path("links")).unwrap();
+        d.wait_location(PATH, &url(round));
+        // Saves and new files inside the new directory are seen.
+        write(&d.path("links/a.toml"), &version(round * 100));
+        d.wait_location(PATH, &url(round * 100));
+        write(&d.path("links/deeper/b.toml"), &one_link("b.example", "2", &format!("https://b.example/{round}")));
+        d.wait_location("/b.example/2", &format!("https://b.example/{round}"));
+    }
+    assert!(d.log().contains("was replaced"), "{}", d.log());
+}
+
 #[test]
 fn burst_of_saves_ends_on_the_last() {
     let d = daemon();
