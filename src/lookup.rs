@@ -237,6 +237,22 @@ fn encode(value: &str) -> String {
 
 /// The one daemon-or-files lookup: the daemon's answer at `api` when no `-c` was
 /// given and a daemon answers, else `local` on the files; with the files' problems as warnings.
+/// `applinkd check -c PATH...` for these paths: the command that shows these files' errors
+/// (a bare `applinkd check` reads the default files, which may be others).
+pub fn check_command(paths: &[PathBuf]) -> String {
+    let mut command = String::from("applinkd check");
+    for path in paths {
+        let shown = path.display().to_string();
+        let plain = shown.bytes().all(|b| b.is_ascii_alphanumeric() || b"/._-~+@:,".contains(&b));
+        if plain {
+            command.push_str(&format!(" -c {shown}"));
+        } else {
+            command.push_str(&format!(" -c '{}'", shown.replace('\'', r"'\''")));
+        }
+    }
+    command
+}
+
 fn ask(
     given: &[PathBuf],
     api: &str,
@@ -250,7 +266,7 @@ fn ask(
                 if errors > 0 {
                     warnings.push(format!(
                         "the daemon at {base} reports {errors} error(s) in its link files; what they hold is not \
-                         applied (see `applinkd check` or {base}/api/v1/status)"
+                         applied (they are listed at {base}/api/v1/status and on {base}/)"
                     ));
                 }
                 return (answer.map(|json| (json, Via::Daemon(base))), warnings);
@@ -270,8 +286,10 @@ fn ask(
     let errors: Vec<String> = catalog.diagnostics().filter(|d| d.is_error()).map(ToString::to_string).collect();
     if !errors.is_empty() {
         let count = errors.len();
-        warnings
-            .push(format!("{count} error(s) in the link files; what they hold is not applied (run `applinkd check`)"));
+        warnings.push(format!(
+            "{count} error(s) in the link files; what they hold is not applied (run `{}`)",
+            check_command(&paths)
+        ));
         warnings.extend(errors.into_iter().take(3));
     }
     let answer = local(&catalog.index()).map(|json| (json, Via::Files)).map_err(|problem| problem.into());

@@ -102,6 +102,8 @@ pub enum NotFound {
         close: Vec<String>,
         /// Apps where the same id exists.
         same_id_in: Vec<String>,
+        /// The id is itself a known App ID: the two words were likely swapped.
+        swapped: Option<String>,
     },
     #[error("no link for `{app} {id}`, and `{app}` has no URL template to build one")]
     NoTemplate { app: String, id: String, same_id_in: Vec<String> },
@@ -146,7 +148,10 @@ impl NotFound {
     pub fn suggestions(&self) -> Vec<String> {
         let mut out = Vec::new();
         match self {
-            NotFound::UnknownApp { close, same_id_in, .. } => {
+            NotFound::UnknownApp { app, close, same_id_in, swapped } => {
+                if let Some(known) = swapped {
+                    out.push(format!("the two words may be swapped: the App ID comes first, `{known} {app}`"));
+                }
                 out.extend(close.iter().map(|a| format!("did you mean `{a}`?")));
                 out.extend(same_id_in.iter().map(|a| format!("the same id exists in `{a}`")));
             }
@@ -271,7 +276,8 @@ impl Index {
             .map(|(_, a)| a.to_owned())
             .into_iter()
             .collect();
-        NotFound::UnknownApp { app: app.to_owned(), close, same_id_in: self.apps_with_id(id, None) }
+        let swapped = self.app(id).map(|known| known.id.as_str().to_owned());
+        NotFound::UnknownApp { app: app.to_owned(), close, same_id_in: self.apps_with_id(id, None), swapped }
     }
 
     /// Apps where a link with this exact id exists: one lookup per app, never a scan of links.

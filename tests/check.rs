@@ -333,9 +333,19 @@ fn path_that_does_not_exist() {
     Test::new()
         .args(["check", "-c", "nowhere.toml"])
         .run()
-        .status(1)
-        .stderr_has("error: cannot read config path: No such file or directory")
-        .stderr_has("nowhere.toml");
+        .status(2)
+        .stderr_has("error: the config path `nowhere.toml` does not exist");
+    // Every command that only reads says so (issue 20: `resolve` said "not an App ID any
+    // link file knows"), with exit 2, naming the path.
+    for words in [
+        &["resolve", "-c", "nowhere", "zendesk.com", "991"][..],
+        &["show", "-c", "nowhere", "zendesk.com", "991"],
+        &["list", "-c", "nowhere"],
+        &["open", "--dry-run", "-c", "nowhere", "zendesk.com", "991"],
+        &["export", "-c", "nowhere"],
+    ] {
+        Test::new().args_vec(words).run().status(2).stderr_has("the config path `nowhere` does not exist");
+    }
 }
 
 #[test]

@@ -187,7 +187,7 @@ fn list_asks_the_daemon_first() {
         .run()
         .status(0)
         .stdout("")
-        .stderr_has(&format!("note: the daemon at {} hold no records of kind company", d.url("")));
+        .stderr_has(&format!("note: the daemon at {} holds no records of kind company", d.url("")));
 }
 
 #[test]

@@ -230,7 +230,7 @@ fn app_rename_keeps_the_old_name_working() {
         .stdout_has("rewrote the app of 2 link(s)");
     let apps = read(&t, "links/apps.toml");
     assert!(apps.contains("[apps.\"help.acme.example\"]\nname = \"Zendesk\"\nurl = \"https://acme.zendesk.com/agent/users/{id}\"\nformerly = [\"zendesk.com\"]\n"), "{apps}");
-    assert!(read(&t, "links/people.toml").contains("{ app = \"help.acme.example\",   id = \"991\" }"));
+    assert!(read(&t, "links/people.toml").contains("{ app = \"help.acme.example\", id = \"991\" }"));
     t.clone_args(["resolve", "-c", "links", "zendesk.com", "991"])
         .run()
         .status(0)

@@ -219,12 +219,30 @@ fn host_guard() {
 fn allow_host() {
     let dir = tempfile::tempdir().unwrap();
     crate::daemon::write(&dir.path().join("links/apps.toml"), APPS);
-    let d = Daemon::start_in(dir, &["-c", "links", "--allow-host", "links.example"], &[]);
-    let answer = d.raw(
-        format!("GET /zendesk.com/1 HTTP/1.1\r\nHost: links.example:{}\r\nConnection: close\r\n\r\n", d.addr.port())
-            .as_bytes(),
+    let d = Daemon::start_in(
+        dir,
+        &["-c", "links", "--allow-host", "links.example", "--allow-host", "pinned.example:8443"],
+        &[],
     );
-    assert!(answer.starts_with("HTTP/1.1 302"), "{answer}");
+    let request = |host: &str| {
+        d.raw(format!("GET /zendesk.com/1 HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n").as_bytes())
+    };
+    // A name alone: with any port, or none (a proxy in front sends `links.example:443`).
+    let port = d.addr.port();
+    for host in [
+        format!("links.example:{port}"),
+        "links.example:443".into(),
+        "links.example".into(),
+        "pinned.example:8443".into(),
+    ] {
+        let answer = request(&host);
+        assert!(answer.starts_with("HTTP/1.1 302"), "{host}: {answer}");
+    }
+    // A name with a port: that port only; other names never.
+    for host in ["pinned.example:443", "pinned.example", "sub.links.example:443", "links.example.evil:443"] {
+        let answer = request(host);
+        assert!(answer.starts_with("HTTP/1.1 403"), "{host}: {answer}");
+    }
 }
 
 #[test]

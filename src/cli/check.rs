@@ -11,7 +11,7 @@ use crate::diagnostic::{Diagnostic, Severity};
 #[derive(Args, Debug)]
 pub struct CheckArgs {
     #[command(flatten)]
-    config: ConfigArgs,
+    pub(super) config: ConfigArgs,
     /// Print one JSON document instead of text.
     #[arg(long)]
     json: bool,

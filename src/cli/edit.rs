@@ -17,8 +17,8 @@ use crate::parsed_file::Kind;
 pub struct AddArgs {
     #[command(flatten)]
     config: ConfigArgs,
-    /// person, company or project.
-    #[arg(value_enum)]
+    /// The record's kind: person, company or project.
+    #[arg(value_parser = super::parse_kind)]
     kind: KindArg,
     /// The record's name, exactly (a record of that kind and name is made if there is none).
     name: String,
@@ -44,8 +44,11 @@ pub struct AddArgs {
 pub struct RmArgs {
     #[command(flatten)]
     config: ConfigArgs,
+    /// The App ID of the links to remove (a former App ID of the app works too).
     app: String,
+    /// The id: every link with this (app, id) goes, in every file.
     id: String,
+    /// Print a unified diff; write nothing.
     #[arg(long)]
     dry_run: bool,
 }
@@ -62,14 +65,18 @@ enum AppCommand {
     Add {
         #[command(flatten)]
         config: ConfigArgs,
+        /// The App ID: the application's domain, lower-case (`hubspot.com`).
         app: String,
+        /// The name people know it by (`HubSpot`).
         #[arg(long)]
         name: Option<String>,
         /// RFC 6570 template of a record's URL, like `https://host/people/{id}`.
         #[arg(long, value_name = "TEMPLATE")]
         url: Option<String>,
+        /// The file to write to (default: links.toml in the first config directory).
         #[arg(long, value_name = "F")]
         file: Option<PathBuf>,
+        /// Print a unified diff; write nothing.
         #[arg(long)]
         dry_run: bool,
     },
@@ -77,8 +84,11 @@ enum AppCommand {
     Rename {
         #[command(flatten)]
         config: ConfigArgs,
+        /// The App ID now; it goes into the app's `formerly`, so old links keep working.
         old: String,
+        /// The new App ID; every link's `app` is rewritten to it, in every file.
         new: String,
+        /// Print a unified diff; write nothing.
         #[arg(long)]
         dry_run: bool,
     },
@@ -96,8 +106,8 @@ pub struct ImportArgs {
     /// The file new records and apps go to (default: links.toml in the first config directory).
     #[arg(long, value_name = "F")]
     file: Option<PathBuf>,
-    /// The kind of the records (CSV; a Cloze array).
-    #[arg(long, value_enum)]
+    /// The kind of the records (CSV; a Cloze array): person, company or project.
+    #[arg(long, value_name = "KIND", value_parser = super::parse_kind)]
     kind: Option<KindArg>,
     /// The CSV column holding the record's name (default `name`).
     #[arg(long, value_name = "COL")]
@@ -120,7 +130,7 @@ pub struct ImportArgs {
 #[derive(Args, Debug)]
 pub struct ExportArgs {
     #[command(flatten)]
-    config: ConfigArgs,
+    pub(super) config: ConfigArgs,
     /// The output format: one link a line (`jsonl`), CSV columns, or Cloze's JSON.
     #[arg(long, value_enum, default_value = "jsonl")]
     format: Format,
@@ -282,7 +292,8 @@ pub fn export(args: &ExportArgs) -> ExitCode {
     let errors = catalog.diagnostics().filter(|d| d.is_error()).count();
     if errors > 0 {
         eprintln!(
-            "warning: {errors} error(s) in the link files; what they hold is not exported (run `applinkd check`)"
+            "warning: {errors} error(s) in the link files; what they hold is not exported (run `{}`)",
+            crate::lookup::check_command(&args.config.paths())
         );
     }
     let text = formats::export(args.format, &catalog.index());

@@ -14,12 +14,12 @@ use crate::parsed_file::Kind;
 #[derive(Args, Debug)]
 pub struct ListArgs {
     #[command(flatten)]
-    config: ConfigArgs,
+    pub(super) config: ConfigArgs,
     /// Only records with a link to this application.
     #[arg(long, value_name = "APP")]
     app: Option<String>,
-    /// Only records of this kind.
-    #[arg(long, value_name = "KIND", value_enum)]
+    /// Only records of this kind: person, company or project.
+    #[arg(long, value_name = "KIND", value_parser = super::parse_kind)]
     kind: Option<KindArg>,
     /// Print one JSON document instead of text.
     #[arg(long)]
@@ -60,17 +60,21 @@ pub fn run(args: &ListArgs) -> ExitCode {
     }
     if records.is_empty() {
         // An empty answer is never silent: say what was asked of whom.
-        let whom = match via {
-            Via::Daemon(base) => format!("the daemon at {base}"),
-            Via::Files => "the link files".to_owned(),
+        let (whom, verb) = match via {
+            Via::Daemon(base) => (format!("the daemon at {base}"), "holds"),
+            Via::Files => {
+                let paths: Vec<String> = args.config.paths().iter().map(|p| p.display().to_string()).collect();
+                (format!("the link files in {}", paths.join(", ")), "hold")
+            }
         };
-        let filter = match (&args.app, args.kind) {
-            (Some(app), Some(kind)) => format!(" with a link to `{app}` of kind {kind:?}"),
+        let kind = args.kind.map(|k| Kind::from(k).key());
+        let filter = match (&args.app, kind) {
+            (Some(app), Some(kind)) => format!(" of kind {kind} with a link to `{app}`"),
             (Some(app), None) => format!(" with a link to `{app}`"),
-            (None, Some(kind)) => format!(" of kind {kind:?}"),
+            (None, Some(kind)) => format!(" of kind {kind}"),
             (None, None) => String::new(),
         };
-        eprintln!("note: {whom} hold no records{}", filter.to_lowercase());
+        eprintln!("note: {whom} {verb} no records{filter}");
     }
     ExitCode::SUCCESS
 }

@@ -82,6 +82,37 @@ pub enum KindArg {
     Project,
 }
 
+/// A kind as typed: exactly `person`, `company` or `project`; anything else is a usage error
+/// that says which was meant (`people` → `person`), since a wrong kind would make a new record.
+fn parse_kind(typed: &str) -> Result<KindArg, String> {
+    const KINDS: [(&str, KindArg); 3] =
+        [("person", KindArg::Person), ("company", KindArg::Company), ("project", KindArg::Project)];
+    if let Some((_, kind)) = KINDS.iter().find(|(name, _)| *name == typed) {
+        return Ok(*kind);
+    }
+    let lower = typed.to_lowercase();
+    let plural = match lower.as_str() {
+        "people" | "persons" | "contact" | "contacts" => Some("person"),
+        "companies" | "organization" | "organisation" | "organizations" | "organisations" | "org" => Some("company"),
+        "projects" => Some("project"),
+        _ => None,
+    };
+    let close = plural.or_else(|| {
+        KINDS
+            .iter()
+            .map(|(name, _)| (strsim::damerau_levenshtein(&lower, name), *name))
+            .filter(|&(d, _)| d <= 2)
+            .min()
+            .map(|(_, name)| name)
+    });
+    Err(match close {
+        Some(name) => {
+            format!("`{typed}` is not a kind: did you mean `{name}`? (the kinds are person, company and project)")
+        }
+        None => format!("`{typed}` is not a kind (the kinds are person, company and project)"),
+    })
+}
+
 impl From<KindArg> for crate::parsed_file::Kind {
     fn from(k: KindArg) -> crate::parsed_file::Kind {
         use crate::parsed_file::Kind;
@@ -114,10 +145,37 @@ impl ConfigArgs {
     fn load(&self) -> Catalog {
         Catalog::load(self.paths())
     }
+
+    /// For commands that only read: a `-c` path that does not exist is a usage error naming
+    /// it (a typo must not turn into "not an App ID any link file knows"). Edits may name a
+    /// file or directory they create; `serve` waits for a path to appear (a git-sync checkout).
+    fn require_existing(&self) -> Result<(), ExitCode> {
+        let missing: Vec<&PathBuf> = self.config.iter().filter(|p| std::fs::symlink_metadata(p).is_err()).collect();
+        if missing.is_empty() {
+            return Ok(());
+        }
+        for path in missing {
+            eprintln!("error: the config path `{}` does not exist", path.display());
+        }
+        eprintln!("  = help: `-c` names a link file or a directory of them, such as `-c config`");
+        Err(ExitCode::from(USAGE))
+    }
 }
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    let reads = match &cli.command {
+        Command::Check(args) => Some(&args.config),
+        Command::Resolve(args) => Some(&args.config),
+        Command::Show(args) => Some(&args.config),
+        Command::List(args) => Some(&args.config),
+        Command::Open(args) => Some(&args.config),
+        Command::Export(args) => Some(&args.config),
+        _ => None,
+    };
+    if let Some(Err(code)) = reads.map(ConfigArgs::require_existing) {
+        return code;
+    }
     match cli.command {
         Command::Check(args) => check::run(&args),
         Command::Resolve(args) => resolve::run(&args),

@@ -16,7 +16,7 @@ use crate::target::Target;
 #[derive(Args, Debug)]
 pub struct OpenArgs {
     #[command(flatten)]
-    config: ConfigArgs,
+    pub(super) config: ConfigArgs,
     #[command(flatten)]
     target: TargetArgs,
     /// For an App URL: open the web page even where the app has a `native` deep link.

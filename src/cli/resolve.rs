@@ -9,7 +9,7 @@ use super::{ConfigArgs, TargetArgs, print_json};
 #[derive(Args, Debug)]
 pub struct ResolveArgs {
     #[command(flatten)]
-    config: ConfigArgs,
+    pub(super) config: ConfigArgs,
     #[command(flatten)]
     target: TargetArgs,
     /// Print one JSON document instead of the URL.

@@ -21,7 +21,8 @@ pub struct ServeArgs {
     /// Address to listen on. Anything but loopback is reachable from other machines.
     #[arg(long, value_name = "ADDR", default_value = DEFAULT_LISTEN)]
     listen: SocketAddr,
-    /// Also answer requests whose Host is NAME (or NAME:PORT), e.g. behind a proxy (repeatable).
+    /// Also answer requests whose Host is NAME, with any port or none (behind a proxy:
+    /// `links.example.com:443`), or NAME:PORT, that port only (repeatable).
     #[arg(long = "allow-host", value_name = "NAME")]
     allow_host: Vec<String>,
     /// Seconds a client may take to send a request head, or leave a read or write of

@@ -12,7 +12,7 @@ use super::{ConfigArgs, print_json};
 #[derive(Args, Debug)]
 pub struct ShowArgs {
     #[command(flatten)]
-    config: ConfigArgs,
+    pub(super) config: ConfigArgs,
     /// `APP ID`, `applink://APP/ID`, the daemon's URL, or an App URL: the record's
     /// page in some application (`https://acme.zendesk.com/agent/users/991`).
     #[arg(value_name = "TARGET", required = true, num_args = 1..=2)]

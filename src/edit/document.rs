@@ -163,8 +163,9 @@ pub fn remove_links(doc: &mut DocumentMut, app_matches: &dyn Fn(&str) -> bool, i
     removed
 }
 
-/// Removes element `i` of a multi-line array without taking the previous line's
-/// comment with it (toml_edit keeps a comment after `,` in the next element's prefix).
+/// Removes element `i` of a multi-line array without taking a comment with it: neither the
+/// previous line's (toml_edit keeps a comment after `,` in the next element's prefix) nor
+/// comment lines directly above the link.
 fn remove_keeping_comments(array: &mut Array, i: usize) {
     let removed = array.remove(i);
     let prefix = removed.decor().prefix().and_then(|p| p.as_str()).unwrap_or("").to_owned();
@@ -179,14 +180,22 @@ fn remove_keeping_comments(array: &mut Array, i: usize) {
         return;
     };
     let rest_of = |text: &str| text.split_once('\n').map_or(String::new(), |(_, rest)| rest.to_owned());
+    // Whole lines above the removed link (comments): a comment may be about the lines
+    // around it rather than this link alone, so it stays, when in doubt it is kept.
+    let above = prefix
+        .split_once('\n')
+        .and_then(|(_, rest)| rest.rsplit_once('\n'))
+        .map(|(lines, _)| lines)
+        .filter(|lines| lines.lines().any(|line| line.trim_start().starts_with('#')))
+        .map_or(String::new(), |lines| format!("{lines}\n"));
     match array.get_mut(i) {
         Some(next) => {
             let next_prefix = next.decor().prefix().and_then(|p| p.as_str()).unwrap_or("").to_owned();
-            next.decor_mut().set_prefix(format!("{head}\n{}", rest_of(&next_prefix)));
+            next.decor_mut().set_prefix(format!("{head}\n{above}{}", rest_of(&next_prefix)));
         }
         None => {
             let trailing = array.trailing().as_str().unwrap_or("").to_owned();
-            array.set_trailing(format!("{head}\n{}", rest_of(&trailing)));
+            array.set_trailing(format!("{head}\n{above}{}", rest_of(&trailing)));
         }
     }
 }
@@ -203,27 +212,32 @@ fn is_link(app: Option<&Value>, link_id: Option<&Value>, app_matches: &dyn Fn(&s
 /// Rewrites the `app` of every link whose App ID is `old` to `new`. Returns how many.
 pub fn rename_link_apps(doc: &mut DocumentMut, old: &str, new: &str) -> usize {
     let mut renamed = 0;
-    let mut rename = |app: Option<&mut Value>| {
+    let rename = |app: Option<&mut Value>| -> bool {
         if let Some(value) = app
             && value.as_str() == Some(old)
         {
             let decor = value.decor().clone();
             *value = Value::from(new);
             *value.decor_mut() = decor;
-            renamed += 1;
+            return true;
         }
+        false
     };
     for kind in Kind::ALL {
         for record in records_mut(doc, kind) {
             match record.get_mut("links") {
                 Some(Item::Value(Value::Array(array))) => {
                     for link in array.iter_mut() {
-                        rename(link.as_inline_table_mut().and_then(|t| t.get_mut("app")));
+                        let Some(table) = link.as_inline_table_mut() else { continue };
+                        if rename(table.get_mut("app")) {
+                            renamed += 1;
+                            realign_after_app(table, old.len(), new.len());
+                        }
                     }
                 }
                 Some(Item::ArrayOfTables(tables)) => {
                     for table in tables.iter_mut() {
-                        rename(table.get_mut("app").and_then(Item::as_value_mut));
+                        renamed += usize::from(rename(table.get_mut("app").and_then(Item::as_value_mut)));
                     }
                 }
                 _ => {}
@@ -231,6 +245,23 @@ pub fn rename_link_apps(doc: &mut DocumentMut, old: &str, new: &str) -> usize {
         }
     }
     renamed
+}
+
+/// Padding that aligned the key after `app` (`{ app = "zendesk.com",   id = "991" }`, so
+/// that the ids of several lines line up) keeps the alignment for the new App ID's length
+/// where it can, and shrinks to one space where it cannot.
+fn realign_after_app(table: &mut toml_edit::InlineTable, old_len: usize, new_len: usize) {
+    let keys: Vec<String> = table.iter().map(|(k, _)| k.to_owned()).collect();
+    let Some(next) = keys.iter().position(|k| k == "app").and_then(|i| keys.get(i + 1)) else {
+        return;
+    };
+    let Some(mut key) = table.key_mut(next) else { return };
+    let decor = key.leaf_decor_mut();
+    let Some(padding) = decor.prefix().and_then(|p| p.as_str()).map(str::to_owned) else { return };
+    if padding.len() > 1 && padding.bytes().all(|b| b == b' ') {
+        let width = padding.len() + old_len;
+        decor.set_prefix(" ".repeat(width.saturating_sub(new_len).max(1)));
+    }
 }
 
 /// Renames the app table `[apps."old"]` to `[apps."new"]` where it stands, and adds

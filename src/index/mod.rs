@@ -1132,10 +1132,38 @@ impl Snippets {
         });
         if let Some(line) = source.as_deref().and_then(|text| text.lines().nth(at.line as usize - 1)) {
             let start = line.char_indices().nth(at.column as usize - 1).map_or(line.len(), |(i, _)| i);
-            label.snippet = Some((line.to_owned(), start..line.len()));
+            label.snippet = Some((line.to_owned(), start..value_end(line, start)));
         }
         label
     }
+}
+
+/// Where the TOML value that starts at byte `start` of `line` ends: the closing bracket of an
+/// inline table or array (strings inside skipped), else the end of a bare value. A label
+/// underlines the value only, never the `,` or the comment after it.
+fn value_end(line: &str, start: usize) -> usize {
+    let bytes = line.as_bytes();
+    let (mut depth, mut i, mut quote): (usize, usize, Option<u8>) = (0, start, None);
+    while i < bytes.len() {
+        let b = bytes[i];
+        match quote {
+            Some(q) if b == b'\\' && q == b'"' => i += 1,
+            Some(q) if b == q => quote = None,
+            Some(_) => {}
+            None => match b {
+                b'"' | b'\'' => quote = Some(b),
+                b'{' | b'[' => depth += 1,
+                b'}' | b']' if depth > 1 => depth -= 1,
+                b'}' | b']' if depth == 1 => return i + 1,
+                b',' | b'#' | b'}' | b']' if depth == 0 => break,
+                _ => {}
+            },
+        }
+        i += 1;
+    }
+    // A bare value, or one continued on the next line: up to what follows it.
+    let end = i.min(bytes.len());
+    start + line[start..end].trim_end().len()
 }
 
 fn conflict(
@@ -1156,6 +1184,18 @@ fn conflict(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_label_underlines_the_value_only() {
+        let line = r#"  { app = "a.com", id = "}", url = "https://a.com/1" },   # first"#;
+        assert_eq!(&line[2..super::value_end(line, 2)], r#"{ app = "a.com", id = "}", url = "https://a.com/1" }"#);
+        let line = r#"links = [{ app = "a.com", id = "1" }] # second"#;
+        assert_eq!(&line[9..super::value_end(line, 9)], r#"{ app = "a.com", id = "1" }"#);
+        let line = "x = 5   # five";
+        assert_eq!(&line[4..super::value_end(line, 4)], "5");
+        let line = "links = [ # open";
+        assert_eq!(&line[8..super::value_end(line, 8)], "[ # open");
+    }
+
     use super::*;
 
     fn file(path: &str, text: &str) -> Arc<ParsedFile> {

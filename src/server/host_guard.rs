@@ -7,7 +7,9 @@
 
 pub struct HostGuard {
     port: u16,
-    /// Extra names from `--allow-host`, lower-case, each `NAME` or `NAME:PORT`.
+    /// Extra names from `--allow-host`, lower-case, each `NAME` (with any port, or none:
+    /// behind a proxy the port is the proxy's, `links.example.com:443`) or `NAME:PORT`
+    /// (that port only).
     allowed: Vec<String>,
 }
 
@@ -22,11 +24,16 @@ impl HostGuard {
             return true;
         }
         let (name, port) = split_port(host);
+        if self.allowed.iter().any(|a| a.eq_ignore_ascii_case(name))
+            && port.is_none_or(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+        {
+            return true;
+        }
         let port_ok = match port {
             Some(port) => port.parse::<u16>() == Ok(self.port),
             None => self.port == 80,
         };
-        port_ok && (is_loopback_name(name) || self.allowed.iter().any(|a| a.eq_ignore_ascii_case(name)))
+        port_ok && is_loopback_name(name)
     }
 
     /// What the refusal says: which names are answered, and how to add one.
@@ -115,10 +122,15 @@ mod tests {
     #[test]
     fn allowed_hosts() {
         let guard = HostGuard::new(7133, &["links.example".into(), "Other.example:80".into()]);
-        assert!(guard.allows("links.example:7133"));
-        assert!(guard.allows("other.example:80"));
-        assert!(!guard.allows("links.example:80"));
-        assert!(!guard.allows("sub.links.example:7133"));
+        // A name alone: with any port (what a proxy in front sends), or none.
+        for ok in ["links.example:7133", "links.example:443", "LINKS.example", "links.example:80", "other.example:80"] {
+            assert!(guard.allows(ok), "{ok}");
+        }
+        // A name with a port: that port only.
+        for bad in ["other.example:443", "other.example", "sub.links.example:7133", "links.example:", "links.example:x"]
+        {
+            assert!(!guard.allows(bad), "{bad}");
+        }
     }
 
     #[test]
