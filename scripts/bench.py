@@ -650,9 +650,11 @@ def import_memory(applinkd, work, quick):
             if fmt == "csv":
                 cmd += ["--name-column", "Name", "--link", "zendesk.com=Zendesk", "--link", "hubspot.com=HubSpot"]
             wall, peak_kib, code, stdout = timed(cmd)
-            assert code == 0, (fmt, size, stdout)
+            # Exit 1 is the 64 MiB cap on the link file the import would write (it says so
+            # and writes nothing); anything else is a failure of the bench.
+            assert code in (0, 1), (fmt, size, stdout)
             actual = os.path.getsize(path)
-            rows.append({"format": fmt, "bytes": actual, "records": records, "peak_mib": peak_kib / 1024, "ratio": peak_kib * 1024 / actual, "s": wall})
+            rows.append({"format": fmt, "bytes": actual, "records": records, "peak_mib": peak_kib / 1024, "ratio": peak_kib * 1024 / actual, "s": wall, "written": code == 0})
             shutil.rmtree(target, ignore_errors=True)
             os.remove(path)
     return rows
@@ -793,7 +795,8 @@ def report(r):
         "|---|---:|---:|---:|---:|---:|",
     ]
     for m in ed["import_memory"]:
-        lines.append(f"| {m['format']} | {m['bytes'] / 1e6:.1f} MB | {m['records']:,} | {m['peak_mib']:.0f} MiB | {m['ratio']:.1f}x | {m['s']:.2f} s |")
+        refused = "" if m.get("written", True) else " (refused: the file would pass 64 MiB)"
+        lines.append(f"| {m['format']} | {m['bytes'] / 1e6:.1f} MB | {m['records']:,}{refused} | {m['peak_mib']:.0f} MiB | {m['ratio']:.1f}x | {m['s']:.2f} s |")
     lines.append("")
     lines += ["", "### 7. In-process resolve and identify (divan)", "", "```", r["in_process"].strip(), "```", ""]
     return "\n".join(lines)

@@ -9,7 +9,8 @@ use crate::register;
 
 #[derive(Args, Debug)]
 pub struct RegisterArgs {
-    /// As the handler of http/https links, routing each to its app or the fallback browser (SPEC §9).
+    /// As the handler of http/https links, routing each to its app or the fallback browser
+    /// (README: "The web-link router").
     #[arg(long)]
     browser: bool,
     /// Print the plan (files, registry values, commands) without carrying it out.
