@@ -38,8 +38,9 @@
 //! - `edit/`: changes to link files (add, rm, app, import): format-preserving, checked, and
 //!   written as one transaction (lock, compare-and-swap, all or nothing, postcondition).
 //! - `formats/`: import and export formats: Cloze's JSON, CSV, JSON lines.
+//! - `native_host/`: the browser extension's native messaging host: framing, requests, the caller check.
 //! - `cli/`: the command line (`check`, `resolve`, `show`, `list`, `open`, `serve`, `register`,
-//!   `add`, `rm`, `app`, `import`, `export`).
+//!   `add`, `rm`, `app`, `import`, `export`, `native-host`).
 
 pub mod alert;
 pub mod app_id;
@@ -58,6 +59,7 @@ pub mod live;
 pub mod loader;
 pub mod lookup;
 pub mod memory;
+pub mod native_host;
 pub mod opener;
 pub mod parsed_file;
 pub mod register;

@@ -25,6 +25,23 @@ pub struct Snapshot {
     /// The config paths (files or directories) link files are read from.
     pub roots: Vec<String>,
     pub reload: ReloadReport,
+    /// `/api/v1/origins`, made once per snapshot (the first time it is asked, or by the
+    /// reloader right after the swap) and kept: one pass over the links.
+    pub origins: std::sync::OnceLock<Arc<serde_json::Value>>,
+}
+
+impl Snapshot {
+    /// The web origins the link files name, as `/api/v1/origins` answers them.
+    pub fn origins(&self) -> Arc<serde_json::Value> {
+        self.origins
+            .get_or_init(|| {
+                let origins = self.index.origins();
+                let mut value = serde_json::to_value(&origins).expect("origins serialise");
+                value["generation"] = self.reload.generation.into();
+                Arc::new(value)
+            })
+            .clone()
+    }
 }
 
 /// One link file as the daemon sees it.
@@ -117,7 +134,11 @@ impl Reloader {
         let (shown, more) = crate::diagnostic::bounded(&snapshot.diagnostics);
         let mut new: Vec<String> = shown.into_iter().map(ToString::to_string).filter(|d| !before.contains(d)).collect();
         new.extend(crate::diagnostic::more_lines(&more).into_iter().filter(|d| !before.contains(d)));
-        self.live.current.store(Arc::new(snapshot));
+        let snapshot = Arc::new(snapshot);
+        self.live.current.store(snapshot.clone());
+        // Made here, off the request workers, before the extension asks for it.
+        snapshot.origins();
+        drop(snapshot);
         // The old snapshot is freed when its last reader lets go (a request in flight):
         // wait for that (briefly) so that what it held is given back with the rest.
         let deadline = Instant::now() + Duration::from_millis(250);
@@ -192,6 +213,7 @@ fn snapshot(
             removed: shown(refresh.removed),
             failures: 0,
         },
+        origins: std::sync::OnceLock::new(),
     }
 }
 

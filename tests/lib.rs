@@ -16,6 +16,7 @@ mod hardening;
 mod help;
 mod identify;
 mod list;
+mod native_host;
 mod newcomer;
 mod open;
 mod packaging;

@@ -8,6 +8,7 @@
 mod check;
 mod edit;
 mod list;
+mod native_host;
 mod open;
 mod register;
 mod resolve;
@@ -60,6 +61,8 @@ enum Command {
     Import(edit::ImportArgs),
     /// Print everything in force: JSON lines (default), CSV, or Cloze's JSON.
     Export(edit::ExportArgs),
+    /// The browser extension's native messaging host (browsers start it; see `register --extension`).
+    NativeHost(native_host::NativeHostArgs),
 }
 
 /// What to resolve: TARGET and `--to`.
@@ -163,6 +166,10 @@ impl ConfigArgs {
 }
 
 pub fn main() -> ExitCode {
+    let words: Vec<String> = std::env::args_os().skip(1).map(|a| a.to_string_lossy().into_owned()).collect();
+    if native_host::started_by_browser(&words) {
+        return native_host::for_browser(words);
+    }
     let cli = Cli::parse();
     let reads = match &cli.command {
         Command::Check(args) => Some(&args.config),
@@ -190,6 +197,7 @@ pub fn main() -> ExitCode {
         Command::App(args) => edit::app(&args),
         Command::Import(args) => edit::import(&args),
         Command::Export(args) => edit::export(&args),
+        Command::NativeHost(args) => native_host::run(&args),
     }
 }
 

@@ -12,15 +12,17 @@
 //! parts are copy-on-write (`shared`), so a patched copy shares what it did not change.
 //!
 //! Modules: `patch` (reloads without a build), `reverse` (identify's lookups), `shared`
-//! (chunked vectors and a sharded table).
+//! (chunked vectors and a sharded table), `origins` (the web origins it names).
 
 use std::sync::Arc;
 
+mod origins;
 mod patch;
 mod reverse;
 mod shared;
 
 use hashbrown::HashMap;
+pub use origins::{Origins, Routed};
 pub(crate) use reverse::{Reverse, url_key};
 pub(crate) use shared::{Chunked, Sharded};
 

@@ -3,6 +3,7 @@
 //! tested) on any OS; a plan is executed only on the OS it is for.
 
 pub mod browser;
+pub mod extension;
 mod linux;
 mod macos;
 pub mod mimeapps;

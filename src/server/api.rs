@@ -31,6 +31,8 @@ fn answer_route(snapshot: &Snapshot, path: &str, query: Option<&str>) -> Respons
             response::json(StatusCode::OK, &json!({ "apps": apps }))
         }
         "/v1/records" => records(snapshot, query),
+        // The browser extension's allow-list (README: "In the browser").
+        "/v1/origins" => response::json(StatusCode::OK, &snapshot.origins()),
         "/v1/resolve" | "/v1/show" => match param(query, "url") {
             Some(url) => {
                 let target = Target::AppUrl(url);
@@ -61,7 +63,8 @@ fn answer_route(snapshot: &Snapshot, path: &str, query: Option<&str>) -> Respons
                 StatusCode::NOT_FOUND,
                 "not_found",
                 "no such API; see /api/v1/status, /api/v1/resolve/APP/ID, /api/v1/resolve?url=&to=, \
-                 /api/v1/show/APP/ID, /api/v1/show?url=, /api/v1/route?url=, /api/v1/apps, /api/v1/records",
+                 /api/v1/show/APP/ID, /api/v1/show?url=, /api/v1/route?url=, /api/v1/apps, /api/v1/records, \
+                 /api/v1/origins",
             ),
         },
     }
@@ -121,6 +124,7 @@ fn status(snapshot: &Snapshot) -> serde_json::Value {
     let errors = snapshot.diagnostics.iter().filter(|d| d.is_error()).count();
     json!({
         "ok": errors == 0,
+        "generation": snapshot.reload.generation,
         "files": snapshot.files,
         "apps": snapshot.index.apps().len(),
         "records": snapshot.index.records().len(),

@@ -201,7 +201,7 @@ pub fn encode(value: &str) -> String {
 /// Whether a path's answer scans every record (the index and its search, record
 /// lists, status, metrics): those run on the blocking pool, not a runtime worker.
 pub fn scans(path: &str) -> bool {
-    matches!(path, "/" | "/api/v1/records" | "/api/v1/status" | "/api/v1/apps" | "/metrics")
+    matches!(path, "/" | "/api/v1/records" | "/api/v1/status" | "/api/v1/apps" | "/api/v1/origins" | "/metrics")
 }
 
 /// `/{app}/{id}`: the id is everything after the first segment, percent-decoded once.

@@ -1,0 +1,114 @@
+//! `applinkd native-host`: what the browser starts for the extension (see `native_host`).
+//! Lookups go the CLI's way: the daemon first, else the link files.
+
+use std::process::ExitCode;
+
+use clap::Args;
+use serde_json::json;
+
+use super::{ConfigArgs, FAILURE};
+use crate::native_host::{self, Answer, Caller, End, Op, Request};
+use crate::target::Target;
+
+#[derive(Args, Debug)]
+pub struct NativeHostArgs {
+    #[command(flatten)]
+    config: ConfigArgs,
+    /// What the browser passes: the caller's origin (Chromium, `chrome-extension://ID/`), or
+    /// the host manifest's path and the extension's id (Firefox).
+    #[arg(value_name = "CALLER", trailing_var_arg = true, allow_hyphen_values = true)]
+    caller: Vec<String>,
+}
+
+/// Whether a browser started applinkd as the host, as its manifests (`register
+/// --extension`) make it do: with the caller's origin (Chromium: `chrome-extension://ID/`,
+/// on Windows then `--parent-window=N`) or the manifest's path and the extension's id
+/// (Firefox) as the only arguments. No command line of applinkd's starts so.
+pub fn started_by_browser(args: &[String]) -> bool {
+    let manifest = format!("{}.json", crate::native_host::HOST_NAME);
+    args.first().is_some_and(|first| {
+        first.starts_with("chrome-extension://")
+            || (args.len() == 2 && (first.ends_with(&manifest) || first.ends_with(".firefox.json")))
+    })
+}
+
+/// Serves as the host for a browser that started applinkd (see `started_by_browser`).
+pub fn for_browser(args: Vec<String>) -> ExitCode {
+    serve(&Caller::from_args(&args), &[])
+}
+
+pub fn run(args: &NativeHostArgs) -> ExitCode {
+    serve(&Caller::from_args(&args.caller), &args.config.paths_given())
+}
+
+fn serve(caller: &Caller, given: &[std::path::PathBuf]) -> ExitCode {
+    let (caller, given) = (caller.clone(), given.to_vec());
+    let mut handle = move |request: &Request| -> Answer {
+        match request.op {
+            Op::Show => show(&given, &request.url),
+            Op::Route => route(&given, &request.url),
+            Op::Open => open(&given, &request.url),
+        }
+    };
+    let (mut input, mut output) = (std::io::stdin().lock(), std::io::stdout().lock());
+    match native_host::serve(&mut input, &mut output, &caller, &mut handle) {
+        End::Closed => ExitCode::SUCCESS,
+        End::Failed => ExitCode::from(FAILURE),
+    }
+}
+
+fn failure(failure: crate::lookup::Failure) -> (String, String) {
+    use crate::lookup::Failure;
+    match failure {
+        Failure::NotFound { message, json, .. } => {
+            let code = json["error"]["code"].as_str().unwrap_or("not_found").to_owned();
+            (code, message)
+        }
+        Failure::Unusable(message) => ("unusable".into(), message),
+        Failure::Daemon(message) => ("daemon".into(), message),
+    }
+}
+
+fn show(given: &[std::path::PathBuf], url: &str) -> Answer {
+    let target = Target::parse(&[url.to_owned()], &crate::lookup::daemon_base())
+        .map_err(|e| ("bad_url".to_owned(), e.to_string()))?;
+    let (answer, _) = crate::lookup::show(given, &target);
+    answer.map(|(document, _)| document).map_err(failure)
+}
+
+fn route(given: &[std::path::PathBuf], url: &str) -> Answer {
+    let (answer, warnings) = crate::lookup::route(given, url, false);
+    let (route, _, _) = answer.map_err(failure)?;
+    Ok(json!({
+        "route": route.way.name(),
+        "url": route.url,
+        "app": route.record.as_ref().map(|r| &r.0),
+        "id": route.record.as_ref().map(|r| &r.1),
+        "app_name": route.app_name,
+        "why": route.why,
+        "warnings": warnings,
+    }))
+}
+
+/// What `applinkd open URL` does, by running it: the same routing, loop marker, programs
+/// and refusals as a click outside the browser.
+fn open(given: &[std::path::PathBuf], url: &str) -> Answer {
+    let exe = std::env::current_exe().map_err(|e| ("open".to_owned(), e.to_string()))?;
+    let mut command = std::process::Command::new(exe);
+    command.arg("open");
+    for path in given {
+        command.arg("-c").arg(path);
+    }
+    let out = command
+        .arg("--")
+        .arg(url)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .map_err(|e| ("open".to_owned(), e.to_string()))?;
+    let said = String::from_utf8_lossy(&out.stderr).trim().to_owned();
+    if out.status.success() {
+        Ok(json!({ "opened": url, "said": said }))
+    } else {
+        Err(("open_failed".to_owned(), if said.is_empty() { "applinkd open failed".to_owned() } else { said }))
+    }
+}

@@ -1,0 +1,198 @@
+//! The native messaging host (issue 19) through the real binary, started as browsers start
+//! it, and `register --extension` in throw-away home and XDG directories.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use serde_json::{Value, json};
+
+use crate::daemon::{DEADLINE, write};
+use crate::test::APPS;
+
+const GECKO: &str = "applinkd@applinkd.dev";
+
+fn framed(message: &Value) -> Vec<u8> {
+    let body = serde_json::to_vec(message).unwrap();
+    let mut out = (body.len() as u32).to_ne_bytes().to_vec();
+    out.extend(body);
+    out
+}
+
+fn frames(mut bytes: &[u8]) -> Vec<Value> {
+    let mut out = Vec::new();
+    while bytes.len() >= 4 {
+        let n = u32::from_ne_bytes(bytes[..4].try_into().unwrap()) as usize;
+        out.push(serde_json::from_slice(&bytes[4..4 + n]).unwrap());
+        bytes = &bytes[4 + n..];
+    }
+    out
+}
+
+/// Runs the binary with `args` as a browser would, feeding `input`; the exit code and the
+/// answers. Bounded: a host that hangs fails the test at the deadline.
+fn host(dir: &std::path::Path, args: &[&str], input: Vec<u8>) -> (Option<i32>, Vec<Value>) {
+    let mut child = Command::new(crate::test::binary())
+        .args(args)
+        .current_dir(dir)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", dir)
+        .env("XDG_CONFIG_HOME", dir.join("xdg-config"))
+        .env("APPLINKD_CONFIG", dir.join("links"))
+        .env("APPLINKD_URL", "http://127.0.0.1:9")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || {
+        let _ = stdin.write_all(&input);
+    });
+    let (tx, rx) = std::sync::mpsc::channel();
+    let mut stdout = child.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        let _ = std::io::Read::read_to_end(&mut stdout, &mut bytes);
+        let _ = tx.send(bytes);
+    });
+    let Ok(output) = rx.recv_timeout(DEADLINE) else {
+        let _ = child.kill();
+        panic!("the native host did not finish within {DEADLINE:?}");
+    };
+    let status = child.wait().unwrap();
+    writer.join().unwrap();
+    (status.code(), frames(&output))
+}
+
+fn links() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    write(&dir.path().join("links/apps.toml"), APPS);
+    dir
+}
+
+#[test]
+fn answers_show_and_route_as_the_daemon_would() {
+    let dir = links();
+    let manifest = dir.path().join(".mozilla/native-messaging-hosts/dev.applinkd.host.json");
+    let input = [
+        framed(&json!({"op": "show", "url": "https://acme.zendesk.com/agent/users/991", "id": 1})),
+        framed(&json!({"op": "route", "url": "https://example.org/x", "id": 2})),
+        framed(&json!({"op": "fly", "url": "x", "id": 3})),
+        framed(&json!({"op": "show", "url": "https://example.org/nothing", "id": 4})),
+    ]
+    .concat();
+    for args in [
+        vec![manifest.to_str().unwrap(), GECKO],
+        vec!["native-host", "chrome-extension://pkgbnbfpgpccgheejiadidbafhjfgbab/"],
+    ] {
+        let (code, answers) = host(dir.path(), &args, input.clone());
+        assert_eq!(code, Some(0), "{args:?}: {answers:?}");
+        assert_eq!(answers.len(), 4, "{answers:?}");
+        assert_eq!(answers[0]["id"], 1);
+        assert_eq!(answers[0]["ok"], true, "{answers:?}");
+        assert_eq!(answers[0]["answer"]["matches"][0]["app"], "zendesk.com", "{answers:?}");
+        assert_eq!(answers[0]["answer"]["matches"][0]["id"], "991", "{answers:?}");
+        assert_eq!(answers[1]["answer"]["route"], "fallback", "{answers:?}");
+        assert_eq!(answers[1]["answer"]["url"], "https://example.org/x");
+        assert_eq!(answers[2]["ok"], false);
+        assert_eq!(answers[2]["error"]["code"], "bad_request");
+        assert_eq!(answers[3]["ok"], false, "{answers:?}");
+    }
+}
+
+#[test]
+fn bad_frames_get_an_error_answer_and_a_clean_exit() {
+    let dir = links();
+    let good = framed(&json!({"op": "route", "url": "https://example.org/"}));
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        ("oversized", [((2u32 << 20).to_ne_bytes().to_vec()), good.clone()].concat()),
+        ("length cut", vec![5, 0]),
+        ("body cut", [100u32.to_ne_bytes().to_vec(), b"{\"op\":".to_vec()].concat()),
+        ("not JSON", [4u32.to_ne_bytes().to_vec(), b"nope".to_vec(), good.clone()].concat()),
+        ("not UTF-8", [2u32.to_ne_bytes().to_vec(), vec![0xff, 0xfe]].concat()),
+    ];
+    for (what, input) in cases {
+        let (code, answers) = host(dir.path(), &["native-host", GECKO], input);
+        assert_eq!(code, Some(1), "{what}: {answers:?}");
+        assert_eq!(answers.len(), 1, "{what}: one answer, nothing after the bad frame: {answers:?}");
+        assert_eq!(answers[0]["ok"], false, "{what}");
+    }
+    // An empty input is a browser that closed the port at once: a clean end.
+    assert_eq!(host(dir.path(), &["native-host", GECKO], Vec::new()), (Some(0), Vec::new()));
+}
+
+#[test]
+fn only_the_extension_is_answered() {
+    let dir = links();
+    let input = framed(&json!({"op": "show", "url": "https://acme.zendesk.com/agent/users/991"}));
+    for caller in ["chrome-extension://aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/", "evil@example.org"] {
+        let (code, answers) = host(dir.path(), &["native-host", caller], input.clone());
+        assert_eq!(code, Some(1), "{caller}");
+        assert_eq!(answers.len(), 1);
+        assert_eq!(answers[0]["error"]["code"], "caller_not_allowed", "{caller}: {answers:?}");
+    }
+}
+
+/// `open` does what `applinkd open URL` does: here an app's `open_with` program (a stand-in
+/// that writes its arguments) gets the record's URL.
+#[test]
+fn open_runs_what_applinkd_open_runs() {
+    let dir = links();
+    let stub = dir.path().join("stub-browser");
+    let seen = dir.path().join("seen");
+    write(&stub, &format!("#!/bin/sh\nprintf '%s\\n' \"$@\" > '{}'\n", seen.display()));
+    std::fs::set_permissions(&stub, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    write(
+        &dir.path().join("links/router.toml"),
+        &format!("[apps.\"github.com\"]\nurl = \"https://github.com/{{+id}}\"\nopen_with = [\"{}\"]\n", stub.display()),
+    );
+    let input = framed(&json!({"op": "open", "url": "https://github.com/acme/website", "id": "x"}));
+    let (code, answers) = host(dir.path(), &["native-host", GECKO], input);
+    assert_eq!(code, Some(0), "{answers:?}");
+    assert_eq!(answers[0]["ok"], true, "{answers:?}");
+    let deadline = std::time::Instant::now() + DEADLINE;
+    while !seen.exists() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(10)); // a deadline-bounded poll
+    }
+    assert_eq!(std::fs::read_to_string(&seen).unwrap().trim(), "https://github.com/acme/website");
+}
+
+#[test]
+fn register_extension_writes_the_manifests_and_unregister_removes_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        Command::new(crate::test::binary())
+            .args(args)
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", dir.path())
+            .env("XDG_CONFIG_HOME", dir.path().join("config"))
+            .env("XDG_DATA_HOME", dir.path().join("data"))
+            .output()
+            .unwrap()
+    };
+    let manifests = [
+        dir.path().join("config/chromium/NativeMessagingHosts/dev.applinkd.host.json"),
+        dir.path().join("config/google-chrome/NativeMessagingHosts/dev.applinkd.host.json"),
+        dir.path().join(".mozilla/native-messaging-hosts/dev.applinkd.host.json"),
+    ];
+    let plan = run(&["register", "--extension", "--dry-run"]);
+    assert!(plan.status.success());
+    let plan = String::from_utf8(plan.stdout).unwrap();
+    assert!(manifests.iter().all(|m| plan.contains(&m.display().to_string())), "{plan}");
+    assert!(manifests.iter().all(|m| !m.exists()), "a dry run writes nothing");
+    assert!(run(&["register", "--extension"]).status.success());
+    let exe = std::fs::canonicalize(crate::test::binary()).unwrap();
+    for manifest in &manifests {
+        let value: Value = serde_json::from_slice(&std::fs::read(manifest).unwrap()).unwrap();
+        assert_eq!(value["name"], "dev.applinkd.host");
+        assert_eq!(value["type"], "stdio");
+        assert_eq!(value["path"], exe.display().to_string());
+        let allowed = value.get("allowed_origins").or(value.get("allowed_extensions")).unwrap();
+        assert_eq!(allowed.as_array().unwrap().len(), 1, "{value}");
+    }
+    assert!(run(&["unregister", "--extension"]).status.success());
+    assert!(manifests.iter().all(|m| !m.exists()));
+    assert!(dir.path().join(".mozilla").exists(), "directories other programs use stay");
+}
