@@ -256,14 +256,21 @@ fn a_fallback_that_is_applinkd_is_refused_not_looped() {
 #[test]
 fn a_url_coming_back_from_its_own_launch_is_a_loop() {
     let desktop = Desktop::new();
-    // What `open` starts carries the URL in APPLINKD_OPENING; the same URL coming back is refused.
-    let mut env = desktop.env.clone();
-    env.push(("APPLINKD_OPENING".into(), OTHER.into()));
-    let (status, _, stderr) =
-        crate::register::run_desktop(env!("CARGO_BIN_EXE_applinkd"), &["open", OTHER], desktop.dir.path(), &env);
+    // What `open` starts carries a fresh marker of the URL; the same URL coming back is refused.
+    let with_marker = |marker: String| {
+        let mut env = desktop.env.clone();
+        env.push(("APPLINKD_OPENING".into(), marker));
+        crate::register::run_desktop(env!("CARGO_BIN_EXE_applinkd"), &["open", OTHER], desktop.dir.path(), &env)
+    };
+    let now = std::time::SystemTime::now();
+    let (status, _, stderr) = with_marker(applinkd::opener::marker(OTHER, now));
     assert_eq!(status, 1, "{stderr}");
     assert!(stderr.contains("loop"), "{stderr}");
     assert!(!desktop.ran("firefox"));
+    // A marker of a minute ago is a later, genuine click on the same link: it opens.
+    let (status, _, stderr) = with_marker(applinkd::opener::marker(OTHER, now - std::time::Duration::from_secs(60)));
+    assert_eq!(status, 0, "{stderr}");
+    assert_eq!(desktop.got("firefox"), ["--new-window", OTHER]);
     // With applinkd registered and no handler remembered, the fallback is unknown: said, not looped.
     let empty = Desktop::new();
     std::fs::remove_file(empty.path("config/mimeapps.list")).unwrap();
