@@ -42,16 +42,9 @@ pub struct Run {
 
 /// Runs `applinkd ARGS` in `dir` with a stub `$BROWSER` and `env`.
 pub fn applinkd(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_applinkd"));
-    command
-        .args(args)
-        .current_dir(dir)
-        .env_remove("APPLINKD_CONFIG")
-        .env("APPLINKD_URL", "http://127.0.0.1:9")
-        // No desktop notifications from tests unless a test brings its own bus.
-        .env_remove("DBUS_SESSION_BUS_ADDRESS")
-        .env("HOME", dir)
-        .env("XDG_CONFIG_HOME", dir.join("xdg-config"));
+    // No desktop notifications from tests unless a test brings its own bus.
+    let mut command = crate::test::clean(crate::test::binary(), dir);
+    command.args(args).current_dir(dir);
     for (k, v) in env {
         command.env(k, v);
     }

@@ -4,11 +4,11 @@
 //! program (recording its argv): the app's `native` deep link, its `open_with`, or
 //! the fallback browser with the URL byte for byte.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use crate::daemon::Daemon;
-use crate::open::{received, stub};
+use crate::desktop::Desktop;
 
 const ROUTER: &str = r#"
 [apps."zoom.us"]
@@ -30,82 +30,13 @@ url = "https://acme.zendesk.com/agent/users/{id}"
 /// The URL that is no App URL, with everything a rewrite could spoil.
 const OTHER: &str = "https://example.org/page?a=1&b=%20#frag";
 
-struct Desktop {
-    dir: tempfile::TempDir,
-    env: Vec<(String, String)>,
-}
-
-impl Desktop {
-    /// A home with its own XDG directories, the router's link files, stand-ins for
-    /// Firefox (the current web browser), Zoom (the `zoommtg:` handler) and the work
-    /// browser, each with a desktop file where it needs one.
-    fn new() -> Desktop {
-        let dir = tempfile::tempdir().unwrap();
-        let root = dir.path();
-        for sub in ["data/applications", "config", "data-dirs", "config-dirs", "links", "bin"] {
-            std::fs::create_dir_all(root.join(sub)).unwrap();
-        }
-        std::fs::write(root.join("links/router.toml"), ROUTER).unwrap();
-        for name in ["firefox", "zoom", "work-browser"] {
-            stub(&root.join("bin"), name);
-        }
-        let bin = root.join("bin");
-        let desktop = |id: &str, exec: String, mime: &str| {
-            let text = format!("[Desktop Entry]\nType=Application\nName={id}\nExec={exec}\nMimeType={mime}\n");
-            std::fs::write(root.join("data/applications").join(id), text).unwrap();
-        };
-        desktop(
-            "firefox.desktop",
-            format!("{} --new-window %u", bin.join("firefox").display()),
-            "x-scheme-handler/http;x-scheme-handler/https;",
-        );
-        desktop("zoom.desktop", format!("{} %u", bin.join("zoom").display()), "x-scheme-handler/zoommtg;");
-        std::fs::write(
-            root.join("config/mimeapps.list"),
-            "[Default Applications]\nx-scheme-handler/http=firefox.desktop;\nx-scheme-handler/https=firefox.desktop;\nx-scheme-handler/zoommtg=zoom.desktop;\n",
-        )
-        .unwrap();
-        let path = |p: &str| root.join(p).display().to_string();
-        let env = vec![
-            ("HOME".into(), path("")),
-            ("XDG_DATA_HOME".into(), path("data")),
-            ("XDG_CONFIG_HOME".into(), path("config")),
-            ("XDG_DATA_DIRS".into(), path("data-dirs")),
-            ("XDG_CONFIG_DIRS".into(), path("config-dirs")),
-            ("APPLINKD_CONFIG".into(), path("links")),
-            ("APPLINKD_URL".into(), "http://127.0.0.1:9".into()),
-            ("PATH".into(), format!("{}:{}", path("bin"), std::env::var("PATH").unwrap_or_default())),
-            // xdg-open consults scheme handlers only "with a display"; nothing connects to it.
-            ("DISPLAY".into(), ":97".into()),
-        ];
-        Desktop { dir, env }
-    }
-
-    fn path(&self, p: &str) -> PathBuf {
-        self.dir.path().join(p)
-    }
-
-    fn run(&self, program: &str, args: &[&str]) -> (i32, String, String) {
-        crate::register::run_desktop(program, args, self.dir.path(), &self.env)
-    }
-
-    fn applinkd(&self, args: &[&str]) -> (i32, String, String) {
-        self.run(env!("CARGO_BIN_EXE_applinkd"), args)
-    }
-
-    /// What stand-in `name` was started with.
-    fn got(&self, name: &str) -> Vec<String> {
-        received(&self.path(&format!("bin/{name}.args")))
-    }
-
-    fn ran(&self, name: &str) -> bool {
-        self.path(&format!("bin/{name}.args")).exists()
-    }
+fn desktop() -> Desktop {
+    Desktop::new(&[("router.toml", ROUTER)]).firefox_default()
 }
 
 #[test]
 fn xdg_open_routes_clicked_links_after_register_browser() {
-    let desktop = Desktop::new();
+    let desktop = desktop();
     let list = desktop.path("config/mimeapps.list");
     let before = std::fs::read(&list).unwrap();
     let (status, _, stderr) = desktop.applinkd(&["register", "--browser"]);
@@ -144,7 +75,7 @@ fn xdg_open_routes_clicked_links_after_register_browser() {
 
 #[test]
 fn register_browser_twice_keeps_the_first_handler_and_restores_exactly() {
-    let desktop = Desktop::new();
+    let desktop = desktop();
     let list = desktop.path("config/mimeapps.list");
     let before = "# kept\n[Added Associations]\ntext/html=firefox.desktop;\n\n[Default Applications]\nx-scheme-handler/https = firefox.desktop;\ntext/html=firefox.desktop;\n";
     std::fs::write(&list, before).unwrap();
@@ -162,7 +93,7 @@ fn register_browser_twice_keeps_the_first_handler_and_restores_exactly() {
 
 #[test]
 fn a_configured_fallback_comes_first_and_gets_the_url_unchanged() {
-    let desktop = Desktop::new();
+    let desktop = desktop();
     let links = desktop.path("links/browser.toml");
     std::fs::write(&links, "[browser]\nfallback = [\"work-browser\", \"-P\", \"personal\"]\n").unwrap();
     assert_eq!(desktop.applinkd(&["register", "--browser"]).0, 0);
@@ -177,7 +108,7 @@ fn a_configured_fallback_comes_first_and_gets_the_url_unchanged() {
 
 #[test]
 fn dry_run_says_what_opens_with_what_and_why() {
-    let desktop = Desktop::new();
+    let desktop = desktop();
     let (status, stdout, stderr) =
         desktop.applinkd(&["open", "--dry-run", "https://zoom.us/j/85?pwd=x&utm_source=chat"]);
     assert_eq!(status, 0, "{stderr}");
@@ -207,7 +138,7 @@ fn dry_run_says_what_opens_with_what_and_why() {
 fn the_daemon_routes_too() {
     let daemon = Daemon::start(&[("links/router.toml", ROUTER)]);
     let base = daemon.url("");
-    let desktop = Desktop::new();
+    let desktop = desktop();
     let run = |url: &str| {
         let mut command = Command::new(env!("CARGO_BIN_EXE_applinkd"));
         command
@@ -233,7 +164,7 @@ fn the_daemon_routes_too() {
 
 #[test]
 fn a_fallback_that_is_applinkd_is_refused_not_looped() {
-    let desktop = Desktop::new();
+    let desktop = desktop();
     assert_eq!(desktop.applinkd(&["register", "--browser"]).0, 0);
     // The remembered browser's desktop file now runs applinkd itself.
     let exe = std::fs::canonicalize(env!("CARGO_BIN_EXE_applinkd")).unwrap();
@@ -255,12 +186,12 @@ fn a_fallback_that_is_applinkd_is_refused_not_looped() {
 
 #[test]
 fn a_url_coming_back_from_its_own_launch_is_a_loop() {
-    let desktop = Desktop::new();
+    let desktop = desktop();
     // What `open` starts carries a fresh marker of the URL; the same URL coming back is refused.
     let with_marker = |marker: String| {
         let mut env = desktop.env.clone();
         env.push(("APPLINKD_OPENING".into(), marker));
-        crate::register::run_desktop(env!("CARGO_BIN_EXE_applinkd"), &["open", OTHER], desktop.dir.path(), &env)
+        crate::desktop::run_desktop(env!("CARGO_BIN_EXE_applinkd"), &["open", OTHER], desktop.dir.path(), &env)
     };
     let now = std::time::SystemTime::now();
     let (status, _, stderr) = with_marker(applinkd::opener::marker(OTHER, now));
@@ -272,8 +203,7 @@ fn a_url_coming_back_from_its_own_launch_is_a_loop() {
     assert_eq!(status, 0, "{stderr}");
     assert_eq!(desktop.got("firefox"), ["--new-window", OTHER]);
     // With applinkd registered and no handler remembered, the fallback is unknown: said, not looped.
-    let empty = Desktop::new();
-    std::fs::remove_file(empty.path("config/mimeapps.list")).unwrap();
+    let empty = Desktop::new(&[("router.toml", ROUTER)]);
     std::fs::remove_file(empty.path("data/applications/firefox.desktop")).unwrap();
     assert_eq!(empty.applinkd(&["register", "--browser"]).0, 0);
     let (status, _, stderr) = empty.applinkd(&["open", OTHER]);

@@ -86,7 +86,8 @@ pub fn route(index: &Index, url: &str, web: bool) -> Route {
         );
         return with_record(fallback(why), &matches[0]);
     };
-    let how = |m: &Match<'_>| (if web { None } else { index.native(m.app).map(|n| n.as_str()) }, index.open_with(m.app));
+    let how =
+        |m: &Match<'_>| (if web { None } else { index.native(m.app).map(|n| n.as_str()) }, index.open_with(m.app));
     let mut apps: Vec<&Match<'_>> = Vec::new();
     for m in &readings {
         if !apps.iter().any(|a| std::ptr::eq(a.app, m.app)) {
@@ -195,7 +196,8 @@ fn same_url(forward: &str, clicked: &str) -> bool {
 
 /// Characters whose `%XX` form and plain form mean the same anywhere in a URL.
 fn harmless(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b':' | b'@' | b'!' | b'$' | b'\'' | b'(' | b')' | b'*' | b',')
+    b.is_ascii_alphanumeric()
+        || matches!(b, b'-' | b'.' | b'_' | b'~' | b':' | b'@' | b'!' | b'$' | b'\'' | b'(' | b')' | b'*' | b',')
 }
 
 fn normalise(url: &str) -> String {
@@ -235,9 +237,8 @@ fn carries_only_what_was_clicked(deep: &str, native: &str, given: &str, clicked:
     let bytes = deep.as_bytes();
     let mut i = 0;
     while i < deep.len() {
-        let triplet = (bytes[i] == b'%')
-            .then(|| deep.get(i + 1..i + 3).and_then(|h| u8::from_str_radix(h, 16).ok()))
-            .flatten();
+        let triplet =
+            (bytes[i] == b'%').then(|| deep.get(i + 1..i + 3).and_then(|h| u8::from_str_radix(h, 16).ok())).flatten();
         match triplet {
             Some(b) => {
                 if !(decoded.contains(&b) || native.as_bytes().contains(&b)) {

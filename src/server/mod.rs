@@ -79,8 +79,9 @@ pub async fn run(
     shutdown: impl Future,
 ) -> std::io::Result<()> {
     let port = listener.local_addr()?.port();
-    let router =
-        Arc::new(routes::Router::new(live, HostGuard::new(port, &options.allowed_hosts)).with_proof(options.proof.clone()));
+    let router = Arc::new(
+        routes::Router::new(live, HostGuard::new(port, &options.allowed_hosts)).with_proof(options.proof.clone()),
+    );
     let connections = Arc::new(Semaphore::new(options.max_connections));
     let graceful = GracefulShutdown::new();
     let mut http = http1::Builder::new();

@@ -12,7 +12,8 @@ use crate::proof::{NONCE_LEN, Secret, unhex};
 pub struct Reached(pub String);
 
 pub fn answer(secret: Option<&Secret>, reached: Option<&Reached>, nonce: Option<&str>) -> Response<Body> {
-    let error = |status, code, message: &str| response::json(status, &json!({"error": {"code": code, "message": message}}));
+    let error =
+        |status, code, message: &str| response::json(status, &json!({"error": {"code": code, "message": message}}));
     let Some(secret) = secret else {
         return error(StatusCode::NOT_FOUND, "no_proof", "this daemon keeps no secret: it cannot prove whose it is");
     };
