@@ -18,6 +18,7 @@ use std::sync::Arc;
 
 mod patch;
 mod reverse;
+mod same_templates;
 mod shared;
 
 use hashbrown::HashMap;
