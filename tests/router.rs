@@ -269,3 +269,140 @@ fn config_recipes() {
         }
     }
 }
+
+/// A stand-in program that runs a shell command: `open_with = ["sh", "-c", ...]` as
+/// a teammate would write it, leaving `marker` behind if it ever runs.
+fn marker_program(marker: &Path) -> String {
+    format!("[\"sh\", \"-c\", \"echo ran > '{}'\", \"sh\"]", marker.display())
+}
+
+/// Issue 18: a teammate's second app on GitHub's template, in a file that sorts
+/// first, with a program of its own, does not take over GitHub links: equal matches
+/// that open differently are ambiguous, and the link goes to the fallback browser.
+#[test]
+fn a_teammates_app_on_the_same_template_does_not_take_over_the_router() {
+    let desktop = desktop();
+    let marker = desktop.path("teammate-ran");
+    let teammate = format!(
+        "[apps.\"git.teammate.example\"]\nname = \"Teammate's Git\"\nurl = \"https://github.com/{{+id}}\"\nopen_with = {}\n",
+        marker_program(&marker)
+    );
+    std::fs::write(desktop.path("links/a-teammate.toml"), teammate).unwrap();
+    assert_eq!(desktop.applinkd(&["register", "--browser"]).0, 0);
+    let url = "https://github.com/acme/website";
+    let (_, stdout, stderr) = desktop.applinkd(&["open", "--dry-run", url]);
+    assert!(stdout.contains("ambiguous"), "{stdout}\n{stderr}");
+    assert!(stdout.contains("(the fallback browser"), "{stdout}");
+    let (status, _, stderr) = desktop.run("xdg-open", &[url]);
+    assert_eq!(status, 0, "xdg-open: {stderr}");
+    assert_eq!(desktop.got("firefox"), ["--new-window", url]);
+    assert!(!marker.exists(), "the teammate's program ran");
+    assert!(!desktop.ran("work-browser"), "neither app's program runs");
+    // `check` says why.
+    let (_, _, stderr) = desktop.applinkd(&["check"]);
+    assert!(stderr.contains("same URL template up to variable names"), "{stderr}");
+}
+
+/// Issue 18: only the best match routes: the template with more literal text wins
+/// over a catch-all one in a file that sorts first, whatever program that one names.
+#[test]
+fn only_the_best_match_routes() {
+    let dir = tempfile::tempdir().unwrap();
+    let marker = dir.path().join("catch-all-ran");
+    let repos =
+        "[apps.\"repos.code.example\"]\nurl = \"https://code.example/repos/{id}\"\nopen_with = [\"work-browser\"]\n";
+    let catch_all = format!(
+        "[apps.\"code.example\"]\nurl = \"https://code.example/{{+id}}\"\nopen_with = {}\n",
+        marker_program(&marker)
+    );
+    let desktop = Desktop::new(&[("a-catch-all.toml", &catch_all), ("repos.toml", repos)]).firefox_default();
+    let (status, stdout, stderr) = desktop.applinkd(&["open", "--dry-run", "https://code.example/repos/42"]);
+    assert_eq!(status, 0, "{stderr}");
+    assert!(stdout.contains("record: repos.code.example 42"), "{stdout}");
+    let (status, _, stderr) = desktop.applinkd(&["open", "https://code.example/repos/42"]);
+    assert_eq!(status, 0, "{stderr}");
+    assert_eq!(desktop.got("work-browser"), ["https://code.example/repos/42"]);
+    assert!(!marker.exists(), "a worse match ran its program");
+    // What only the catch-all matches is its own.
+    let (_, stdout, _) = desktop.applinkd(&["open", "--dry-run", "https://code.example/wiki/1"]);
+    assert!(stdout.contains("record: code.example wiki/1"), "{stdout}");
+}
+
+/// Issue 18: an encoded `?`, `&`, `=`, `#` in a Teams link never becomes a query of the
+/// desktop app's deep link: only a reading that expands back to the clicked URL routes.
+#[test]
+fn a_link_cannot_add_parameters_to_a_desktop_app() {
+    let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("config");
+    let url = "https://teams.microsoft.com/l/meetup-join/abc%3Fevil%3D1%26launchAgent%3Dx%23frag";
+    let dir = tempfile::tempdir().unwrap();
+    let mut command = crate::test::clean(crate::test::binary(), dir.path());
+    let out = command.args(["open", "--dry-run", "-c"]).arg(&config).arg(url).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let opened = stdout.lines().next().unwrap_or_default();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    for added in ["?evil", "&launchAgent", "=x", "#frag"] {
+        assert!(!opened.contains(added), "`{added}` was added to the deep link: {opened}");
+    }
+    assert!(opened == url || opened.starts_with("msteams:/l/meetup-join/abc%3F"), "{stdout}");
+}
+
+/// Issue 18: URLs in schemes that run code, read local files or reach file shares are
+/// refused by `open`, never passed to the fallback browser.
+#[test]
+fn never_allowed_schemes_are_refused_not_passed_on() {
+    let desktop = desktop();
+    assert_eq!(desktop.applinkd(&["register", "--browser"]).0, 0);
+    for url in [
+        "file:///etc/passwd",
+        "javascript:alert(1)",
+        "JavaScript:alert(1)",
+        "data:text/html,<script>alert(1)</script>",
+        "vbscript:msgbox(1)",
+        "smb://evil.example/share",
+        "search-ms:query=x",
+    ] {
+        let (status, _, stderr) = desktop.applinkd(&["open", url]);
+        assert_eq!(status, 1, "{url}: {stderr}");
+        assert!(stderr.contains("never"), "{url}: {stderr}");
+        assert!(!desktop.ran("firefox"), "{url} was passed to the browser");
+    }
+}
+
+/// Issue 18: the marker in what `open` starts holds a digest and a time, never the URL
+/// (a Zoom password would sit in every program's environment below the browser).
+#[test]
+fn the_loop_marker_holds_no_url() {
+    let desktop = desktop();
+    let spy = desktop.path("bin/spy");
+    std::fs::write(&spy, format!("#!/bin/sh\nprintf '%s' \"$APPLINKD_OPENING\" > '{}.env'\n", spy.display())).unwrap();
+    std::fs::set_permissions(&spy, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    std::fs::write(desktop.path("links/browser.toml"), format!("[browser]\nfallback = [\"{}\"]\n", spy.display()))
+        .unwrap();
+    let url = "https://example.org/join?pwd=s3cr3t-token";
+    let (status, _, stderr) = desktop.applinkd(&["open", url]);
+    assert_eq!(status, 0, "{stderr}");
+    let env = desktop.path("bin/spy.env");
+    let started = std::time::Instant::now();
+    while !env.exists() {
+        assert!(started.elapsed() < crate::daemon::DEADLINE, "the fallback never ran");
+        std::thread::sleep(std::time::Duration::from_millis(10)); // poll interval of a deadline-bounded wait
+    }
+    let marker = std::fs::read_to_string(&env).unwrap();
+    assert!(!marker.is_empty(), "the fallback got no marker");
+    assert!(!marker.contains("s3cr3t") && !marker.contains("example.org"), "{marker}");
+    // The same marker sends that URL back as a loop, and only that URL.
+    let with = |url: &str| {
+        let mut env = desktop.env.clone();
+        env.push(("APPLINKD_OPENING".into(), marker.clone()));
+        crate::desktop::run_desktop(
+            &crate::test::binary().display().to_string(),
+            &["open", "--dry-run", url],
+            desktop.dir.path(),
+            &env,
+        )
+    };
+    let (status, _, stderr) = with(url);
+    assert_eq!(status, 1, "{stderr}");
+    assert!(stderr.contains("loop"), "{stderr}");
+    assert_eq!(with("https://example.org/other").0, 0);
+}
