@@ -140,7 +140,7 @@ fn the_daemon_routes_too() {
     let base = daemon.url("");
     let desktop = desktop();
     let run = |url: &str| {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_applinkd"));
+        let mut command = crate::test::clean(crate::test::binary(), desktop.dir.path());
         command
             .args(["open", "--dry-run", url])
             .env_remove("APPLINKD_CONFIG")
@@ -191,7 +191,12 @@ fn a_url_coming_back_from_its_own_launch_is_a_loop() {
     let with_marker = |marker: String| {
         let mut env = desktop.env.clone();
         env.push(("APPLINKD_OPENING".into(), marker));
-        crate::desktop::run_desktop(env!("CARGO_BIN_EXE_applinkd"), &["open", OTHER], desktop.dir.path(), &env)
+        crate::desktop::run_desktop(
+            &crate::test::binary().display().to_string(),
+            &["open", OTHER],
+            desktop.dir.path(),
+            &env,
+        )
     };
     let now = std::time::SystemTime::now();
     let (status, _, stderr) = with_marker(applinkd::opener::marker(OTHER, now));
@@ -405,4 +410,76 @@ fn the_loop_marker_holds_no_url() {
     assert_eq!(status, 1, "{stderr}");
     assert!(stderr.contains("loop"), "{stderr}");
     assert_eq!(with("https://example.org/other").0, 0);
+}
+
+/// Issue 18: with applinkd the registered browser and a daemon running, a click on a
+/// not-found `applink://` link launches applinkd a bounded number of times: the failure
+/// is a notification, never the daemon's page opened "in the browser", which is
+/// applinkd. Launches are counted by a wrapper that the desktop files run; the click is
+/// over when every program it started has closed its output (bounded by a deadline).
+#[test]
+fn a_not_found_click_with_a_daemon_running_does_not_loop() {
+    use std::os::unix::process::CommandExt;
+    let daemon = Daemon::start(&[("links/apps.toml", crate::test::APPS)]);
+    let desktop = desktop().with("APPLINKD_URL", daemon.url("").trim_end_matches('/'));
+    for args in [&["register"][..], &["register", "--browser"]] {
+        let (status, _, stderr) = desktop.applinkd(args);
+        assert_eq!(status, 0, "{args:?}: {stderr}");
+    }
+    let real = std::fs::canonicalize(crate::test::binary()).unwrap().display().to_string();
+    let count = desktop.path("launches");
+    let wrapper = desktop.path("bin/applinkd-counted");
+    std::fs::write(&wrapper, format!("#!/bin/sh\necho launch >> '{}'\nexec '{real}' \"$@\"\n", count.display()))
+        .unwrap();
+    std::fs::set_permissions(&wrapper, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    for file in ["applinkd.desktop", "applinkd-browser.desktop"] {
+        let path = desktop.path(&format!("data/applications/{file}"));
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.contains(&format!("Exec={real} ")), "{text}");
+        std::fs::write(&path, text.replace(&format!("Exec={real} "), &format!("Exec={} ", wrapper.display()))).unwrap();
+    }
+    let mut command = crate::test::clean("xdg-open", desktop.dir.path());
+    command.arg("applink://zendesk.co/991").current_dir(desktop.dir.path()).process_group(0);
+    for (k, v) in &desktop.env {
+        command.env(k, v);
+    }
+    let child = command.stdout(std::process::Stdio::null()).stderr(std::process::Stdio::piped()).spawn().unwrap();
+    let group = child.id();
+    let output = child.wait_with_output().unwrap();
+    // Programs the click started may outlive it (a browser launcher detaches): the
+    // click is over when no process of its group is alive.
+    let over = group_ends(group);
+    let launches = std::fs::read_to_string(&count).unwrap_or_default().lines().count();
+    if !over {
+        let pid = rustix::process::Pid::from_raw(group as i32).unwrap();
+        let _ = rustix::process::kill_process_group(pid, rustix::process::Signal::KILL);
+        panic!("the click was still launching programs after {:?}: {launches} launches", crate::daemon::DEADLINE);
+    }
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    // The click itself, and no daemon page opened through applinkd after it.
+    assert_eq!(launches, 1, "applinkd was launched {launches} times\n{stderr}");
+    assert!(stderr.contains("zendesk.co"), "{stderr}");
+    assert!(!desktop.ran("firefox"), "nothing opened the page in a browser");
+}
+
+/// Whether every process of process group `group` has ended (zombies aside) within the
+/// deadline; polled, as a deadline-bounded wait.
+fn group_ends(group: u32) -> bool {
+    let alive = || {
+        std::fs::read_dir("/proc").unwrap().flatten().any(|entry| {
+            let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else { return false };
+            // pid (comm) state ppid pgrp ...: comm may hold spaces, so read after its `)`.
+            let Some((_, rest)) = stat.rsplit_once(") ") else { return false };
+            let fields: Vec<&str> = rest.split(' ').collect();
+            fields.len() > 2 && fields[0] != "Z" && fields[2] == group.to_string()
+        })
+    };
+    let started = std::time::Instant::now();
+    while alive() {
+        if started.elapsed() > crate::daemon::DEADLINE {
+            return false;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10)); // poll interval of a deadline-bounded wait
+    }
+    true
 }
