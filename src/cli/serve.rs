@@ -98,8 +98,6 @@ pub fn run(args: &ServeArgs) -> ExitCode {
                 args.listen
             );
         }
-        let address = listener.local_addr().map_or(args.listen, |a| a);
-        tracing::info!("serving on http://{address}/ (try http://applink.localhost:{}/)", address.port());
         // The secret this daemon proves it is its user's own with (`open` trusts its
         // programs only then); without it the daemon still serves.
         let proof = match crate::proof::Secret::ensure() {
@@ -109,6 +107,8 @@ pub fn run(args: &ServeArgs) -> ExitCode {
                 None
             }
         };
+        let address = listener.local_addr().map_or(args.listen, |a| a);
+        tracing::info!("serving on http://{address}/ (try http://applink.localhost:{}/)", address.port());
         let options = server::Options {
             proof,
             allowed_hosts: args.allow_host.clone(),
