@@ -89,7 +89,19 @@ pub fn started_by_applinkd() -> bool {
 
 /// How long an opener has to report failure by exiting non-zero. One still running
 /// then is taken to be the program itself (a browser that was exec'd), and left to run.
-const FAILURE_GRACE: std::time::Duration = std::time::Duration::from_millis(1500);
+const FAILURE_GRACE: Duration = Duration::from_millis(1500);
+
+/// `$APPLINKD_OPEN_WAIT` (seconds), else `FAILURE_GRACE`: a slow opener may need
+/// longer, and a test waits on the opener's exit alone, not on a race with the clock.
+const WAIT_ENV: &str = "APPLINKD_OPEN_WAIT";
+
+fn failure_grace() -> Duration {
+    std::env::var(WAIT_ENV)
+        .ok()
+        .and_then(|s| s.parse::<f64>().ok())
+        .filter(|s| s.is_finite() && *s >= 0.0)
+        .map_or(FAILURE_GRACE, |s| Duration::from_secs_f64(s.min(3600.0)))
+}
 
 /// The system opener and the arguments that come before the URL.
 fn system_opener() -> (&'static str, &'static [&'static str]) {
@@ -205,10 +217,11 @@ fn spawn_argv(program: &str, args: Vec<String>, url: &str) -> Result<(), OpenErr
         .spawn()
         .map_err(|source| OpenError::Spawn { program: program.to_owned(), source })?;
     let started = std::time::Instant::now();
+    let grace = failure_grace();
     // Openers that hand the URL on (xdg-open, a running browser) exit within a few ms:
     // look again soon, then less often, so a quick success costs well under a ms.
     let mut pause = std::time::Duration::from_micros(100);
-    while started.elapsed() < FAILURE_GRACE {
+    while started.elapsed() < grace {
         match child.try_wait() {
             Ok(Some(status)) if status.success() => return Ok(()),
             Ok(Some(status)) => return Err(OpenError::Failed { program: program.to_owned(), status }),
