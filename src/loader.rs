@@ -20,13 +20,12 @@ use crate::source_text::SourceText;
 use crate::template::UrlTemplate;
 use crate::unique_id::UniqueId;
 
-/// What parsing one file gave: the file if it had no errors, and every diagnostic.
-
 /// A link or template on the daemon's own origin: a click on it would come back to applinkd.
 const DAEMON_ORIGIN: &str =
     "this URL is applinkd's own daemon (127.0.0.1:7133): opening it would come back to applinkd";
 const DAEMON_ORIGIN_HINT: &str = "give the application's own URL; `applinkd` serves /APP/ID itself";
 
+/// What parsing one file gave: the file if it had no errors, and every diagnostic.
 #[derive(Debug)]
 pub struct FileOutcome {
     pub parsed: Option<ParsedFile>,

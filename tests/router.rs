@@ -483,3 +483,22 @@ fn group_ends(group: u32) -> bool {
     }
     true
 }
+
+/// Issue 18: a template or link on the daemon's own origin would send a click back into
+/// applinkd: an error in the files; other loopback services are apps like any other.
+#[test]
+fn a_template_or_link_on_the_daemons_own_origin_is_an_error() {
+    let own = "this URL is applinkd's own daemon (127.0.0.1:7133)";
+    crate::test::check_error("[apps.\"a.example\"]\nurl = \"http://127.0.0.1:7133/{id}\"\n", "2:7", own);
+    crate::test::check_error(
+        "[apps.\"a.example\"]\nurl = \"http://applink.localhost:7133/b.example/{id}\"\n",
+        "2:7",
+        own,
+    );
+    crate::test::check_error(
+        "[[person]]\nname = \"A\"\nlinks = [{ app = \"a.example\", id = \"1\", url = \"http://localhost:7133/a/1\" }]\n",
+        "3:47",
+        own,
+    );
+    crate::test::check("[apps.\"a.example\"]\nurl = \"http://127.0.0.1:8080/{id}\"\n").status(0);
+}
