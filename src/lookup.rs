@@ -119,7 +119,9 @@ pub fn route(given: &[PathBuf], url: &str, web: bool) -> (Result<Routed, Failure
         };
         let (mut route, mut daemon_fallback): (Route, Option<Vec<String>>) = crate::browser::from_json(&json)
             .ok_or_else(|| Failure::Daemon(format!("{base} answered a route applinkd would not give")))?;
-        if matches!(route.way, Way::Native) && LinkUrl::parse(&route.url).is_err() {
+        if matches!(route.way, Way::Native)
+            && (LinkUrl::parse(&route.url).is_err() || crate::scheme::check_openable(&route.url).is_err())
+        {
             return Err(Failure::Unusable(format!("refusing the deep link `{}` from {base}", route.url)));
         }
         let runs_programs = matches!(route.way, Way::OpenWith(_)) || daemon_fallback.is_some();

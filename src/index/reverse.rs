@@ -77,7 +77,6 @@ impl Reverse {
                 }
             }
         }
-        super::same_templates::warn(index, diagnostics);
         reverse
             .templates
             .sort_by_key(|(app, inverse)| (std::cmp::Reverse(inverse.literal_len), index.app_at(*app).def_place()));
