@@ -64,7 +64,21 @@ pub fn route(index: &Index, url: &str, web: bool) -> Route {
     let Ok(clicked) = url::Url::parse(url).map(String::from) else {
         return fallback("not an App URL".to_owned());
     };
-    let ranks: Vec<Rank> = matches.iter().map(|m| rank(index, m)).collect();
+    // One template's readings share its rank: invert each template once.
+    let mut ranked: Vec<(&crate::index::App, Source, Rank)> = Vec::new();
+    let ranks: Vec<Rank> = matches
+        .iter()
+        .map(|m| {
+            if m.source == Source::Template
+                && let Some((_, _, r)) = ranked.iter().find(|(a, s, _)| std::ptr::eq(*a, m.app) && *s == m.source)
+            {
+                return *r;
+            }
+            let r = rank(index, m);
+            ranked.push((m.app, m.source, r));
+            r
+        })
+        .collect();
     let best = ranks.iter().min().copied().expect("identify found at least one match");
     let mut readings = Vec::new();
     let mut refused = Vec::new();
