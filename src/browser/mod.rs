@@ -311,3 +311,32 @@ pub fn from_json(value: &Value) -> Option<(Route, Option<Vec<String>>)> {
     };
     Some((route, strings(&value["fallback"]).filter(|a| !a.is_empty())))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forward_expansions_give_back_the_clicked_url_only_when_nothing_structural_was_decoded() {
+        let clicked = "https://teams.microsoft.com/l/meetup-join/abc%3Fevil%3D1%26x%23f";
+        assert!(!same_url("https://teams.microsoft.com/l/meetup-join/abc?evil=1&x#f", clicked));
+        assert!(same_url(clicked, clicked));
+        // Hex case and harmless triplets (`%3a` for `:`, `%40` for `@`) are the same URL.
+        assert!(same_url("https://t.example/19:m@t/0", "https://t.example/19%3am%40t/0"));
+        // Extra parameters and a fragment the template has none of, as identify matches.
+        assert!(same_url("https://zoom.us/j/85?pwd=x", "https://zoom.us/j/85?utm_source=chat&pwd=x#top"));
+        assert!(!same_url("https://zoom.us/j/85?pwd=x", "https://zoom.us/j/85?pwd=y"));
+    }
+
+    #[test]
+    fn a_native_link_carries_only_what_was_clicked() {
+        let native = "msteams:/l/meetup-join/{+id}";
+        let clicked = "https://teams.microsoft.com/l/meetup-join/abc%3Fevil%3D1";
+        assert!(carries_only_what_was_clicked("msteams:/l/meetup-join/abc%3Fevil%3D1", native, clicked, clicked));
+        assert!(!carries_only_what_was_clicked("msteams:/l/meetup-join/abc?evil=1", native, clicked, clicked));
+        let zoom = "zoommtg://zoom.us/join?confno={id}{&pwd}";
+        let clicked = "https://zoom.us/j/85?pwd=x";
+        assert!(carries_only_what_was_clicked("zoommtg://zoom.us/join?confno=85&pwd=x", zoom, clicked, clicked));
+        assert!(!carries_only_what_was_clicked("zoommtg://zoom.us/join?confno=85&pwd=x%0A", zoom, clicked, clicked));
+    }
+}
