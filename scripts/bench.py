@@ -531,6 +531,14 @@ def click_trust(applinkd, work, quick, base=None):
                          f"env APPLINKD_URL=http://127.0.0.1:{port} {binary} open --dry-run '{other}'"]
             commands += ["-n", f"{name}: no daemon, the same files",
                          f"env APPLINKD_URL=http://127.0.0.1:9 {binary} open -c {router} --dry-run '{other}'"]
+            # The same daemon answer without a program to run: no proof asked, so the
+            # difference is the proof's own cost.
+            plain = free_port()
+            procs.append(subprocess.Popen([binary, "serve", "-c", config, "--listen", f"127.0.0.1:{plain}"],
+                                          stderr=subprocess.DEVNULL, env=env))
+            wait_http(f"http://127.0.0.1:{plain}/healthz")
+            commands += ["-n", f"{name}: daemon without a program (no trust check)",
+                         f"env APPLINKD_URL=http://127.0.0.1:{plain} {binary} open --dry-run '{other}'"]
         run(["hyperfine", "-N", "--warmup", "10", "--runs", str(runs), "--export-json", export, *commands], env=env)
     finally:
         for proc in procs:
