@@ -309,24 +309,29 @@ fn a_teammates_app_on_the_same_template_does_not_take_over_the_router() {
 }
 
 /// Issue 18: only the best match routes: the template with more literal text wins
-/// over a catch-all one in a file that sorts first, whatever program that one names.
+/// over a catch-all one in a file that sorts first, whatever program that one names,
+/// and even when the best match names no program (then the fallback browser).
 #[test]
 fn only_the_best_match_routes() {
     let dir = tempfile::tempdir().unwrap();
     let marker = dir.path().join("catch-all-ran");
-    let repos =
-        "[apps.\"repos.code.example\"]\nurl = \"https://code.example/repos/{id}\"\nopen_with = [\"work-browser\"]\n";
+    let repos = "[apps.\"repos.code.example\"]\nurl = \"https://code.example/repos/{id}\"\n\n\
+                 [apps.\"pulls.code.example\"]\nurl = \"https://code.example/pulls/{id}\"\nopen_with = [\"work-browser\"]\n";
     let catch_all = format!(
         "[apps.\"code.example\"]\nurl = \"https://code.example/{{+id}}\"\nopen_with = {}\n",
         marker_program(&marker)
     );
     let desktop = Desktop::new(&[("a-catch-all.toml", &catch_all), ("repos.toml", repos)]).firefox_default();
+    assert_eq!(desktop.applinkd(&["register", "--browser"]).0, 0);
     let (status, stdout, stderr) = desktop.applinkd(&["open", "--dry-run", "https://code.example/repos/42"]);
     assert_eq!(status, 0, "{stderr}");
     assert!(stdout.contains("record: repos.code.example 42"), "{stdout}");
     let (status, _, stderr) = desktop.applinkd(&["open", "https://code.example/repos/42"]);
     assert_eq!(status, 0, "{stderr}");
-    assert_eq!(desktop.got("work-browser"), ["https://code.example/repos/42"]);
+    assert_eq!(desktop.got("firefox"), ["--new-window", "https://code.example/repos/42"]);
+    let (status, _, stderr) = desktop.applinkd(&["open", "https://code.example/pulls/7"]);
+    assert_eq!(status, 0, "{stderr}");
+    assert_eq!(desktop.got("work-browser"), ["https://code.example/pulls/7"]);
     assert!(!marker.exists(), "a worse match ran its program");
     // What only the catch-all matches is its own.
     let (_, stdout, _) = desktop.applinkd(&["open", "--dry-run", "https://code.example/wiki/1"]);
