@@ -501,6 +501,53 @@ def click_to_open(applinkd, work, quick, data):
     return {r["command"]: {"median_ms": r["median"] * 1000, "mean_ms": r["mean"] * 1000} for r in results}
 
 
+def click_trust(applinkd, work, quick, base=None):
+    """Issue 18: the click's check that a daemon naming a program is the user's own (the
+    proof: a fresh nonce, HMAC with the private secret), `open --dry-run` of a web link
+    whose daemon gives `[browser] fallback`; beside it the same without a daemon, and
+    (`--base`) an older applinkd doing its own check on the same files."""
+    runs = 10 if quick else 200
+    router = os.path.join(work, "trust-router")
+    os.makedirs(router, exist_ok=True)
+    config = os.path.join(ROOT, "config")
+    for name in os.listdir(config):
+        shutil.copy(os.path.join(config, name), router)
+    with open(os.path.join(router, "browser.toml"), "w") as f:
+        f.write('[browser]\nfallback = ["/bin/true"]\n')
+    env = {k: v for k, v in os.environ.items() if k not in ("XDG_RUNTIME_DIR", "APPLINKD_URL", "APPLINKD_CONFIG")}
+    env["XDG_CACHE_HOME"] = os.path.join(work, "trust-cache")
+    other = "https://example.org/page?a=1&b=%20#frag"
+    binaries = [("applinkd", applinkd)] + ([("base", base)] if base else [])
+    export = os.path.join(work, "trust.json")
+    commands = []
+    procs = []
+    try:
+        for name, binary in binaries:
+            port = free_port()
+            procs.append(subprocess.Popen([binary, "serve", "-c", router, "--listen", f"127.0.0.1:{port}"],
+                                          stderr=subprocess.DEVNULL, env=env))
+            wait_http(f"http://127.0.0.1:{port}/healthz")
+            commands += ["-n", f"{name}: daemon with a fallback (trust checked)",
+                         f"env APPLINKD_URL=http://127.0.0.1:{port} {binary} open --dry-run '{other}'"]
+            commands += ["-n", f"{name}: no daemon, the same files",
+                         f"env APPLINKD_URL=http://127.0.0.1:9 {binary} open -c {router} --dry-run '{other}'"]
+            # The same daemon answer without a program to run: no proof asked, so the
+            # difference is the proof's own cost.
+            plain = free_port()
+            procs.append(subprocess.Popen([binary, "serve", "-c", config, "--listen", f"127.0.0.1:{plain}"],
+                                          stderr=subprocess.DEVNULL, env=env))
+            wait_http(f"http://127.0.0.1:{plain}/healthz")
+            commands += ["-n", f"{name}: daemon without a program (no trust check)",
+                         f"env APPLINKD_URL=http://127.0.0.1:{plain} {binary} open --dry-run '{other}'"]
+        run(["hyperfine", "-N", "--warmup", "10", "--runs", str(runs), "--export-json", export, *commands], env=env)
+    finally:
+        for proc in procs:
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(timeout=10)
+    results = json.load(open(export))["results"]
+    return {r["command"]: {"median_ms": r["median"] * 1000, "mean_ms": r["mean"] * 1000} for r in results}
+
+
 def identify(applinkd, tools, work, quick, rounds):
     """Identify: /go?url=U&to=APP against /APP/ID?to=APP on one daemon (wrk taking
     turns, CPU per request), and the reverse index's memory from 10k to 1M links."""
@@ -806,7 +853,8 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("--quick", action="store_true", help="tiny sizes: checks the suite runs, measures nothing")
     p.add_argument("--rounds", type=int)
-    p.add_argument("--only", choices=["redirects", "identify", "edits", "memory", "reload", "import"], help="run only this part (for profiling work)")
+    p.add_argument("--only", choices=["redirects", "identify", "edits", "memory", "reload", "import", "click"], help="run only this part (for profiling work)")
+    p.add_argument("--base", help="with --only click: an older applinkd to measure beside this one")
     a = p.parse_args()
     rounds = a.rounds or (1 if a.quick else 3)
     applinkd, tools = build()
@@ -829,6 +877,9 @@ def main():
             return
         if a.only == "identify":
             print(json.dumps(identify(applinkd, tools, work, a.quick, rounds), indent=2))
+            return
+        if a.only == "click":
+            print(json.dumps(click_trust(applinkd, work, a.quick, a.base), indent=2))
             return
         print("redirects ...", flush=True)
         results["redirects"] = redirects(applinkd, tools, work, a.quick, rounds)

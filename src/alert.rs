@@ -1,7 +1,8 @@
 //! `alert`: a failure of `open` shown where the person is. Run from a click (a
 //! browser or chat app starts `applinkd open URL` with no terminal), stderr reaches
 //! nobody; so a failure opens the daemon's own page about it in the browser when a
-//! daemon runs, else shows a desktop notification (freedesktop notifications over
+//! daemon runs and applinkd is not itself the browser (the caller decides: then the
+//! page would come back to applinkd), else shows a desktop notification (freedesktop notifications over
 //! D-Bus, `notify-rust`), and is written to stderr as well.
 
 use std::io::IsTerminal;

@@ -31,7 +31,8 @@
 //! - `watcher`: file system events (notify) → reloads of the changed files.
 //! - `server/`: the HTTP daemon (hyper): routes, Host guard, pages, JSON API, metrics, deadlines.
 //! - `lookup`: the CLI's resolution: the running daemon first, else the files.
-//! - `opener`: hands a URL to the browser, the system opener or an app's `open_with`.
+//! - `proof`: whether a daemon is the user's own: a private secret, and an HMAC of a client's nonce.
+//! - `opener`: the one launcher of what `open` starts (browser, system opener, `open_with`, fallback), with the loop marker.
 //! - `browser/`: the web-link router (SPEC §9): where a clicked URL goes, the fallback browser, desktop files' `Exec`.
 //! - `alert`: a failure of `open` shown where the person is: daemon page, desktop notification.
 //! - `register/`: becoming the `applink://` handler, and (`--browser`) the `http`/`https` one: plans for Linux, macOS, Windows.
@@ -62,6 +63,7 @@ pub mod memory;
 pub mod native_host;
 pub mod opener;
 pub mod parsed_file;
+pub mod proof;
 pub mod register;
 pub mod report;
 pub mod resolve;

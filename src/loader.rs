@@ -20,6 +20,11 @@ use crate::source_text::SourceText;
 use crate::template::UrlTemplate;
 use crate::unique_id::UniqueId;
 
+/// A link or template on the daemon's own origin: a click on it would come back to applinkd.
+const DAEMON_ORIGIN: &str =
+    "this URL is applinkd's own daemon (127.0.0.1:7133): opening it would come back to applinkd";
+const DAEMON_ORIGIN_HINT: &str = "give the application's own URL; `applinkd` serves /APP/ID itself";
+
 /// What parsing one file gave: the file if it had no errors, and every diagnostic.
 #[derive(Debug)]
 pub struct FileOutcome {
@@ -405,6 +410,10 @@ impl<'a> FileParser<'a> {
                 );
                 None
             }
+            Ok(template) if template.expand("app.example", "1").is_ok_and(|u| crate::target::is_daemon_origin(&u)) => {
+                self.error(span, DAEMON_ORIGIN, "", Some(DAEMON_ORIGIN_HINT));
+                None
+            }
             Ok(template) => Some(template),
             Err(e) => {
                 let at = self.inside_string(&span, url.get_ref(), e.offset);
@@ -545,6 +554,10 @@ impl<'a> FileParser<'a> {
         let app = self.app_id(link.app.get_ref(), link.app.span());
         let id = self.unique_id(link.id);
         let url = link.url.and_then(|url| match LinkUrl::parse(url.get_ref()) {
+            Ok(checked) if crate::target::is_daemon_origin(checked.as_str()) => {
+                self.error(url.span(), DAEMON_ORIGIN, "", Some(DAEMON_ORIGIN_HINT));
+                None
+            }
             Ok(checked) => Some(checked),
             Err(e) => {
                 self.error(url.span(), e.to_string(), "", url_hint(url.get_ref()));

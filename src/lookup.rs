@@ -3,7 +3,8 @@
 //!
 //! What a daemon answers is checked again here before anyone opens it: the
 //! daemon is only a process listening on a port, and another user's process
-//! could be listening there instead.
+//! could be listening there instead; its programs are used only when it proves
+//! it is this user's own (`crate::proof`).
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -118,7 +119,9 @@ pub fn route(given: &[PathBuf], url: &str, web: bool) -> (Result<Routed, Failure
         };
         let (mut route, mut daemon_fallback): (Route, Option<Vec<String>>) = crate::browser::from_json(&json)
             .ok_or_else(|| Failure::Daemon(format!("{base} answered a route applinkd would not give")))?;
-        if matches!(route.way, Way::Native) && LinkUrl::parse(&route.url).is_err() {
+        if matches!(route.way, Way::Native)
+            && (LinkUrl::parse(&route.url).is_err() || crate::scheme::check_openable(&route.url).is_err())
+        {
             return Err(Failure::Unusable(format!("refusing the deep link `{}` from {base}", route.url)));
         }
         let runs_programs = matches!(route.way, Way::OpenWith(_)) || daemon_fallback.is_some();
@@ -369,193 +372,17 @@ fn ask_daemon(base: &str, api: &str) -> Option<(Result<serde_json::Value, Failur
     Some((answer, errors))
 }
 
-/// Whether the daemon is on loopback and every socket that could take a connection
-/// to its address (listening on that address and port, or on the wildcard address
-/// and that port) belongs to this user. `open_with` names a program to run, so it is
-/// taken from a daemon only when that daemon cannot be another user's process, nor
-/// a process on another address (`127.0.0.2`) or machine.
-#[cfg(target_os = "linux")]
+/// Whether the daemon at `base` proves it is this user's own (`crate::proof`): a
+/// daemon is only a process on a port, and `open_with` and the fallback name programs
+/// to run, so they are taken from a daemon only when it proves it, on any OS. Another
+/// user's process, one on another address (`127.0.0.2`) or machine, or a relay cannot.
 fn listener_is_ours(base: &str) -> bool {
-    use std::net::IpAddr;
-    use std::os::unix::fs::MetadataExt;
-    let Some(url) = url::Url::parse(base).ok() else {
-        return false;
-    };
-    let Some(port) = url.port_or_known_default() else {
-        return false;
-    };
-    let addresses: Vec<IpAddr> = match url.host() {
-        Some(url::Host::Ipv4(ip)) if ip.is_loopback() => vec![IpAddr::V4(ip)],
-        Some(url::Host::Ipv6(ip)) if ip.is_loopback() => vec![IpAddr::V6(ip)],
-        Some(url::Host::Domain("localhost")) => {
-            vec![IpAddr::from([127, 0, 0, 1]), IpAddr::from(std::net::Ipv6Addr::LOCALHOST)]
-        }
-        _ => return false,
-    };
-    let Ok(me) = std::fs::metadata("/proc/self").map(|m| m.uid()) else {
-        return false;
-    };
-    let relevant = |ip: &IpAddr| ip.is_unspecified() || addresses.contains(ip);
-    if let Some(listeners) = tcp_listeners(port) {
-        let owners: Vec<u32> = listeners.iter().filter(|(ip, _)| relevant(ip)).map(|&(_, uid)| uid).collect();
-        return !owners.is_empty() && owners.iter().all(|&owner| owner == me);
-    }
-    let mut owners = Vec::new();
-    for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
-        let Ok(text) = std::fs::read_to_string(table) else {
-            continue;
-        };
-        for line in text.lines().skip(1) {
-            // sl local_address rem_address st tx:rx tr:when retrnsmt uid ...
-            let fields: Vec<&str> = line.split_whitespace().collect();
-            let listening = fields.len() > 7
-                && fields[3] == "0A"
-                && fields[1].rsplit_once(':').is_some_and(|(ip, p)| {
-                    u16::from_str_radix(p, 16) == Ok(port)
-                        && proc_ip(ip).is_some_and(|ip| ip.is_unspecified() || addresses.contains(&ip))
-                });
-            if listening {
-                owners.push(fields[7].parse::<u32>().ok());
-            }
-        }
-    }
-    !owners.is_empty() && owners.iter().all(|&owner| owner == Some(me))
-}
-
-/// Every listening TCP socket on `port` (IPv4 and IPv6): its address and its owner's
-/// uid, asked of the kernel over netlink (`sock_diag`, listening sockets only). Reading
-/// `/proc/net/tcp{,6}` gives the same, but the kernel walks every connection of the
-/// machine to write it: 8 ms a table here, which `open` of a clicked link would pay.
-/// `None` when netlink cannot answer; then the `/proc` tables are read.
-#[cfg(target_os = "linux")]
-fn tcp_listeners(port: u16) -> Option<Vec<(std::net::IpAddr, u32)>> {
-    use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
-    const SOCK_DIAG_BY_FAMILY: u16 = 20;
-    const NLMSG_ERROR: u16 = 2;
-    const NLMSG_DONE: u16 = 3;
-    const TCP_LISTEN: u32 = 10;
-    // SAFETY: a plain socket call; the descriptor is owned (closed) by `OwnedFd`.
-    let fd = unsafe { libc::socket(libc::AF_NETLINK, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, libc::NETLINK_SOCK_DIAG) };
-    if fd < 0 {
-        return None;
-    }
-    // SAFETY: `fd` is a new descriptor nothing else owns.
-    let fd = unsafe { OwnedFd::from_raw_fd(fd) };
-    let mut found = Vec::new();
-    for family in [libc::AF_INET as u8, libc::AF_INET6 as u8] {
-        // nlmsghdr (16 bytes) + inet_diag_req_v2 (56 bytes), in host order but the port.
-        let mut request = [0u8; 72];
-        request[0..4].copy_from_slice(&72u32.to_ne_bytes());
-        request[4..6].copy_from_slice(&SOCK_DIAG_BY_FAMILY.to_ne_bytes());
-        request[6..8].copy_from_slice(&((libc::NLM_F_REQUEST | libc::NLM_F_DUMP) as u16).to_ne_bytes());
-        request[16] = family;
-        request[17] = libc::IPPROTO_TCP as u8;
-        request[20..24].copy_from_slice(&(1u32 << TCP_LISTEN).to_ne_bytes());
-        // SAFETY: the buffer is valid for its length; netlink to the kernel needs no address.
-        let sent = unsafe { libc::send(fd.as_raw_fd(), request.as_ptr().cast(), request.len(), 0) };
-        if sent != request.len() as isize {
+    let agent = agent();
+    crate::proof::daemon_proves(base, |path| {
+        let mut response = agent.get(&format!("{}{path}", base.trim_end_matches('/'))).call().ok()?;
+        if response.status() != 200 {
             return None;
         }
-        let mut buffer = vec![0u8; 32 * 1024];
-        'receive: loop {
-            // SAFETY: the buffer is valid for its length.
-            let read = unsafe { libc::recv(fd.as_raw_fd(), buffer.as_mut_ptr().cast(), buffer.len(), 0) };
-            if read <= 0 {
-                return None;
-            }
-            let mut rest = &buffer[..read as usize];
-            while rest.len() >= 16 {
-                let len = u32::from_ne_bytes(rest[0..4].try_into().ok()?) as usize;
-                let kind = u16::from_ne_bytes(rest[4..6].try_into().ok()?);
-                if len < 16 || len > rest.len() {
-                    return None;
-                }
-                match kind {
-                    NLMSG_DONE => break 'receive,
-                    NLMSG_ERROR => return None,
-                    SOCK_DIAG_BY_FAMILY if len >= 16 + 72 => {
-                        // inet_diag_msg: family, state, timer, retrans, then the socket id
-                        // (sport and dport big-endian, src and dst 16 bytes each), ..., uid at 64.
-                        let msg = &rest[16..len];
-                        let sport = u16::from_be_bytes([msg[4], msg[5]]);
-                        let uid = u32::from_ne_bytes(msg[64..68].try_into().ok()?);
-                        let ip = if msg[0] == libc::AF_INET as u8 {
-                            std::net::IpAddr::from(<[u8; 4]>::try_from(&msg[8..12]).ok()?)
-                        } else {
-                            std::net::IpAddr::from(<[u8; 16]>::try_from(&msg[8..24]).ok()?)
-                        };
-                        if sport == port && msg[1] == TCP_LISTEN as u8 {
-                            found.push((ip, uid));
-                        }
-                    }
-                    _ => {}
-                }
-                // Messages are padded to 4 bytes.
-                rest = &rest[((len + 3) & !3).min(rest.len())..];
-            }
-        }
-    }
-    Some(found)
-}
-
-/// An address as `/proc/net/tcp{,6}` writes it: hex, each 32-bit word in host order.
-#[cfg(target_os = "linux")]
-fn proc_ip(hex: &str) -> Option<std::net::IpAddr> {
-    let words: Vec<u32> =
-        (0..hex.len() / 8).map(|i| u32::from_str_radix(&hex[i * 8..i * 8 + 8], 16).ok()).collect::<Option<_>>()?;
-    match words.as_slice() {
-        [v4] => Some(std::net::IpAddr::from(v4.to_ne_bytes())),
-        [a, b, c, d] => {
-            let mut bytes = [0u8; 16];
-            for (i, w) in [a, b, c, d].iter().enumerate() {
-                bytes[i * 4..i * 4 + 4].copy_from_slice(&w.to_ne_bytes());
-            }
-            Some(std::net::IpAddr::from(bytes))
-        }
-        _ => None,
-    }
-}
-
-#[cfg(not(target_os = "linux"))]
-fn listener_is_ours(_base: &str) -> bool {
-    false
-}
-
-#[cfg(all(test, target_os = "linux"))]
-mod tests {
-    use super::*;
-
-    /// The netlink answer lists a new listener with this user as its owner, and no
-    /// socket that only connects.
-    #[test]
-    fn netlink_lists_listening_sockets_and_their_owners() {
-        use std::os::unix::fs::MetadataExt;
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let me = std::fs::metadata("/proc/self").unwrap().uid();
-        let found = tcp_listeners(port).expect("netlink answers on Linux");
-        assert_eq!(found, [(std::net::IpAddr::from([127, 0, 0, 1]), me)]);
-        let _client = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
-        assert_eq!(tcp_listeners(port).unwrap().len(), 1, "connections are not listeners");
-        drop(listener);
-        assert!(tcp_listeners(port).unwrap().is_empty());
-    }
-
-    /// Issue 10.10: the socket that would take the connection is checked, by address
-    /// and owner; a daemon on another machine never chooses a program.
-    #[test]
-    fn open_with_is_trusted_only_from_this_users_loopback_listener() {
-        let ours = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = ours.local_addr().unwrap().port();
-        assert!(listener_is_ours(&format!("http://127.0.0.1:{port}")));
-        assert!(listener_is_ours(&format!("http://localhost:{port}")) || cfg!(not(target_os = "linux")));
-        // The same port on another loopback address is another socket, not ours.
-        assert!(!listener_is_ours(&format!("http://127.0.0.2:{port}")));
-        // Not loopback: never, whatever listens here on that port.
-        assert!(!listener_is_ours(&format!("http://192.0.2.1:{port}")));
-        assert!(!listener_is_ours(&format!("http://links.example.com:{port}")));
-        let wildcard = std::net::TcpListener::bind("0.0.0.0:0").unwrap();
-        let port = wildcard.local_addr().unwrap().port();
-        assert!(listener_is_ours(&format!("http://127.0.0.2:{port}")), "a wildcard listener takes any address");
-    }
+        response.body_mut().with_config().limit(4096).read_to_string().ok()
+    })
 }

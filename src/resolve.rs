@@ -113,7 +113,11 @@ pub enum NotFound {
     Refused { app: String, id: String, reason: Refusal },
     #[error("no record carries `{app} {id}`, so there is no other application to go to")]
     NoRecord { app: String, id: String },
-    #[error("`{app} {id}` is defined differently in {} places; neither applies until they agree", candidates.len())]
+    #[error(
+        "`{app} {id}` is defined differently in {} places; neither applies until they agree{}",
+        candidates.len(),
+        kinds_hint(app, candidates)
+    )]
     Conflict {
         app: String,
         id: String,
@@ -128,6 +132,20 @@ pub enum NotFound {
         /// The apps the record does link to.
         has: Vec<String>,
     },
+}
+
+/// For a pair on records of different kinds (a person and a company): what to do
+/// instead, as `add` and `check` say it (SPEC §2).
+fn kinds_hint(app: &str, candidates: &[Candidate]) -> String {
+    let mut kinds = candidates.iter().filter_map(|c| c.kind);
+    let Some(first) = kinds.next() else { return String::new() };
+    if kinds.all(|k| k == first) {
+        return String::new();
+    }
+    format!(
+        ": a pair names one record; give each kind of object its own App ID, a sub-domain such as \
+         `companies.{app}` or `lead.{app}`"
+    )
 }
 
 impl NotFound {

@@ -3,6 +3,21 @@
 /// Schemes that run code or read local data in a browser; refused even when listed.
 pub const DANGEROUS: [&str; 5] = ["javascript", "data", "file", "vbscript", "blob"];
 
+/// Schemes `open` never passes on, to the fallback browser or anyone: the dangerous
+/// ones, and those that reach file shares or run local programs and searches.
+pub const NEVER_OPENED: [&str; 10] =
+    ["smb", "cifs", "nfs", "afp", "ms-msdt", "search-ms", "search", "shell", "jar", "view-source"];
+
+/// Refuses a URL `open` was given in a scheme it never passes on (SPEC §9).
+pub fn check_openable(url: &str) -> Result<(), SchemeError> {
+    let Some(scheme) = of(url) else { return Ok(()) };
+    let lower = scheme.to_ascii_lowercase();
+    if DANGEROUS.contains(&lower.as_str()) || NEVER_OPENED.contains(&lower.as_str()) {
+        return Err(SchemeError::NeverOpened(lower));
+    }
+    Ok(())
+}
+
 /// applinkd's own scheme: a link resolving to it would loop back into applinkd.
 pub const OWN: &str = "applink";
 
@@ -24,6 +39,8 @@ pub enum SchemeError {
     Dangerous(String),
     #[error("`{OWN}:` URLs would loop back into applinkd")]
     Own,
+    #[error("`{0}:` URLs are never opened: they can run code, read local files or reach file shares")]
+    NeverOpened(String),
 }
 
 /// Checks one scheme name as written in a file or a URL, returning it lower-cased.

@@ -83,6 +83,25 @@ pub fn is_daemon_url(url: &str, daemon: &str) -> bool {
     loopback || url::Url::parse(daemon).is_ok_and(|d| d.origin() == parsed.origin())
 }
 
+/// The port the daemon listens on by default (SPEC §1: `127.0.0.1:7133`).
+pub const DAEMON_PORT: u16 = 7133;
+
+/// Whether `url` is on the daemon's own default origin: a loopback address,
+/// `localhost` or `*.localhost`, port 7133. A link or template that makes such URLs
+/// would send a click back into applinkd (SPEC §9): an error in the files.
+pub fn is_daemon_origin(url: &str) -> bool {
+    url::Url::parse(url).is_ok_and(|parsed| {
+        matches!(parsed.scheme(), "http" | "https")
+            && parsed.port_or_known_default() == Some(DAEMON_PORT)
+            && match parsed.host() {
+                Some(url::Host::Ipv4(ip)) => ip.is_loopback() || ip.is_unspecified(),
+                Some(url::Host::Ipv6(ip)) => ip.is_loopback() || ip.is_unspecified(),
+                Some(url::Host::Domain(name)) => name == "localhost" || name.ends_with(".localhost"),
+                None => false,
+            }
+    })
+}
+
 /// `APP/ID[?to=APP][#…]`, as the daemon's paths and `applink:` URLs write it.
 fn from_path(url: &str, path: &str) -> Result<Pair, TargetError> {
     let path = path.split('#').next().unwrap_or("");

@@ -112,11 +112,14 @@ fn a_browser_that_cannot_start_or_fails_is_an_error_and_a_notification() {
     let bus = Bus::start();
     let dir = tempfile::tempdir().unwrap();
     write(&dir.path().join("links/apps.toml"), APPS);
+    // A program that cannot start is an error at once; one that fails is an error when
+    // it exits: the opener waits for that event (an hour at most), not a race with its
+    // usual 1.5 s.
     for browser in ["/nonexistent/browser", "false"] {
         let run = applinkd(
             dir.path(),
             &["open", "-c", "links", "applink://zendesk.com/991"],
-            &[("BROWSER", browser), ("DBUS_SESSION_BUS_ADDRESS", &bus.address)],
+            &[("BROWSER", browser), ("DBUS_SESSION_BUS_ADDRESS", &bus.address), ("APPLINKD_OPEN_WAIT", "3600")],
         );
         assert_eq!(run.status, 1, "{browser}: {}", run.stderr);
         assert!(run.stderr.contains("error: cannot open https://acme.zendesk.com/agent/users/991"), "{}", run.stderr);
@@ -140,4 +143,31 @@ fn with_a_daemon_running_the_browser_shows_its_page_about_the_failure() {
     let page = received(&out);
     assert_eq!(page, [format!("{base}/zendesk.co/991")]);
     assert_eq!(d.get("/zendesk.co/991").status, 404, "the page says what is close");
+}
+
+/// Issue 18: when applinkd is the registered web browser, a failure with a daemon
+/// running is a desktop notification: the daemon's page "in the browser" would come
+/// back to applinkd.
+#[test]
+fn when_applinkd_is_the_browser_a_failure_is_a_notification_not_a_page() {
+    let bus = Bus::start();
+    let d = Daemon::start(&[("links/apps.toml", APPS)]);
+    let dir = tempfile::tempdir().unwrap();
+    let (browser, out) = stub(dir.path(), "browser");
+    // What `register --browser` keeps in the (throw-away) data directory.
+    write(&dir.path().join("xdg-data/applinkd/browser-registration.json"), "{\"handler\": \"firefox.desktop\"}\n");
+    let base = d.url("");
+    let run = applinkd(
+        dir.path(),
+        &["open", "applink://zendesk.co/991"],
+        &[
+            ("BROWSER", browser.to_str().unwrap()),
+            ("APPLINKD_URL", base.as_str()),
+            ("DBUS_SESSION_BUS_ADDRESS", &bus.address),
+        ],
+    );
+    assert_eq!(run.status, 1, "{}", run.stderr);
+    let (_, body) = bus.next();
+    assert!(body.contains("`zendesk.co` is not an App ID"), "{body}");
+    assert!(!out.exists(), "the daemon's page was opened through the browser, which is applinkd");
 }

@@ -321,3 +321,41 @@ fn a_span_in_a_one_line_array_underlines_that_link_only() {
     let carets = out.stderr.lines().find(|l| l.contains('^')).unwrap();
     assert_eq!(carets.matches('^').count(), "\"C.com\"".len(), "{}", out.stderr);
 }
+
+/// Issue 18: the person/company conflict carries the sub-domain hint wherever it is
+/// shown: `resolve` from the files, the daemon's API and its page, `check`.
+#[test]
+fn a_pair_on_a_person_and_a_company_says_to_use_a_sub_domain_everywhere() {
+    let hint = "give each kind of object its own App ID, a sub-domain such as `companies.hubspot.com`";
+    files("contacts", "companies")
+        .args(["resolve", "-c", "links", "hubspot.com", "501"])
+        .run()
+        .status(1)
+        .stderr_has("defined differently in 2 places")
+        .stderr_has(hint);
+    files("contacts", "companies").args(["check", "-c", "links"]).run().status(1).stderr_has("companies.hubspot.com");
+    let d = Daemon::start(&[
+        ("links/apps.toml", APPS),
+        ("links/contacts.toml", CONTACTS),
+        ("links/companies.toml", COMPANIES),
+    ]);
+    let api = d.get("/api/v1/resolve/hubspot.com/501");
+    assert_eq!(api.status, 409, "{}", api.body);
+    assert!(api.body.contains(hint), "{}", api.body);
+    let page = d.get("/hubspot.com/501");
+    assert_eq!(page.status, 300, "{}", page.body);
+    assert!(page.body.contains("companies.hubspot.com"), "{}", page.body);
+    // Two URLs for one pair on records of one kind: no sub-domain hint, it would mislead.
+    let person = |name: &str, url: &str| {
+        format!("[[person]]\nname = \"{name}\"\nlinks = [{{ app = \"hubspot.com\", id = \"501\", url = \"{url}\" }}]\n")
+    };
+    Test::new()
+        .file("links/apps.toml", APPS)
+        .file("links/a.toml", person("Ada", "https://app.hubspot.com/a"))
+        .file("links/b.toml", person("Grace", "https://app.hubspot.com/b"))
+        .args(["resolve", "-c", "links", "hubspot.com", "501"])
+        .run()
+        .status(1)
+        .stderr_has("defined differently in 2 places")
+        .stderr_lacks("sub-domain");
+}

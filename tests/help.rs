@@ -18,14 +18,13 @@ fn entries(text: &str, section: &str) -> Vec<(String, String)> {
             inside = line == section;
             continue;
         }
-        if !inside
-            || line.trim().is_empty()
-            || !line.starts_with("  ")
-            || line.starts_with("    ") && !line.trim_start().starts_with('-')
-        {
+        let entry = line.trim_start();
+        let indent = line.len() - entry.len();
+        // Entries start at column 2 (commands, `-s` options, arguments) or 6 (`--long`
+        // options); deeper lines continue a wrapped description.
+        if !inside || entry.is_empty() || !(indent == 2 || indent == 6 && entry.starts_with("--")) {
             continue;
         }
-        let entry = line.trim_start();
         let (name, description) = match entry.split_once("  ") {
             Some((name, rest)) => (name.to_owned(), rest.trim().to_owned()),
             None => (entry.to_owned(), String::new()),

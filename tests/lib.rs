@@ -2,6 +2,7 @@
 //! One test binary (modules below), so it links once.
 
 mod daemon;
+mod desktop;
 mod test;
 
 mod alert;

@@ -42,16 +42,9 @@ pub struct Run {
 
 /// Runs `applinkd ARGS` in `dir` with a stub `$BROWSER` and `env`.
 pub fn applinkd(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_applinkd"));
-    command
-        .args(args)
-        .current_dir(dir)
-        .env_remove("APPLINKD_CONFIG")
-        .env("APPLINKD_URL", "http://127.0.0.1:9")
-        // No desktop notifications from tests unless a test brings its own bus.
-        .env_remove("DBUS_SESSION_BUS_ADDRESS")
-        .env("HOME", dir)
-        .env("XDG_CONFIG_HOME", dir.join("xdg-config"));
+    // No desktop notifications from tests unless a test brings its own bus.
+    let mut command = crate::test::clean(crate::test::binary(), dir);
+    command.args(args).current_dir(dir);
     for (k, v) in env {
         command.env(k, v);
     }
@@ -303,4 +296,115 @@ fn open_with_from_another_users_daemon_is_ignored() {
 fn nix_uid() -> u32 {
     use std::os::unix::fs::MetadataExt;
     std::fs::metadata("/proc/self").unwrap().uid()
+}
+
+/// A listener that answers like applinkd would, naming `open_with` for every pair, but
+/// cannot prove whose it is: any process of any user could be this on the port.
+fn impostor(open_with: &Path) -> (String, std::thread::JoinHandle<()>) {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let program = open_with.display().to_string();
+    let server = std::thread::spawn(move || {
+        for stream in listener.incoming().take(8) {
+            let Ok(mut stream) = stream else { continue };
+            let mut head = Vec::new();
+            let mut byte = [0u8; 1];
+            while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).is_ok_and(|n| n == 1) {
+                head.push(byte[0]);
+            }
+            let head = String::from_utf8_lossy(&head);
+            let path = head.split(' ').nth(1).unwrap_or("/");
+            let (kind, body) = if path == "/healthz" {
+                ("text/plain", "ok\n".to_owned())
+            } else if path.starts_with("/api/v1/proof") {
+                ("application/json", format!("{{\"proof\": \"{}\"}}", "ab".repeat(32)))
+            } else {
+                let answer = serde_json::json!({
+                    "url": "https://a.example/1", "app": "a.example", "id": "1", "open_with": [program],
+                });
+                ("application/json", answer.to_string())
+            };
+            let _ = write!(
+                stream,
+                "HTTP/1.1 200 OK\r\nContent-Type: {kind}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    (base, server)
+}
+
+/// Issue 18: a loopback listener of this very user that cannot prove it is applinkd's
+/// daemon (with the secret only the user can read) chooses no program: the URL goes to
+/// the browser. (The `sock_diag` check trusted any listener this user owned.)
+#[test]
+fn a_daemon_that_cannot_prove_it_is_ours_chooses_no_program() {
+    let dir = tempfile::tempdir().unwrap();
+    let (evil, evil_out) = stub(dir.path(), "evil");
+    let (browser, browser_out) = stub(dir.path(), "browser");
+    let (base, _server) = impostor(&evil);
+    let run = applinkd(
+        dir.path(),
+        &["open", "applink://a.example/1"],
+        &[("BROWSER", browser.to_str().unwrap()), ("APPLINKD_URL", &base)],
+    );
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    assert_eq!(received(&browser_out), ["https://a.example/1"]);
+    assert!(!evil_out.exists(), "an unproven daemon's open_with was run");
+    assert!(run.stderr.contains("ignoring `open_with`"), "{}", run.stderr);
+}
+
+/// Issue 18: this user's own daemon proves it (HMAC of a fresh nonce with the secret in
+/// a private file), and its `open_with` runs; the secret never crosses the socket; a
+/// client holding another secret does not take its programs.
+#[test]
+fn our_own_daemon_proves_it_and_its_programs_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let (program, program_out) = stub(dir.path(), "work-browser");
+    let (browser, browser_out) = stub(dir.path(), "browser");
+    write(
+        &dir.path().join("links/apps.toml"),
+        &format!("[apps.\"a.example\"]\nurl = \"https://a.example/{{id}}\"\nopen_with = [\"{}\"]\n", program.display()),
+    );
+    let cache = dir.path().join("cache");
+    let cache = cache.to_str().unwrap().to_owned();
+    let d = Daemon::start_in(dir, &["-c", "links"], &[("XDG_CACHE_HOME", &cache)]);
+    let secret = Path::new(&cache).join("applinkd/secret");
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&secret), 0o600);
+    assert_eq!(mode(secret.parent().unwrap()), 0o700);
+    let hex: String = std::fs::read(&secret).unwrap().iter().map(|b| format!("{b:02x}")).collect();
+    let proof = d.get(&format!("/api/v1/proof?nonce={}", "01".repeat(16)));
+    assert_eq!(proof.status, 200, "{}", proof.body);
+    assert!(proof.body.contains("\"proof\""), "{}", proof.body);
+    assert!(!proof.body.contains(&hex), "the secret crossed the socket");
+    assert_eq!(d.get("/api/v1/proof?nonce=xyz").status, 400);
+    assert_eq!(d.get("/api/v1/proof").status, 400);
+
+    let base = d.url("");
+    let env = [("BROWSER", browser.to_str().unwrap()), ("APPLINKD_URL", base.as_str()), ("XDG_CACHE_HOME", &cache)];
+    let run = applinkd(d.dir.path(), &["open", "applink://a.example/1"], &env);
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    assert_eq!(received(&program_out), ["https://a.example/1"]);
+    assert!(!browser_out.exists());
+
+    // A client whose secret is another cannot check the proof: no program of that daemon.
+    let other = tempfile::tempdir().unwrap();
+    let other_cache = other.path().join("cache/applinkd");
+    std::fs::create_dir_all(&other_cache).unwrap();
+    std::fs::set_permissions(&other_cache, std::fs::Permissions::from_mode(0o700)).unwrap();
+    std::fs::write(other_cache.join("secret"), [9u8; 32]).unwrap();
+    std::fs::set_permissions(other_cache.join("secret"), std::fs::Permissions::from_mode(0o600)).unwrap();
+    std::fs::remove_file(&program_out).unwrap();
+    let other_cache = other.path().join("cache");
+    let env = [
+        ("BROWSER", browser.to_str().unwrap()),
+        ("APPLINKD_URL", base.as_str()),
+        ("XDG_CACHE_HOME", other_cache.to_str().unwrap()),
+    ];
+    let run = applinkd(d.dir.path(), &["open", "applink://a.example/1"], &env);
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    assert_eq!(received(&browser_out), ["https://a.example/1"]);
+    assert!(!program_out.exists(), "a daemon that proved nothing to this client chose a program");
 }

@@ -2,77 +2,12 @@
 //! driven by the real freedesktop tools: xdg-mime, xdg-open and gio.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
-use crate::open::{received, stub};
+use crate::desktop::Desktop;
 use crate::test::APPS;
 
-struct Desktop {
-    dir: tempfile::TempDir,
-    browser_out: PathBuf,
-    env: Vec<(String, String)>,
-}
-
-impl Desktop {
-    /// A home with its own XDG directories, link files, and a stub browser.
-    fn new() -> Desktop {
-        let dir = tempfile::tempdir().unwrap();
-        let root = dir.path();
-        for sub in ["data", "config", "data-dirs", "config-dirs", "links"] {
-            std::fs::create_dir_all(root.join(sub)).unwrap();
-        }
-        std::fs::write(root.join("links/apps.toml"), APPS).unwrap();
-        let (browser, browser_out) = stub(root, "browser");
-        let path = |p: &str| root.join(p).display().to_string();
-        let env = vec![
-            ("HOME".into(), path("")),
-            ("XDG_DATA_HOME".into(), path("data")),
-            ("XDG_CONFIG_HOME".into(), path("config")),
-            ("XDG_DATA_DIRS".into(), path("data-dirs")),
-            ("XDG_CONFIG_DIRS".into(), path("config-dirs")),
-            ("APPLINKD_CONFIG".into(), path("links")),
-            ("APPLINKD_URL".into(), "http://127.0.0.1:9".into()),
-            ("BROWSER".into(), browser.display().to_string()),
-            // xdg-open consults scheme handlers only "with a display"; nothing connects to it.
-            ("DISPLAY".into(), ":97".into()),
-        ];
-        Desktop { dir, browser_out, env }
-    }
-
-    fn path(&self, p: &str) -> PathBuf {
-        self.dir.path().join(p)
-    }
-
-    fn run(&self, program: &str, args: &[&str]) -> (i32, String, String) {
-        run_desktop(program, args, self.dir.path(), &self.env)
-    }
-
-    fn applinkd(&self, args: &[&str]) -> (i32, String, String) {
-        self.run(env!("CARGO_BIN_EXE_applinkd"), args)
-    }
-}
-
-/// Runs `program` in `dir` as a desktop session with only `env` would: no desktop
-/// environment named (so xdg-open takes its generic path), no `$BROWSER` or
-/// `APPLINKD_OPENING` from the test's own environment unless `env` gives them.
-pub fn run_desktop(program: &str, args: &[&str], dir: &Path, env: &[(String, String)]) -> (i32, String, String) {
-    let mut command = Command::new(program);
-    command
-        .args(args)
-        .current_dir(dir)
-        .env_remove("XDG_CURRENT_DESKTOP")
-        .env_remove("WAYLAND_DISPLAY")
-        .env_remove("BROWSER")
-        .env_remove("APPLINKD_OPENING");
-    for (k, v) in env {
-        command.env(k, v);
-    }
-    let out = command.output().unwrap_or_else(|e| panic!("{program}: {e} (scripts/test installs it)"));
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+fn desktop() -> Desktop {
+    Desktop::new(&[("apps.toml", APPS)]).browser_env()
 }
 
 fn exe() -> PathBuf {
@@ -83,7 +18,7 @@ const UNRELATED: &str = "[Added Associations]\ntext/html=firefox.desktop;\n\n[Re
 
 #[test]
 fn register_makes_applinkd_the_default_handler() {
-    let desktop = Desktop::new();
+    let desktop = desktop();
     let (status, _, stderr) = desktop.applinkd(&["register"]);
     assert_eq!(status, 0, "{stderr}");
     let file = std::fs::read_to_string(desktop.path("data/applications/applinkd.desktop")).unwrap();
@@ -99,25 +34,25 @@ fn register_makes_applinkd_the_default_handler() {
 
 #[test]
 fn xdg_open_runs_applinkd_which_opens_the_browser() {
-    let desktop = Desktop::new();
+    let desktop = desktop();
     assert_eq!(desktop.applinkd(&["register"]).0, 0);
     let (status, _, stderr) = desktop.run("xdg-open", &["applink://mailchimp.com/48616032"]);
     assert_eq!(status, 0, "xdg-open: {stderr}");
-    assert_eq!(received(&desktop.browser_out), ["https://us1.admin.mailchimp.com/lists/members/view?id=48616032"]);
+    assert_eq!(desktop.got("browser"), ["https://us1.admin.mailchimp.com/lists/members/view?id=48616032"]);
 }
 
 #[test]
 fn gio_open_runs_applinkd_which_opens_the_browser() {
-    let desktop = Desktop::new();
+    let desktop = desktop();
     assert_eq!(desktop.applinkd(&["register"]).0, 0);
     let (status, _, stderr) = desktop.run("gio", &["open", "applink://zendesk.com/a%2Fb"]);
     assert_eq!(status, 0, "gio open: {stderr}");
-    assert_eq!(received(&desktop.browser_out), ["https://acme.zendesk.com/agent/users/a%2Fb"]);
+    assert_eq!(desktop.got("browser"), ["https://acme.zendesk.com/agent/users/a%2Fb"]);
 }
 
 #[test]
 fn unregister_restores_mimeapps_list_byte_for_byte() {
-    let desktop = Desktop::new();
+    let desktop = desktop();
     let list = desktop.path("config/mimeapps.list");
     std::fs::write(&list, UNRELATED).unwrap();
     assert_eq!(desktop.applinkd(&["register"]).0, 0);
@@ -135,12 +70,14 @@ fn unregister_restores_mimeapps_list_byte_for_byte() {
 
 #[test]
 fn unregister_restores_a_previous_handler_and_an_absent_file() {
-    let desktop = Desktop::new();
+    let desktop = desktop();
     let list = desktop.path("config/mimeapps.list");
     assert_eq!(desktop.applinkd(&["register"]).0, 0);
     assert_eq!(desktop.applinkd(&["unregister"]).0, 0);
     assert!(!list.exists(), "register made the file; unregister removes it");
-    assert!(!desktop.path("data/applications/mimeinfo.cache").exists());
+    // The cache register made goes, or (with other desktop files there) keeps only theirs.
+    let cache = std::fs::read_to_string(desktop.path("data/applications/mimeinfo.cache")).unwrap_or_default();
+    assert!(!cache.contains("applinkd"), "{cache}");
     let before = "[Default Applications]\nx-scheme-handler/applink=other.desktop;\n";
     std::fs::write(&list, before).unwrap();
     assert_eq!(desktop.applinkd(&["register"]).0, 0);
@@ -150,7 +87,7 @@ fn unregister_restores_a_previous_handler_and_an_absent_file() {
 
 #[test]
 fn dry_run_changes_nothing() {
-    let desktop = Desktop::new();
+    let desktop = desktop();
     let (status, plan, _) = desktop.applinkd(&["register", "--dry-run"]);
     assert_eq!(status, 0);
     assert!(
@@ -218,7 +155,7 @@ fn macos_and_windows_plans() {
 
 #[test]
 fn a_newline_in_the_executable_path_is_refused() {
-    let desktop = Desktop::new();
+    let desktop = desktop();
     let odd = desktop.path("bin\nExec=evil");
     std::fs::create_dir_all(&odd).unwrap();
     let copy = odd.join("applinkd");
@@ -239,7 +176,7 @@ fn odd_mimeapps_lists_are_restored_byte_for_byte() {
         // Repeated groups and keys: GLib takes the last.
         b"[Default Applications]\nx-scheme-handler/applink=old.desktop;\n\n[Added Associations]\n\n[Default Applications]\nx-scheme-handler/applink=older.desktop;\n",
     ] {
-        let desktop = Desktop::new();
+        let desktop = desktop();
         let list = desktop.path("config/mimeapps.list");
         std::fs::write(&list, before).unwrap();
         let (status, _, stderr) = desktop.applinkd(&["register"]);
@@ -254,7 +191,7 @@ fn odd_mimeapps_lists_are_restored_byte_for_byte() {
 
 #[test]
 fn unregister_keeps_a_mimeinfo_cache_with_other_entries() {
-    let desktop = Desktop::new();
+    let desktop = desktop();
     let (status, _, stderr) = desktop.applinkd(&["register"]);
     assert_eq!(status, 0, "{stderr}");
     let cache = desktop.path("data/applications/mimeinfo.cache");
@@ -274,4 +211,43 @@ fn unregister_keeps_a_mimeinfo_cache_with_other_entries() {
     assert_eq!(status, 0, "{stderr}");
     let after = std::fs::read_to_string(&cache).expect("the cache with another entry stays");
     assert!(after.contains("other.desktop"), "{after}");
+}
+
+/// Issue 18: `register`, `register --browser` and their `unregister`s in any order
+/// (each register before its unregister) leave `mimeapps.list` byte for byte as it
+/// was: no file, a file without the section, with it, with comments, without a final newline.
+#[test]
+fn mimeapps_list_is_restored_after_any_order_of_register_and_unregister() {
+    const R: &[&str] = &["register"];
+    const RB: &[&str] = &["register", "--browser"];
+    const U: &[&str] = &["unregister"];
+    const UB: &[&str] = &["unregister", "--browser"];
+    let orders: [[&[&str]; 4]; 6] =
+        [[R, RB, U, UB], [R, RB, UB, U], [RB, R, U, UB], [RB, R, UB, U], [R, U, RB, UB], [RB, UB, R, U]];
+    let originals: [Option<&str>; 5] = [
+        None,
+        Some("# mine\n[Added Associations]\ntext/html=firefox.desktop;\n"),
+        Some("[Added Associations]\ntext/html=firefox.desktop;"),
+        Some(crate::desktop::FIREFOX_DEFAULTS),
+        Some("# kept\n[Default Applications]\n# a comment\ntext/html=firefox.desktop;\n\n[Other]\nk=v\n"),
+    ];
+    let mut wrong = Vec::new();
+    for original in originals {
+        for order in orders {
+            let desktop = desktop();
+            let list = desktop.path("config/mimeapps.list");
+            if let Some(text) = original {
+                std::fs::write(&list, text).unwrap();
+            }
+            for args in order {
+                let (status, _, stderr) = desktop.applinkd(args);
+                assert_eq!(status, 0, "{args:?}: {stderr}");
+            }
+            let after = std::fs::read_to_string(&list).ok();
+            if after.as_deref() != original {
+                wrong.push(format!("{original:?} after {order:?}: {after:?}"));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{} of 30 not restored:\n{}", wrong.len(), wrong.join("\n"));
 }

@@ -64,17 +64,8 @@ impl Test {
     }
 
     fn run_with(&self, args: &[String]) -> Output {
-        let mut command = Command::new(binary());
-        command
-            .args(args)
-            .current_dir(self.dir.path())
-            .env_remove("APPLINKD_CONFIG")
-            // No daemon: port 9 (discard) refuses at once, so lookups read the files.
-            .env("APPLINKD_URL", "http://127.0.0.1:9")
-            .env_remove("RUST_LOG")
-            .env("NO_COLOR", "1")
-            .env("HOME", self.dir.path())
-            .env("XDG_CONFIG_HOME", self.dir.path().join("xdg-config"));
+        let mut command = clean(binary(), self.dir.path());
+        command.args(args).current_dir(self.dir.path());
         for (k, v) in &self.env {
             command.env(k, v);
         }
@@ -140,8 +131,33 @@ impl Output {
     }
 }
 
+/// `program` with a clean environment: none of the developer's `HOME`, `XDG_*`,
+/// `APPLINKD_*`, `DBUS_SESSION_BUS_ADDRESS`, `BROWSER`, `DISPLAY` (so a failing test
+/// shows no real notification and opens no real browser), but `PATH`; `HOME` and the
+/// XDG directories are throw-away ones under `home`; no daemon (port 9 refuses at
+/// once, so lookups read the files). A test adds what it needs with `.env`.
+pub fn clean(program: impl AsRef<std::ffi::OsStr>, home: &std::path::Path) -> Command {
+    let mut command = Command::new(program);
+    command
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("NO_COLOR", "1")
+        .env("APPLINKD_URL", "http://127.0.0.1:9")
+        .env("HOME", home)
+        .env("XDG_CONFIG_HOME", home.join("xdg-config"))
+        .env("XDG_DATA_HOME", home.join("xdg-data"))
+        .env("XDG_CACHE_HOME", home.join("xdg-cache"))
+        .env("XDG_STATE_HOME", home.join("xdg-state"))
+        .env("XDG_DATA_DIRS", home.join("xdg-data-dirs"))
+        .env("XDG_CONFIG_DIRS", home.join("xdg-config-dirs"));
+    command
+}
+
+/// The binary under test: this build's, or `$APPLINKD_TEST_BINARY` (an older applinkd,
+/// to see which tests fail without a change).
 pub fn binary() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_applinkd"))
+    std::env::var_os("APPLINKD_TEST_BINARY")
+        .map_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_applinkd")), PathBuf::from)
 }
 
 /// `applinkd check -c links.toml` on one file; the usual start of a bad-input test.

@@ -6,16 +6,16 @@
 //! `$XDG_DATA_HOME/applinkd/browser-registration.json`, launched by its `Exec`); else,
 //! when applinkd is not the registered browser, the desktop's default browser. Loops
 //! are refused two ways: a fallback that is applinkd (its program, or a desktop file
-//! that runs it) is an error before anything starts; and `open` puts the URL it hands
-//! on in `APPLINKD_OPENING` of what it starts, so that a URL coming back to applinkd
+//! that runs it) is an error before anything starts; and every program `open` starts
+//! carries the loop marker (`opener::MARKER`), so that a URL coming back to applinkd
 //! from its own launch is an error, not a fork storm.
 
 use std::path::{Path, PathBuf};
 
 use super::desktop_exec;
 
-/// In the environment of what `open` starts: the URL it was handed.
-pub const MARKER: &str = "APPLINKD_OPENING";
+/// In the environment of what `open` starts: a digest of the URL and a time (see `opener`).
+pub const MARKER: &str = crate::opener::MARKER;
 
 /// Desktop ids that are applinkd's own.
 pub const OWN_DESKTOP_IDS: [&str; 2] = ["applinkd.desktop", "applinkd-browser.desktop"];
@@ -64,10 +64,14 @@ pub fn data_home() -> Option<PathBuf> {
 
 /// Refuses a URL that applinkd itself handed on and that came back to it.
 pub fn check_not_looping(url: &str) -> Result<(), FallbackError> {
-    match std::env::var(MARKER) {
-        Ok(marker) if marker == url => Err(FallbackError::Loop(url.to_owned())),
-        _ => Ok(()),
-    }
+    if crate::opener::came_back(url) { Err(FallbackError::Loop(url.to_owned())) } else { Ok(()) }
+}
+
+/// Whether applinkd is the registered web browser here (`register --browser` keeps
+/// its record), or was itself started by applinkd's launcher: then a page opened "in
+/// the browser" would come back to applinkd, so failures are notifications instead.
+pub fn applinkd_is_the_browser() -> bool {
+    crate::opener::started_by_applinkd() || data_home().is_some_and(|d| state_path(&d).exists())
 }
 
 /// The fallback browser for `url`: `configured` (`[browser] fallback`), else the

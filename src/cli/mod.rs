@@ -61,7 +61,7 @@ enum Command {
     Import(edit::ImportArgs),
     /// Print everything in force: JSON lines (default), CSV, or Cloze's JSON.
     Export(edit::ExportArgs),
-    /// The browser extension's native messaging host (browsers start it; see `register --extension`).
+    /// The browser extension's native messaging host (started by the browsers).
     NativeHost(native_host::NativeHostArgs),
 }
 

@@ -28,6 +28,17 @@ pub struct OpenArgs {
 }
 
 pub fn run(args: &OpenArgs) -> ExitCode {
+    if let [word] = args.target.target.as_slice() {
+        // A URL in a scheme that can run code or reach file shares is never passed on.
+        if let Err(e) = crate::scheme::check_openable(word) {
+            return failed(&format!("refusing to open `{}`: {e}", shown(word)));
+        }
+        // Whatever applinkd just handed on and that came straight back (a daemon page
+        // opened in a browser that is applinkd, a template on the daemon's own origin).
+        if let Err(e) = fallback::check_not_looping(word) {
+            return failed(&e.to_string());
+        }
+    }
     if let [word] = args.target.target.as_slice()
         && args.target.to.is_none()
         && let Ok(Target::AppUrl(url)) = Target::parse(std::slice::from_ref(word), &crate::lookup::daemon_base())
@@ -62,9 +73,6 @@ pub fn run(args: &OpenArgs) -> ExitCode {
 /// A clicked link (an App URL, or any URL when applinkd is the browser): to the app's
 /// `native` deep link, its `open_with`, or the fallback browser with the URL unchanged.
 fn route(args: &OpenArgs, url: &str) -> ExitCode {
-    if let Err(e) = fallback::check_not_looping(url) {
-        return failed(&e.to_string());
-    }
     let (answer, warnings) = crate::lookup::route(&args.config.paths_given(), url, args.web);
     for warning in warnings {
         eprintln!("warning: {warning}");
@@ -127,12 +135,10 @@ fn route(args: &OpenArgs, url: &str) -> ExitCode {
         super::emit(out);
         return ExitCode::SUCCESS;
     }
-    // What `open` starts carries the URL it was handed: if it comes back, that is a loop.
-    // SAFETY: `open` runs no other threads that read the environment at this point.
-    unsafe { std::env::set_var(fallback::MARKER, url) };
+    // Every launch carries the loop marker (the opener sets it on the child alone).
     let result = match &plan {
         Plan::Launch(launch) => launch.run(),
-        Plan::Fallback(Fallback::Program { argv, .. }) => crate::opener::run_argv(argv),
+        Plan::Fallback(Fallback::Program { argv, .. }) => crate::opener::run_argv(argv, url),
         Plan::Fallback(Fallback::Default) => crate::opener::default_browser(url),
     };
     launched(result, handed)
@@ -162,10 +168,20 @@ fn failed(message: &str) -> ExitCode {
     ExitCode::from(FAILURE)
 }
 
+/// A URL as shown in a message: its scheme and a little, never a whole token-bearing URL.
+fn shown(url: &str) -> String {
+    let mut shown: String = url.chars().take(60).collect();
+    if shown.len() < url.len() {
+        shown.push('…');
+    }
+    shown
+}
+
 /// The running daemon's page for the target (its not-found or conflict page), if a
-/// daemon answers and `-c` did not say to read files instead.
+/// daemon answers, `-c` did not say to read files instead, and applinkd is not the
+/// browser (then the page would come back to applinkd: a notification instead).
 fn daemon_page(args: &OpenArgs) -> Option<String> {
-    if !args.config.paths_given().is_empty() {
+    if !args.config.paths_given().is_empty() || fallback::applinkd_is_the_browser() {
         return None;
     }
     let base = crate::lookup::daemon_base();

@@ -99,9 +99,19 @@ pub fn run(args: &ServeArgs) -> ExitCode {
                 args.listen
             );
         }
+        // The secret this daemon proves it is its user's own with (`open` trusts its
+        // programs only then); without it the daemon still serves.
+        let proof = match crate::proof::Secret::ensure() {
+            Ok(secret) => Some(std::sync::Arc::new(secret)),
+            Err(e) => {
+                tracing::warn!("cannot keep applinkd's secret ({e}); `open` will not run programs this daemon names");
+                None
+            }
+        };
         let address = listener.local_addr().map_or(args.listen, |a| a);
         tracing::info!("serving on http://{address}/ (try http://applink.localhost:{}/)", address.port());
         let options = server::Options {
+            proof,
             allowed_hosts: args.allow_host.clone(),
             max_connections: connection_limit(),
             header_read_timeout: std::time::Duration::from_secs_f64(args.client_timeout.clamp(0.05, 3600.0)),

@@ -19,6 +19,7 @@ use std::sync::Arc;
 mod origins;
 mod patch;
 mod reverse;
+mod same_templates;
 mod shared;
 
 use hashbrown::HashMap;
@@ -604,11 +605,15 @@ impl Index {
             .chain(self.name_warnings.iter().map(|(f, _, d)| (*f, true, d)))
             .collect();
         by_file.sort_by_key(|(f, warning, _)| (*f, *warning));
+        // Computed here, from the apps in force, so a patched index says what a build does.
+        let mut same_templates = Vec::new();
+        same_templates::warn(self, &mut same_templates);
         self.diagnostics = self
             .app_diagnostics
             .iter()
-            .chain(by_file.into_iter().map(|(_, _, d)| d))
             .cloned()
+            .chain(same_templates)
+            .chain(by_file.into_iter().map(|(_, _, d)| d.clone()))
             .chain(conflicts)
             .collect();
     }

@@ -72,6 +72,7 @@ pub fn linux(exe: &Path, data: &Path, config: &Path, handler: Option<String>) ->
             executable: false,
         });
     }
+    steps.extend(super::linux::record_created(data, &undos.iter().collect::<Vec<_>>())?);
     if text != current {
         steps.push(Step::Write { path: list, contents: text.unwrap_or_default(), executable: false });
     }
@@ -95,11 +96,14 @@ pub fn linux_unregister(data: &Path, config: &Path) -> Result<Plan, RegisterErro
                 text = mimeapps::undo(t, key, VALUE, undo);
             }
         }
+        let other = super::read_optional(&data.join("applinkd").join("registration.json"))?.is_some();
+        let (text, record) = super::linux::undo_created(data, text, other)?;
         match text {
             Some(text) if text == current => {}
             Some(text) => steps.push(Step::Write { path: list, contents: text, executable: false }),
             None => steps.push(Step::Remove { path: list }),
         }
+        steps.extend(record);
     }
     steps.push(Step::Remove { path: state_path(data) });
     steps.push(super::linux::update_database(&applications));

@@ -82,11 +82,43 @@ pub fn linux(exe: &Path, data: &Path, config: &Path) -> Result<Plan, RegisterErr
             executable: false,
         });
     }
+    steps.extend(record_created(data, &[&undo])?);
     if !undo.unchanged {
         steps.push(Step::Write { path: list, contents: text, executable: false });
     }
     steps.push(update_database(&applications));
     Ok(Plan { steps })
+}
+
+/// At register: the shared record of what this registration's edits created in
+/// `mimeapps.list`, unless one is kept already (the first registration's).
+pub(super) fn record_created(data: &Path, undos: &[&Undo]) -> Result<Option<Step>, RegisterError> {
+    let Some(created) = mimeapps::Created::by(undos) else { return Ok(None) };
+    if read_optional(&mimeapps::created_path(data))?.is_some() {
+        return Ok(None);
+    }
+    Ok(Some(Step::Write {
+        path: mimeapps::created_path(data),
+        contents: serde_json::to_string_pretty(&created).expect("serialises") + "\n",
+        executable: false,
+    }))
+}
+
+/// At unregister, after this registration's keys are undone (`text`; `None`: the file
+/// goes): what the first registration created goes too once nothing is left in it,
+/// and the record goes with it, or when `other` (the other registration) is not there.
+pub(super) fn undo_created(
+    data: &Path,
+    text: Option<String>,
+    other: bool,
+) -> Result<(Option<String>, Vec<Step>), RegisterError> {
+    let path = mimeapps::created_path(data);
+    let Some(record) = read_optional(&path)? else { return Ok((text, Vec::new())) };
+    let created: mimeapps::Created = serde_json::from_str(&record).unwrap_or_default();
+    let text = text.and_then(|t| mimeapps::tidy(&t, &created));
+    let section_gone = text.as_deref().is_none_or(|t| !t.lines().any(|l| l.trim() == "[Default Applications]"));
+    let steps = if section_gone || !other { vec![Step::Remove { path }] } else { Vec::new() };
+    Ok((text, steps))
 }
 
 pub fn linux_unregister(data: &Path, config: &Path) -> Result<Plan, RegisterError> {
@@ -99,11 +131,15 @@ pub fn linux_unregister(data: &Path, config: &Path) -> Result<Plan, RegisterErro
     let undo = &registration.mimeapps;
     let mut steps = vec![Step::Remove { path: applications.join(DESKTOP_FILE) }];
     if let Some(current) = read_optional(&list)? {
-        match mimeapps::undo(&current, KEY, VALUE, undo) {
+        let text = mimeapps::undo(&current, KEY, VALUE, undo);
+        let other = read_optional(&crate::browser::fallback::state_path(data))?.is_some();
+        let (text, record) = undo_created(data, text, other)?;
+        match text {
             Some(text) if text == current => {}
             Some(text) => steps.push(Step::Write { path: list, contents: text, executable: false }),
             None => steps.push(Step::Remove { path: list }),
         }
+        steps.extend(record);
     }
     steps.push(Step::Remove { path: undo_path(data) });
     steps.push(update_database(&applications));

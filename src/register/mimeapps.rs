@@ -23,6 +23,53 @@ pub struct Undo {
     pub added_newline: bool,
 }
 
+/// What applinkd's first edit created in `mimeapps.list` (the file, the section and
+/// the separator before it), in one record the two registrations (`applink:` and
+/// `--browser`) share: whichever is undone last removes what the first created, in
+/// any order of register and unregister.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Created {
+    pub file: bool,
+    pub section: Option<String>,
+}
+
+impl Created {
+    /// What `undos` (of one registration's edits, in order) created, if anything.
+    pub fn by(undos: &[&Undo]) -> Option<Created> {
+        let first = undos.first()?;
+        let created =
+            Created { file: first.created_file, section: undos.iter().find_map(|u| u.created_section.clone()) };
+        (created.file || created.section.is_some()).then_some(created)
+    }
+}
+
+/// Where the shared `Created` record is kept.
+pub fn created_path(data: &std::path::Path) -> std::path::PathBuf {
+    data.join("applinkd").join("mimeapps-created.json")
+}
+
+/// After an undo: removes the `[Default Applications]` section that applinkd created,
+/// when nothing is left in it and nothing follows it; `None` to delete a file it created.
+pub fn tidy(text: &str, created: &Created) -> Option<String> {
+    let Some(separator) = &created.section else {
+        return Some(text.to_owned());
+    };
+    let mut lines = split_lines(text);
+    let Some((start, end)) = find_section(&lines) else {
+        return if created.file && text.is_empty() { None } else { Some(text.to_owned()) };
+    };
+    let empty = lines[start + 1..end].iter().all(|l| l.trim().is_empty());
+    if !empty || end != lines.len() {
+        return Some(text.to_owned());
+    }
+    lines.truncate(start);
+    let mut out = lines.concat();
+    if let Some(stripped) = out.strip_suffix(separator.as_str()) {
+        out.truncate(stripped.len());
+    }
+    if created.file && out.is_empty() { None } else { Some(out) }
+}
+
 /// Sets `key=value` in `[Default Applications]` of `text` (`None`: no file yet).
 pub fn set_default(text: Option<&str>, key: &str, value: &str) -> (String, Undo) {
     let mut undo = Undo { created_file: text.is_none(), ..Undo::default() };

@@ -10,6 +10,7 @@
 //! - `deadline`: no read or write of a connection waits past the client timeout.
 //! - `own_answers`: the safety headers on the answers hyper makes itself.
 //! - `metrics`: `/metrics` in the Prometheus text format.
+//! - `proof`: `/api/v1/proof`, the daemon's proof that it is its user's own.
 
 mod api;
 mod deadline;
@@ -17,6 +18,7 @@ mod host_guard;
 mod metrics;
 mod own_answers;
 mod pages;
+mod proof;
 mod response;
 mod routes;
 
@@ -49,6 +51,9 @@ pub struct Options {
     pub header_read_timeout: Duration,
     /// How long shutdown waits for open requests.
     pub shutdown_grace: Duration,
+    /// The secret `/api/v1/proof` proves with; without one the daemon cannot prove
+    /// it is its user's own, and `open` takes no programs from it.
+    pub proof: Option<Arc<crate::proof::Secret>>,
 }
 
 impl Default for Options {
@@ -58,6 +63,7 @@ impl Default for Options {
             max_connections: 1024,
             header_read_timeout: Duration::from_secs(10),
             shutdown_grace: Duration::from_secs(5),
+            proof: None,
         }
     }
 }
@@ -73,7 +79,9 @@ pub async fn run(
     shutdown: impl Future,
 ) -> std::io::Result<()> {
     let port = listener.local_addr()?.port();
-    let router = Arc::new(routes::Router::new(live, HostGuard::new(port, &options.allowed_hosts)));
+    let router = Arc::new(
+        routes::Router::new(live, HostGuard::new(port, &options.allowed_hosts)).with_proof(options.proof.clone()),
+    );
     let connections = Arc::new(Semaphore::new(options.max_connections));
     let graceful = GracefulShutdown::new();
     let mut http = http1::Builder::new();
@@ -105,9 +113,13 @@ pub async fn run(
             _ = &mut shutdown => break,
         };
         let _ = stream.set_nodelay(true);
+        let reached = stream.local_addr().ok().map(|a| proof::Reached(a.to_string()));
         let router = router.clone();
-        let service = service_fn(move |request: hyper::Request<hyper::body::Incoming>| {
+        let service = service_fn(move |mut request: hyper::Request<hyper::body::Incoming>| {
             let router = router.clone();
+            if let Some(reached) = &reached {
+                request.extensions_mut().insert(reached.clone());
+            }
             async move {
                 // Pages and lists that scan every record run off the runtime's workers,
                 // so that a search over a million records never holds up a redirect.

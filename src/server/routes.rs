@@ -23,6 +23,7 @@ pub struct Router {
     live: std::sync::Arc<Live>,
     guard: HostGuard,
     metrics: super::metrics::Metrics,
+    proof: Option<std::sync::Arc<crate::proof::Secret>>,
 }
 
 /// A request's `/{app}/{id}` after decoding (borrowed from the path when nothing was encoded).
@@ -44,7 +45,12 @@ pub enum PairError {
 
 impl Router {
     pub fn new(live: std::sync::Arc<Live>, guard: HostGuard) -> Router {
-        Router { live, guard, metrics: super::metrics::Metrics::new() }
+        Router { live, guard, metrics: super::metrics::Metrics::new(), proof: None }
+    }
+
+    /// The secret `/api/v1/proof` proves with.
+    pub fn with_proof(self, proof: Option<std::sync::Arc<crate::proof::Secret>>) -> Router {
+        Router { proof, ..self }
     }
 
     pub fn handle<B>(&self, request: &Request<B>) -> Response<Body> {
@@ -103,6 +109,11 @@ impl Router {
                 ),
             },
             "/go" => go(&snapshot, query),
+            "/api/v1/proof" => super::proof::answer(
+                self.proof.as_deref(),
+                request.extensions().get::<super::proof::Reached>(),
+                param(query, "nonce").as_deref(),
+            ),
             _ if path.starts_with("/show/") => match split_pair(&path["/show".len()..]) {
                 Ok(pair) => show_page(&snapshot, &pair.target()),
                 Err(e) => pair_problem(e),
