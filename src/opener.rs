@@ -40,6 +40,10 @@ pub enum OpenError {
     Failed { program: String, status: std::process::ExitStatus },
     #[error("no web browser could be started ({0}); set $BROWSER to one")]
     Browser(std::io::Error),
+    #[error(
+        "$BROWSER is `{browser}`, and none of its commands could be started ({source}); fix $BROWSER or unset it to use the desktop's default browser"
+    )]
+    BrowserEnv { browser: String, source: std::io::Error },
 }
 
 /// In the environment of every program `open` starts: `v1.<unix ms>.<digest>`, the
@@ -169,7 +173,10 @@ fn browser_from_env(browser: &str, url: &str) -> Result<(), OpenError> {
             other => return other,
         }
     }
-    Err(OpenError::Browser(last.unwrap_or_else(|| std::io::Error::other("$BROWSER names no program"))))
+    Err(OpenError::BrowserEnv {
+        browser: browser.to_owned(),
+        source: last.unwrap_or_else(|| std::io::Error::other("it names no program")),
+    })
 }
 
 /// Starts `argv` as given (program first; never through a shell), as `run` does;

@@ -160,7 +160,10 @@ fn open_takes_an_app_url_with_to() {
         .args(["open", "-c", "links", "--dry-run", "https://acme.zendesk.com/agent/users/991", "--to", "github.com"])
         .run()
         .status(0)
-        .stdout("https://github.com/ada\n");
+        .stdout_has("https://github.com/ada\n")
+        .stdout_has(
+            "  why: `github.com ada`, the record of `https://acme.zendesk.com/agent/users/991` in `github.com`",
+        );
 }
 
 // SPEC §3, rule by rule.

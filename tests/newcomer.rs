@@ -93,3 +93,15 @@ fn a_conflict_underlines_the_link_not_its_comment() {
     let width = carets.matches('^').count();
     assert_eq!(width, r#"{ app = "a.example", id = "1", url = "https://a.example/1" }"#.len(), "{}", out.stderr);
 }
+
+#[test]
+fn a_browser_variable_that_names_nothing_says_so() {
+    Test::new()
+        .file("links.toml", APPS)
+        .env("BROWSER", "/nonexistent")
+        .args(["open", "-c", "links.toml", "zendesk.com", "991"])
+        .run()
+        .status(1)
+        .stderr_has("$BROWSER is `/nonexistent`, and none of its commands could be started")
+        .stderr_lacks("set $BROWSER to one");
+}

@@ -72,9 +72,14 @@ fn dry_run_prints_the_url_and_how() {
         &[("BROWSER", browser.to_str().unwrap())],
     );
     assert_eq!(run.status, 0, "{}", run.stderr);
-    assert_eq!(run.stdout, "https://acme.zendesk.com/agent/users/991\n");
-    assert!(run.stderr.contains("would open with the web browser ($BROWSER: "), "{}", run.stderr);
-    assert!(run.stderr.contains("resolved from the link files"));
+    // One format on stdout for every kind of target (issue 20): the URL, then how and why.
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(lines[0], "https://acme.zendesk.com/agent/users/991", "{}", run.stdout);
+    assert!(lines[1].starts_with("  with: the web browser ($BROWSER: "), "{}", run.stdout);
+    assert_eq!(lines[2], "  record: zendesk.com (Zendesk) 991", "{}", run.stdout);
+    assert!(lines[3].starts_with("  why: `zendesk.com 991`"), "{}", run.stdout);
+    assert_eq!(lines[4], "  via: the link files");
+    assert_eq!(run.stderr, "");
     assert!(!out.exists(), "a dry run opens nothing");
 }
 
@@ -105,8 +110,8 @@ fn with_a_daemon_it_asks_the_daemon() {
     let base = d.url("");
     let env = [("BROWSER", browser.to_str().unwrap()), ("APPLINKD_URL", base.as_str())];
     let run = applinkd(d.dir.path(), &["open", "--dry-run", "applink://zendesk.com/a%2Fb"], &env);
-    assert_eq!(run.stdout, "https://acme.zendesk.com/agent/users/a%2Fb\n", "{}", run.stderr);
-    assert!(run.stderr.contains(&format!("resolved by the daemon at {base}")), "{}", run.stderr);
+    assert!(run.stdout.starts_with("https://acme.zendesk.com/agent/users/a%2Fb\n"), "{}", run.stderr);
+    assert!(run.stdout.ends_with(&format!("  via: the daemon at {base}\n")), "{}", run.stdout);
     let run = applinkd(d.dir.path(), &["open", "applink://zendesk.com/a%2Fb"], &env);
     assert_eq!(run.status, 0, "{}", run.stderr);
     assert_eq!(received(&out), ["https://acme.zendesk.com/agent/users/a%2Fb"]);
@@ -169,8 +174,12 @@ fn open_with_names_the_program() {
         ),
     );
     let run = applinkd(dir.path(), &["open", "-c", "links", "--dry-run", "a.example", "x y"], &[]);
-    assert_eq!(run.stdout, "https://a.example/x%20y\n");
-    assert!(run.stderr.contains(&format!("would open with {} --new-window", program.display())), "{}", run.stderr);
+    assert!(run.stdout.starts_with("https://a.example/x%20y\n"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains(&format!("  with: {} --new-window (the app's `open_with`)", program.display())),
+        "{}",
+        run.stdout
+    );
     let run = applinkd(dir.path(), &["open", "-c", "links", "a.example", "x y"], &[]);
     assert_eq!(run.status, 0, "{}", run.stderr);
     assert_eq!(received(&out), ["--new-window", "https://a.example/x%20y"]);
@@ -184,8 +193,8 @@ fn other_schemes_go_to_the_system_opener() {
         "[apps.\"slack.com\"]\nurl = \"slack://user?team=T1&id={id}\"\nschemes = [\"slack\"]\n",
     );
     let run = applinkd(dir.path(), &["open", "-c", "links", "--dry-run", "applink://slack.com/U1"], &[]);
-    assert_eq!(run.stdout, "slack://user?team=T1&id=U1\n");
-    assert!(run.stderr.contains("would open with xdg-open"), "{}", run.stderr);
+    assert!(run.stdout.starts_with("slack://user?team=T1&id=U1\n"), "{}", run.stdout);
+    assert!(run.stdout.contains("  with: xdg-open"), "{}", run.stdout);
 }
 
 /// A fake daemon answering every request with `body` as a resolution.

@@ -57,14 +57,28 @@ pub fn run(args: &OpenArgs) -> ExitCode {
         }
         Err(usage) => return usage,
     };
-    let launch = Launch::new(found.url, found.open_with);
+    let launch = Launch::new(found.url.clone(), found.open_with.clone());
     if args.dry_run {
-        super::emit(format!("{}\n", launch.url));
-        let via = match &found.via {
-            Via::Daemon(base) => format!("resolved by the daemon at {base}"),
-            Via::Files => "resolved from the link files".to_owned(),
+        // The same lines, on stdout, as for a clicked App URL (`route` below).
+        let with = match &found.open_with {
+            Some(_) => format!("{} (the app's `open_with`)", launch.describe()),
+            None => launch.describe(),
         };
-        eprintln!("would open with {}; {via}", launch.describe());
+        let name = found.app_name.as_deref().map(|n| format!(" ({n})")).unwrap_or_default();
+        let source = match found.json["source"].as_str() {
+            Some("link") => "the link's own `url`",
+            _ => "the app's `url` template",
+        };
+        let asked = args.target.target.join(" ");
+        let to = args.target.to.as_deref().map(|to| format!(", the record of `{asked}` in `{to}`")).unwrap_or_default();
+        let via = match &found.via {
+            Via::Daemon(base) => format!("the daemon at {base}"),
+            Via::Files => "the link files".to_owned(),
+        };
+        super::emit(format!(
+            "{}\n  with: {with}\n  record: {}{name} {}\n  why: `{} {}`{to}, by {source}\n  via: {via}\n",
+            launch.url, found.app, found.id, found.app, found.id
+        ));
         return ExitCode::SUCCESS;
     }
     launched(launch.run(), launch.url.as_str())
