@@ -84,7 +84,7 @@ fn answers_show_and_route_as_the_daemon_would() {
     .concat();
     for args in [
         vec![manifest.to_str().unwrap(), GECKO],
-        vec!["native-host", "chrome-extension://pkgbnbfpgpccgheejiadidbafhjfgbab/"],
+        vec!["native-host", "chrome-extension://jimnaanalibgbjmeknjcipcocfpohpbj/"],
     ] {
         let (code, answers) = host(dir.path(), &args, input.clone());
         assert_eq!(code, Some(0), "{args:?}: {answers:?}");
@@ -195,4 +195,16 @@ fn register_extension_writes_the_manifests_and_unregister_removes_them() {
     assert!(run(&["unregister", "--extension"]).status.success());
     assert!(manifests.iter().all(|m| !m.exists()));
     assert!(dir.path().join(".mozilla").exists(), "directories other programs use stay");
+}
+
+/// The ids the host allows are the extension's own (`packaging/browser-extension/ids.json`,
+/// which its manifest's `key` fixes).
+#[test]
+fn the_host_allows_the_extensions_ids() {
+    let ids = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("packaging/browser-extension/ids.json");
+    let Ok(text) = std::fs::read_to_string(&ids) else { panic!("{} is missing", ids.display()) };
+    let ids: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(ids["chromium"], applinkd::native_host::CHROMIUM_ID);
+    assert_eq!(ids["gecko"], applinkd::native_host::GECKO_ID);
+    assert_eq!(ids["native_host"], applinkd::native_host::HOST_NAME);
 }

@@ -16,11 +16,12 @@ use std::io::{Read, Write};
 
 use serde_json::{Value, json};
 
-/// The extension's ids: Chromium's (fixed by the `key` in its manifest) and Firefox's
+/// The extension's ids: Chromium's (fixed by the `key` in its manifest; see
+/// `packaging/browser-extension/ids.json`, which a test keeps equal) and Firefox's
 /// (its `browser_specific_settings.gecko.id`). Browsers start the host only for the
 /// extensions its manifest allows; the host checks again (the origin is in its argv).
 pub const CHROMIUM_IDS: &[&str] = &[CHROMIUM_ID];
-pub const CHROMIUM_ID: &str = "pkgbnbfpgpccgheejiadidbafhjfgbab";
+pub const CHROMIUM_ID: &str = "jimnaanalibgbjmeknjcipcocfpohpbj";
 pub const GECKO_ID: &str = "applinkd@applinkd.dev";
 /// The name browsers know the host by (its manifests' `name`).
 pub const HOST_NAME: &str = "dev.applinkd.host";
