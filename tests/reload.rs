@@ -323,3 +323,30 @@ fn conflicts_follow_edits() {
     d.wait_status("/x.example/1", 300);
     d.wait_for("a conflict in each file", |d| d.status_json()["errors"] == 2);
 }
+
+/// Issue 18: an app added *above* the apps of a link file is patched in (`patched`), and
+/// every app keeps its own definition: each redirects to its own host (a renumbering in
+/// place moved one app onto the next one's definition).
+#[test]
+fn an_app_added_above_the_others_keeps_every_app_on_its_own_definition() {
+    let app = |host: &str| format!("[apps.\"{host}\"]\nurl = \"https://{host}/{{id}}\"\n\n");
+    let records = "[[person]]\nname = \"P\"\nlinks = [{ app = \"a.example\", id = \"1\" }, { app = \"b.example\", id = \"1\" }, { app = \"c.example\", id = \"1\" }]\n";
+    let d = Daemon::start(&[(
+        "links/a.toml",
+        &[app("a.example"), app("b.example"), app("c.example"), records.into()].concat(),
+    )]);
+    for host in ["a.example", "b.example", "c.example"] {
+        assert_eq!(d.location(&format!("/{host}/1")), Ok(format!("https://{host}/1")));
+    }
+    let generation = |d: &Daemon| d.status_json()["last_reload"]["generation"].as_u64().unwrap_or(0);
+    let before = generation(&d);
+    let new_record = "\n[[person]]\nname = \"N\"\nlinks = [{ app = \"n.example\", id = \"1\" }]\n";
+    let text =
+        [app("n.example"), app("a.example"), app("b.example"), app("c.example"), records.into(), new_record.into()];
+    write(&d.path("links/a.toml"), &text.concat());
+    d.wait_for("the reload", |d| generation(d) > before);
+    assert_eq!(d.status_json()["last_reload"]["patched"], true, "an app added: patched, not rebuilt");
+    for host in ["n.example", "a.example", "b.example", "c.example"] {
+        assert_eq!(d.location(&format!("/{host}/1")), Ok(format!("https://{host}/1")), "{host}");
+    }
+}
