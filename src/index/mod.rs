@@ -275,35 +275,88 @@ impl Index {
         &self.apps[n as usize]
     }
 
-    /// Everything the index answers, in order, as text: records (kind, name, each link
-    /// resolved), apps, problems, counts, and what identify says of each link's URL and
-    /// of `urls`. Two indexes of the same files describe alike however they were made
-    /// (a build, or patches: tests and the `patch` fuzz target compare them).
+    /// Everything the index answers, in order, as text: records (kind, name, where each
+    /// definition is, each link with its place, resolved, and resolved `?to=` every
+    /// app), apps (name, template, where defined, `formerly`, `schemes`, `open_with`,
+    /// `native`, conflicts; what each App ID and alias names; an unlisted id through the
+    /// template), `[browser] fallback`, problems, counts, and what identify says of
+    /// each link's URL and of `urls`. Two indexes of the same files describe alike
+    /// however they were made (a build, or patches: tests and the `patch` fuzz target
+    /// compare them), so it leaves out nothing a build answers with.
     pub fn describe(&self, urls: &[&str]) -> Vec<String> {
-        let mut out: Vec<String> = self
-            .records()
-            .map(|r| {
-                let links: Vec<String> = self
-                    .record_links(r)
-                    .map(|l| {
-                        let resolved = self.resolve(l.app.id.as_str(), l.id(), None).map(|r| r.url).ok();
-                        format!("{} {} {:?} {:?} {resolved:?}", l.app.id, l.id(), l.url(), l.name())
-                    })
-                    .collect();
-                format!("{:?} {} {links:?}", r.kind, self.record_name(r))
-            })
-            .collect();
-        for app in self.apps() {
-            out.push(format!("app {} {:?} {:?}", app.id, self.app_name(app), self.template(app).map(|t| t.as_str())));
+        let place = |file: &ParsedFile, at: Pos| format!("{}:{}:{}", file.path, at.line, at.column);
+        let answer = |r: Result<crate::resolve::Resolved<'_>, crate::resolve::NotFound>| match r {
+            Ok(resolved) => serde_json::to_string(&resolved).unwrap_or_default(),
+            Err(why) => format!("{why:?}"),
+        };
+        let apps = self.apps();
+        let mut out = Vec::new();
+        for r in self.records() {
+            let defs: Vec<String> = self.record_defs(r).map(|(file, def)| place(file, def.at)).collect();
+            out.push(format!("{:?} {} defined at {defs:?}", r.kind, self.record_name(r)));
+            for l in self.record_links(r) {
+                let (app, id) = (l.app.id.as_str(), l.id());
+                let at = place(l.file, l.at());
+                out.push(format!(
+                    "  {app} {id} {:?} {:?} at {at}: {}",
+                    l.url(),
+                    l.name(),
+                    answer(self.resolve(app, id, None))
+                ));
+                for to in &apps {
+                    out.push(format!("    ?to={}: {}", to.id, answer(self.resolve(app, id, Some(to.id.as_str())))));
+                }
+            }
+            for app in &apps {
+                if let Some((id, candidates)) = self.conflict_on_record(r, app) {
+                    out.push(format!("  conflict on {} {id}: {candidates:?}", app.id));
+                }
+            }
         }
+        for app in &apps {
+            let def = self.app_def_place(app).map(|(file, def)| place(file, def.at));
+            let also: Vec<String> = app
+                .also
+                .iter()
+                .map(|&(f, a)| {
+                    let file = &self.files[f as usize];
+                    place(file, file.apps[a as usize].at)
+                })
+                .collect();
+            let formerly: Vec<String> = self
+                .app_def(app)
+                .map(|d| d.formerly.iter().map(|(alias, at)| format!("{alias} at {}:{}", at.line, at.column)).collect())
+                .unwrap_or_default();
+            out.push(format!(
+                "app {} {:?} {:?} defined at {def:?} also {also:?} formerly {formerly:?} schemes {:?} open_with {:?} native {:?} conflict {:?}",
+                app.id,
+                self.app_name(app),
+                self.template(app).map(|t| t.as_str()),
+                self.schemes(app),
+                self.open_with(app),
+                self.native(app).map(|t| t.as_str()),
+                self.app_conflict(app),
+            ));
+            out.push(format!("  unlisted: {}", answer(self.resolve(app.id.as_str(), "unlisted-9", None))));
+        }
+        let mut names: Vec<String> =
+            self.app_names.iter().map(|(name, &a)| format!("name {name} → {}", self.apps[a as usize].id)).collect();
+        names.sort();
+        out.extend(names);
+        let fallback = self.browser_fallback().map(|(argv, file, at)| (argv, place(file, at)));
+        out.push(format!("[browser] fallback {fallback:?}"));
         out.extend(self.diagnostics().iter().map(ToString::to_string));
         out.push(format!("links {} records {}", self.link_count(), self.records().len()));
-        let link_urls: Vec<String> =
-            self.records().flat_map(|r| self.record_links(r).filter_map(|l| l.url().map(str::to_owned))).collect();
-        for url in urls.iter().copied().chain(link_urls.iter().map(String::as_str)) {
-            let found =
-                self.identify(url).map(|m| m.iter().map(|m| format!("{} {}", m.app.id, m.id)).collect::<Vec<_>>());
-            out.push(format!("{url}: {:?}", found.ok()));
+        // Identify: of `urls`, of every link's URL, and of a URL each template makes.
+        let link_urls = self.records().flat_map(|r| self.record_links(r).filter_map(|l| l.url().map(str::to_owned)));
+        let template_urls =
+            apps.iter().filter_map(|app| self.resolve(app.id.as_str(), "unlisted-9", None).ok().map(|r| r.url.into()));
+        let asked: Vec<String> = link_urls.chain(template_urls).collect();
+        for url in urls.iter().copied().chain(asked.iter().map(String::as_str)) {
+            let found = self.identify(url).map(|m| {
+                m.iter().map(|m| format!("{} {} {:?} {:?}", m.app.id, m.id, m.source, m.extras)).collect::<Vec<_>>()
+            });
+            out.push(format!("{url}: {found:?}"));
         }
         out
     }
