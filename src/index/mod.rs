@@ -1340,6 +1340,91 @@ mod tests {
         }
     }
 
+    /// Issue 18: apps and records inserted, removed and moved at every position of a
+    /// file (before the others too) are patched, or built, and answer exactly as a build:
+    /// each app on its own definition, with its `schemes`, `open_with`, `native`, alias
+    /// and place. An app or a record inserted anywhere is patched.
+    #[test]
+    fn apps_and_records_edited_at_every_position_answer_as_a_build() {
+        let app = |host: &str, extra: &str| format!("[apps.\"{host}\"]\nurl = \"https://{host}/{{id}}\"\n{extra}\n");
+        let pool = [
+            app("n.example", ""),
+            app("m.example", "open_with = [\"prog\", \"--new-window\"]\n"),
+            app(
+                "p.example",
+                "schemes = [\"https\", \"nat\"]\nnative = \"nat://open/{id}\"\nformerly = [\"old-p.example\"]\n",
+            ),
+            app("q.example", "name = \"Q\"\n"),
+        ];
+        let records: Vec<String> = (0..4)
+            .map(|n| {
+                let id = format!("{n}");
+                person(
+                    &format!("R{n}"),
+                    &[("m.example", &id, None), ("old-p.example", &id, None), ("q.example", &id, None)],
+                )
+            })
+            .collect();
+        let other = [
+            app("m.example", "open_with = [\"prog\", \"--new-window\"]\n"),
+            "[browser]\nfallback = [\"fallback-browser\"]\n\n".into(),
+            person("Other", &[("old-a.example", "9", None), ("q.example", "0", None)]),
+        ]
+        .concat();
+        let urls = ["https://n.example/1", "https://m.example/2", "https://p.example/3", "https://q.example/0"];
+        // (apps by their place in `pool`, records by number; whether a patch must do it)
+        let base: (Vec<usize>, Vec<usize>) = (vec![1, 2, 3], vec![0, 1, 2]);
+        let mut edits: Vec<((Vec<usize>, Vec<usize>), bool)> = Vec::new();
+        for at in 0..=base.0.len() {
+            let mut apps = base.0.clone();
+            apps.insert(at, 0);
+            edits.push(((apps, base.1.clone()), true));
+        }
+        for at in 0..=base.1.len() {
+            let mut records = base.1.clone();
+            records.insert(at, 3);
+            edits.push(((base.0.clone(), records), true));
+        }
+        for at in 0..base.0.len() {
+            let mut apps = base.0.clone();
+            apps.remove(at);
+            edits.push(((apps, base.1.clone()), false));
+            let mut records = base.1.clone();
+            records.remove(at);
+            edits.push(((base.0.clone(), records), false));
+            for to in 0..base.0.len() {
+                let (mut apps, mut records) = base.clone();
+                let moved = apps.remove(at);
+                apps.insert(to, moved);
+                let moved = records.remove(at);
+                records.insert(to, moved);
+                edits.push(((apps, base.1.clone()), false));
+                edits.push(((base.0.clone(), records), false));
+            }
+        }
+        let text = |(apps, recs): &(Vec<usize>, Vec<usize>)| {
+            let apps: String = apps.iter().map(|&a| pool[a].as_str()).collect();
+            let recs: String = recs.iter().map(|&r| records[r].as_str()).collect();
+            apps + &recs
+        };
+        let files = |text: &str| vec![file("0.toml", APPS), file("1.toml", text), file("2.toml", &other)];
+        let index = Index::build(files(&text(&base)));
+        for (edit, must_patch) in &edits {
+            let after = text(edit);
+            let built = Index::build(files(&after));
+            let patched = index.patch(&[(1, files(&after)[1].clone())]);
+            if *must_patch {
+                assert!(patched.is_some(), "patched: {after}");
+            }
+            // And back again, from the patched index when there is one.
+            let next = patched.unwrap_or_else(|| Index::build(files(&after)));
+            assert_eq!(next.describe(&urls), built.describe(&urls), "{:?}:\n{after}", edit);
+            let back = next.patch(&[(1, files(&text(&base))[1].clone())]);
+            let back = back.unwrap_or_else(|| Index::build(files(&text(&base))));
+            assert_eq!(back.describe(&urls), index.describe(&urls), "{:?} and back", edit);
+        }
+    }
+
     /// A file's problems, a link's URL changed: the same-shape patch also answers as a build.
     #[test]
     fn changed_urls_are_patched_and_answer_as_a_build() {
