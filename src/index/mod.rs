@@ -1372,9 +1372,11 @@ mod tests {
         ]
         .concat();
         let urls = ["https://n.example/1", "https://m.example/2", "https://p.example/3", "https://q.example/0"];
-        // (apps by their place in `pool`, records by number; whether a patch must do it)
-        let base: (Vec<usize>, Vec<usize>) = (vec![1, 2, 3], vec![0, 1, 2]);
-        let mut edits: Vec<((Vec<usize>, Vec<usize>), bool)> = Vec::new();
+        // The middle file: apps by their place in `pool`, records by number.
+        type Middle = (Vec<usize>, Vec<usize>);
+        let base: Middle = (vec![1, 2, 3], vec![0, 1, 2]);
+        // (the file, whether a patch must do it)
+        let mut edits: Vec<(Middle, bool)> = Vec::new();
         for at in 0..=base.0.len() {
             let mut apps = base.0.clone();
             apps.insert(at, 0);
@@ -1402,7 +1404,7 @@ mod tests {
                 edits.push(((base.0.clone(), records), false));
             }
         }
-        let text = |(apps, recs): &(Vec<usize>, Vec<usize>)| {
+        let text = |(apps, recs): &Middle| {
             let apps: String = apps.iter().map(|&a| pool[a].as_str()).collect();
             let recs: String = recs.iter().map(|&r| records[r].as_str()).collect();
             apps + &recs
