@@ -235,10 +235,14 @@ fn requests_during_a_burst_of_reloads_never_fail() {
         })
         .collect();
     // Each save is a truncate-then-write (std::fs::write), and each is waited for,
-    // so every one is a reload that the clients' requests run into.
+    // so every one is a reload that the clients' requests run into. Before the next
+    // save, five more requests are served: each client had at most one in flight when
+    // the version came, so at least one of them began after it and was answered by it.
     for n in 0..20 {
         write(&d.path("links/a.toml"), &version(2 - n % 2));
         d.wait_location(PATH, &url(2 - n % 2));
+        let mark = served.load(Ordering::Relaxed);
+        d.wait_for("the clients to be served", |_| served.load(Ordering::Relaxed) >= mark + 5);
     }
     stop.store(true, Ordering::Relaxed);
     let seen: Vec<String> = clients.into_iter().flat_map(|c| c.join().expect("no client failed")).collect();

@@ -8,6 +8,10 @@
 //!   that defines new apps, as long as no merge, conflict or app-level problem comes
 //!   or goes: then the answers are exactly a build's. Anything else: `None`, and the
 //!   caller builds. Records and apps keep a build's order (`order`; `apps()` sorts).
+//!
+//! Every renumbering maps old numbers to new ones reading the old index and writing
+//! the copy: a number read back from the copy may already be a new one, and moving it
+//! again puts it on another app's or record's definition (issue 18, found twice).
 
 use std::ops::Range;
 use std::sync::Arc;
