@@ -1,8 +1,8 @@
 //! Reloads that patch the index (issues 12 and 18) on generated link files: three files,
 //! the middle one edited edit after edit: records and apps inserted, removed, replaced and
 //! moved at every position (before the others too), with merges, conflicts, aliases,
-//! names, shared URLs, `open_with`, `schemes`, `native`, a `[browser] fallback` and an app
-//! the last file defines too, among few apps and ids. Invariant: an index made by
+//! names, shared URLs, `open_with`, `schemes`, `native`, a `[browser] fallback` and apps
+//! the first or the last file defines too, among few apps and ids. Invariant: an index made by
 //! patching describes exactly as a build of the same files (`Index::describe`, which
 //! covers everything a build answers with); where a patch declines, a build takes over.
 #![no_main]
@@ -130,6 +130,11 @@ fuzz_target!(|bytes: &[u8]| {
     if c.pick(4) == 0 {
         other_text = "[browser]\nfallback = [\"fallback-browser\", \"-P\", \"x\"]\n".to_owned() + &other_text;
     }
+    // The first file may define one of them too (then the middle file's is a later definition).
+    let first_text = match c.pick(3) {
+        0 => format!("{APPS}\n{}", app_text(App { host: 3, variant: c.pick(VARIANTS) })),
+        _ => APPS.to_owned(),
+    };
     let mut apps: Vec<App> = Vec::new();
     for _ in 0..c.pick(4) {
         if let Some(host) = free_host(&apps, &mut c) {
@@ -137,7 +142,7 @@ fuzz_target!(|bytes: &[u8]| {
         }
     }
     let mut records: Vec<String> = (0..c.pick(6)).map(|n| record(&mut c, n)).collect();
-    let (Some(first_file), Some(other)) = (file("0.toml", APPS), file("2.toml", &other_text)) else { return };
+    let (Some(first_file), Some(other)) = (file("0.toml", &first_text), file("2.toml", &other_text)) else { return };
     let Some(middle) = file("1.toml", &text(&apps, &records)) else { return };
     let mut index = applinkd::Index::build(vec![first_file.clone(), middle, other.clone()]);
     for step in 0..1 + c.pick(4) {
@@ -190,7 +195,7 @@ fuzz_target!(|bytes: &[u8]| {
             assert_eq!(
                 patched.describe(&URLS),
                 built.describe(&URLS),
-                "step {step}: 2.toml:\n{other_text}\n1.toml before:\n{before}\n1.toml after:\n{after}"
+                "step {step}: 0.toml:\n{first_text}\n2.toml:\n{other_text}\n1.toml before:\n{before}\n1.toml after:\n{after}"
             );
         }
         index = next.unwrap_or(built);

@@ -1409,7 +1409,9 @@ mod tests {
             let recs: String = recs.iter().map(|&r| records[r].as_str()).collect();
             apps + &recs
         };
-        let files = |text: &str| vec![file("0.toml", APPS), file("1.toml", text), file("2.toml", &other)];
+        // The first file defines `q.example` too: the middle file's is a later definition.
+        let first = [APPS, "\n", &pool[3]].concat();
+        let files = |text: &str| vec![file("0.toml", &first), file("1.toml", text), file("2.toml", &other)];
         let index = Index::build(files(&text(&base)));
         for (edit, must_patch) in &edits {
             let after = text(edit);
