@@ -276,11 +276,12 @@ impl Index {
     }
 
     /// Everything the index answers, in order, as text: records (kind, name, where each
-    /// definition is, each link with its place, resolved, and resolved `?to=` every
-    /// app), apps (name, template, where defined, `formerly`, `schemes`, `open_with`,
-    /// `native`, conflicts; what each App ID and alias names; an unlisted id through the
-    /// template), `[browser] fallback`, problems, counts, and what identify says of
-    /// each link's URL and of `urls`. Two indexes of the same files describe alike
+    /// definition is, each link with its place, resolved, and resolved `?to=` each app
+    /// the record links or has a disputed pair of, and one other), apps (name, template,
+    /// where defined, `formerly`, `schemes`, `open_with`, `native`, conflicts; what each
+    /// App ID and alias names; an unlisted id through the template), `[browser]
+    /// fallback`, problems, counts, and what identify says of each link's URL, of a URL
+    /// each template makes, and of `urls`. Two indexes of the same files describe alike
     /// however they were made (a build, or patches: tests and the `patch` fuzz target
     /// compare them), so it leaves out nothing a build answers with.
     pub fn describe(&self, urls: &[&str]) -> Vec<String> {
@@ -294,6 +295,14 @@ impl Index {
         for r in self.records() {
             let defs: Vec<String> = self.record_defs(r).map(|(file, def)| place(file, def.at)).collect();
             out.push(format!("{:?} {} defined at {defs:?}", r.kind, self.record_name(r)));
+            // `?to=` the apps the record links or has a disputed pair of, and one other
+            // (its answer, no link to it, depends on the record alone).
+            let disputed: Vec<&App> =
+                apps.iter().copied().filter(|a| self.conflict_on_record(r, a).is_some()).collect();
+            let linked =
+                |a: &App| self.record_links(r).any(|l| l.app.id == a.id) || disputed.iter().any(|d| d.id == a.id);
+            let other = apps.iter().copied().find(|a| !linked(a));
+            let targets: Vec<&App> = apps.iter().copied().filter(|a| linked(a)).chain(other).collect();
             for l in self.record_links(r) {
                 let (app, id) = (l.app.id.as_str(), l.id());
                 let at = place(l.file, l.at());
@@ -303,11 +312,11 @@ impl Index {
                     l.name(),
                     answer(self.resolve(app, id, None))
                 ));
-                for to in &apps {
+                for to in &targets {
                     out.push(format!("    ?to={}: {}", to.id, answer(self.resolve(app, id, Some(to.id.as_str())))));
                 }
             }
-            for app in &apps {
+            for app in disputed {
                 if let Some((id, candidates)) = self.conflict_on_record(r, app) {
                     out.push(format!("  conflict on {} {id}: {candidates:?}", app.id));
                 }
