@@ -20,8 +20,9 @@ use crate::live::Reloader;
 /// long enough to fold an editor's rename-and-write into one reload.
 pub const DEBOUNCE: Duration = Duration::from_millis(30);
 
-/// How long a file that reads empty mid-save may take to get its new text.
-const EMPTY_GRACE: Duration = Duration::from_millis(250);
+/// How long a file that reads empty mid-save may take to get its new text (by default:
+/// `serve --empty-grace-ms`, hidden, lets tests wait on events instead of racing it).
+pub const EMPTY_GRACE: Duration = Duration::from_millis(250);
 
 /// Stops watching when dropped.
 pub struct Watcher {
@@ -41,8 +42,9 @@ impl Drop for Watcher {
     }
 }
 
-/// Starts watching `paths` and reloading through `reloader`.
-pub fn spawn(paths: Vec<PathBuf>, mut reloader: Reloader) -> std::io::Result<Watcher> {
+/// Starts watching `paths` and reloading through `reloader`; a file read empty mid-save
+/// keeps its last version for up to `empty_grace`.
+pub fn spawn(paths: Vec<PathBuf>, mut reloader: Reloader, empty_grace: Duration) -> std::io::Result<Watcher> {
     let (tx, rx) = mpsc::channel::<DebounceEventResult>();
     let stop = tx.clone();
     let mut debouncer = new_debouncer(DEBOUNCE, None, tx).map_err(std::io::Error::other)?;
@@ -58,7 +60,7 @@ pub fn spawn(paths: Vec<PathBuf>, mut reloader: Reloader) -> std::io::Result<Wat
                     match rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
                         Err(mpsc::RecvTimeoutError::Timeout) => {
                             // No write came: the file really is empty now.
-                            deferred_until = reloader.reload(&[], true).then(|| Instant::now() + EMPTY_GRACE);
+                            deferred_until = reloader.reload(&[], true).then(|| Instant::now() + empty_grace);
                             continue;
                         }
                         other => other.map_err(|_| ()),
@@ -86,7 +88,13 @@ pub fn spawn(paths: Vec<PathBuf>, mut reloader: Reloader) -> std::io::Result<Wat
             deferred_until = match (deferred, deferred_until) {
                 (false, _) => None,
                 (true, Some(deadline)) => Some(deadline),
-                (true, None) => Some(Instant::now() + EMPTY_GRACE),
+                (true, None) => {
+                    tracing::info!(
+                        "a link file reads empty, as in the middle of a save: its last version stays for up to {} ms",
+                        empty_grace.as_millis()
+                    );
+                    Some(Instant::now() + empty_grace)
+                }
             };
             if watch_missing(&mut debouncer, &roots, &mut watching) {
                 // Files made in a root between its removal and its new watch sent no

@@ -138,6 +138,83 @@ fn an_app_defined_twice_differently_applies_neither() {
         .stderr_has("--> links/b.toml:1:");
 }
 
+/// Issue 18: two definitions of an app that disagree on what runs (`open_with` given
+/// differently or in one file only, `schemes`) apply neither, in either file order:
+/// resolving names both places, `open --dry-run` names neither program, `check`
+/// reports both files, and the rest of the files applies.
+#[test]
+fn an_app_defined_twice_differently_on_what_runs_applies_neither_in_either_file_order() {
+    let z = |extra: &str| format!("[apps.\"z.example\"]\nname = \"Z\"\nurl = \"https://z.example/{{id}}\"\n{extra}");
+    let people = "[[person]]\nname = \"P\"\nlinks = [{ app = \"z.example\", id = \"1\" }, { app = \"w.example\", id = \"2\", url = \"https://w.example/2\" }]\n";
+    let cases = [
+        ("open_with", z("open_with = [\"first-program\"]\n"), z("open_with = [\"second-program\", \"--x\"]\n")),
+        ("open_with in one file", z("open_with = [\"first-program\"]\n"), z("")),
+        (
+            "schemes",
+            z("schemes = [\"https\"]\nopen_with = [\"first-program\"]\n"),
+            z("schemes = [\"https\", \"zed\"]\nopen_with = [\"first-program\"]\n"),
+        ),
+    ];
+    for (what, one, other) in &cases {
+        for (a, b) in [(one, other), (other, one)] {
+            let t = Test::new().file("links/a.toml", a).file("links/b.toml", b).file("links/c.toml", people);
+            t.clone_args(["resolve", "-c", "links", "z.example", "5"])
+                .run()
+                .status(1)
+                .stdout("")
+                .stderr_has("`z.example 5` is defined differently in 2 places")
+                .stderr_has("at links/a.toml:1")
+                .stderr_has("at links/b.toml:1");
+            t.clone_args(["resolve", "-c", "links", "w.example", "2", "--to", "z.example"]).run().status(1);
+            for url in ["applink://z.example/1", "https://z.example/1"] {
+                let out = t.clone_args(["open", "-c", "links", "--dry-run", url]).run();
+                for program in ["first-program", "second-program"] {
+                    let said = format!("{}{}", out.stdout, out.stderr);
+                    assert!(!said.contains(program), "{what}, {url}: {said}");
+                }
+            }
+            t.clone_args(["check", "-c", "links"])
+                .run()
+                .status(1)
+                .stderr_has("`z.example` is defined 2 times, differently")
+                .stderr_has("--> links/a.toml:1:")
+                .stderr_has("--> links/b.toml:1:");
+            t.clone_args(["resolve", "-c", "links", "w.example", "2"]).run().status(0).stdout("https://w.example/2\n");
+        }
+    }
+    // The same definition twice is no conflict: what it says runs.
+    let same = z("open_with = [\"first-program\"]\n");
+    let t = Test::new().file("links/a.toml", &same).file("links/b.toml", &same).file("links/c.toml", people);
+    t.clone_args(["resolve", "-c", "links", "z.example", "5"]).run().status(0).stdout("https://z.example/5\n");
+    t.clone_args(["open", "-c", "links", "--dry-run", "applink://z.example/5"]).run().stderr_has("first-program");
+}
+
+/// Issue 18: `[browser] fallback` given differently in two files applies neither, in
+/// either file order: `check` reports both places, and a URL no app knows goes to the
+/// desktop's browser, not to either file's program. Given alike, it applies.
+#[test]
+fn a_browser_fallback_given_differently_applies_neither_in_either_file_order() {
+    let first = "[browser]\nfallback = [\"first-browser\", \"-P\", \"a\"]\n";
+    let second = "[browser]\nfallback = [\"second-browser\"]\n";
+    for (a, b) in [(first, second), (second, first)] {
+        let t = Test::new().file("links/a.toml", a).file("links/b.toml", b);
+        t.clone_args(["check", "-c", "links"])
+            .run()
+            .status(1)
+            .stderr_has("`[browser] fallback` is given differently in two files; neither applies until they agree")
+            .stderr_has("--> links/a.toml:2:12")
+            .stderr_has("--> links/b.toml:2:12");
+        let out = t.clone_args(["open", "-c", "links", "--dry-run", "https://other.example/x"]).run().status(0);
+        out.stdout_has("https://other.example/x\n").stdout_lacks("first-browser").stdout_lacks("second-browser");
+    }
+    let t = Test::new().file("links/a.toml", first).file("links/b.toml", first);
+    t.clone_args(["check", "-c", "links"]).run().status(0);
+    t.clone_args(["open", "-c", "links", "--dry-run", "https://other.example/x"])
+        .run()
+        .status(0)
+        .stdout_has("first-browser -P a https://other.example/x");
+}
+
 #[test]
 fn an_app_named_differently_keeps_the_first_name_with_a_warning() {
     Test::new()

@@ -49,9 +49,10 @@ fn three_replicas_follow_a_symlink_swap_and_edits_after_it() {
     assert!(reply.starts_with("HTTP/1.1 302"), "{reply}");
 }
 
-/// Issue 12: a replica that patched its index through edits (records inserted above
-/// others, removed, an app and a new App ID added) lists exactly what a replica started
-/// on the same files lists, in the same order: records, apps, identify's answers.
+/// Issues 12 and 18: a replica that patched its index through edits (records inserted
+/// above others, removed, an app added above the file's other apps, a new App ID)
+/// lists exactly what a replica started on the same files lists, in the same order:
+/// records, apps, identify's answers, and where each app's links go.
 #[test]
 fn a_replica_that_patched_lists_what_a_fresh_one_lists() {
     let shared = tempfile::tempdir().unwrap();
@@ -61,25 +62,44 @@ fn a_replica_that_patched_lists_what_a_fresh_one_lists() {
             "\n[[person]]\nname = \"{name}\"\nlinks = [{{ app = \"{app}\", id = \"{id}\", url = \"https://{app}/same\" }}]\n"
         )
     };
+    let app = |host: &str, extra: &str| format!("[apps.\"{host}\"]\nurl = \"https://{host}/t/{{id}}\"\n{extra}\n");
+    let apps =
+        [app("x.example", "schemes = [\"https\", \"xapp\"]\nnative = \"xapp://open/{id}\"\n"), app("y.example", "")]
+            .concat();
     let (r1, r2, r3) =
         (record("One", "x.example", "1"), record("Two", "x.example", "2"), record("Three", "y.example", "3"));
-    write(&root.join("links/a.toml"), &[r1.as_str(), &r2, &r3].concat());
+    write(&root.join("links/a.toml"), &[apps.as_str(), &r1, &r2, &r3].concat());
     write(&root.join("links/b.toml"), &record("Other", "z.example", "9"));
     let running = replica(root);
-    let app = "[apps.\"w.example\"]\nurl = \"https://w.example/{id}\"\n";
     let new = record("New", "v.example", "4");
     let has = |d: &Daemon, name: &str| d.get("/api/v1/records").body.contains(&format!(r#""{name}""#));
-    write(&root.join("links/a.toml"), &[new.as_str(), &r1, &r2, &r3].concat());
+    write(&root.join("links/a.toml"), &[apps.as_str(), &new, &r1, &r2, &r3].concat());
     running.wait_for("a record inserted", |d| has(d, "New"));
-    write(&root.join("links/a.toml"), &[new.as_str(), &r1, &r3].concat());
+    write(&root.join("links/a.toml"), &[apps.as_str(), &new, &r1, &r3].concat());
     running.wait_for("a record removed", |d| !has(d, "Two"));
-    write(&root.join("links/a.toml"), &[app, &new, &r1, &r3, &record("W", "w.example", "5")].concat());
-    running.wait_for("an app added", |d| has(d, "W"));
+    let above = app("w.example", "open_with = [\"w-program\"]\n");
+    write(
+        &root.join("links/a.toml"),
+        &[above.as_str(), &apps, &new, &r1, &r3, &record("W", "w.example", "5")].concat(),
+    );
+    running.wait_for("an app added above the others", |d| has(d, "W"));
     assert_eq!(running.status_json()["last_reload"]["patched"], true, "the edits were patched");
     let fresh = replica(root);
-    for path in ["/api/v1/records", "/api/v1/apps", "/go?url=https://x.example/same", "/go?url=https://w.example/5"] {
+    let mut paths: Vec<String> =
+        ["/api/v1/records", "/api/v1/apps", "/go?url=https://x.example/same", "/go?url=https://w.example/5"]
+            .map(String::from)
+            .into();
+    for host in ["w.example", "x.example", "y.example"] {
+        paths.push(format!("/{host}/7"));
+        paths.push(format!("/api/v1/resolve/{host}/7"));
+        paths.push(format!("/go?url=https://{host}/t/8"));
+    }
+    for path in &paths {
         let (a, b) = (running.get(path), fresh.get(path));
-        assert_eq!((a.status, a.body), (b.status, b.body), "{path}");
+        assert_eq!((a.status, a.header("location"), &a.body), (b.status, b.header("location"), &b.body), "{path}");
+    }
+    for host in ["w.example", "x.example", "y.example"] {
+        assert_eq!(running.location(&format!("/{host}/7")), Ok(format!("https://{host}/t/7")), "{host}");
     }
 }
 

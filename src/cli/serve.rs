@@ -29,6 +29,9 @@ pub struct ServeArgs {
     /// its connection waiting, before it is disconnected.
     #[arg(long, value_name = "SECS", default_value_t = 10.0)]
     client_timeout: f64,
+    /// Milliseconds a link file that reads empty mid-save keeps its last version (for tests).
+    #[arg(long, value_name = "MS", hide = true, default_value_t = crate::watcher::EMPTY_GRACE.as_millis() as u64)]
+    empty_grace_ms: u64,
 }
 
 pub fn run(args: &ServeArgs) -> ExitCode {
@@ -71,7 +74,7 @@ pub fn run(args: &ServeArgs) -> ExitCode {
             "loaded"
         );
     }
-    let _watcher = match crate::watcher::spawn(paths, reloader) {
+    let _watcher = match crate::watcher::spawn(paths, reloader, std::time::Duration::from_millis(args.empty_grace_ms)) {
         Ok(w) => Some(w),
         Err(e) => {
             tracing::warn!("cannot watch the link files, so edits need a restart: {e}");

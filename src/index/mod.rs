@@ -278,35 +278,97 @@ impl Index {
         &self.apps[n as usize]
     }
 
-    /// Everything the index answers, in order, as text: records (kind, name, each link
-    /// resolved), apps, problems, counts, and what identify says of each link's URL and
-    /// of `urls`. Two indexes of the same files describe alike however they were made
-    /// (a build, or patches: tests and the `patch` fuzz target compare them).
+    /// Everything the index answers, in order, as text: records (kind, name, where each
+    /// definition is, each link with its place, resolved, and resolved `?to=` each app
+    /// the record links or has a disputed pair of, and one other), apps (name, template,
+    /// where defined, `formerly`, `schemes`, `open_with`, `native`, conflicts; what each
+    /// App ID and alias names; an unlisted id through the template), `[browser]
+    /// fallback`, problems, counts, and what identify says of each link's URL, of a URL
+    /// each template makes, and of `urls`. Two indexes of the same files describe alike
+    /// however they were made (a build, or patches: tests and the `patch` fuzz target
+    /// compare them), so it leaves out nothing a build answers with.
     pub fn describe(&self, urls: &[&str]) -> Vec<String> {
-        let mut out: Vec<String> = self
-            .records()
-            .map(|r| {
-                let links: Vec<String> = self
-                    .record_links(r)
-                    .map(|l| {
-                        let resolved = self.resolve(l.app.id.as_str(), l.id(), None).map(|r| r.url).ok();
-                        format!("{} {} {:?} {:?} {resolved:?}", l.app.id, l.id(), l.url(), l.name())
-                    })
-                    .collect();
-                format!("{:?} {} {links:?}", r.kind, self.record_name(r))
-            })
-            .collect();
-        for app in self.apps() {
-            out.push(format!("app {} {:?} {:?}", app.id, self.app_name(app), self.template(app).map(|t| t.as_str())));
+        let place = |file: &ParsedFile, at: Pos| format!("{}:{}:{}", file.path, at.line, at.column);
+        let answer = |r: Result<crate::resolve::Resolved<'_>, crate::resolve::NotFound>| match r {
+            Ok(resolved) => serde_json::to_string(&resolved).unwrap_or_default(),
+            Err(why) => format!("{why:?}"),
+        };
+        let apps = self.apps();
+        let mut out = Vec::new();
+        for r in self.records() {
+            let defs: Vec<String> = self.record_defs(r).map(|(file, def)| place(file, def.at)).collect();
+            out.push(format!("{:?} {} defined at {defs:?}", r.kind, self.record_name(r)));
+            // `?to=` the apps the record links or has a disputed pair of, and one other
+            // (its answer, no link to it, depends on the record alone).
+            let disputed: Vec<&App> =
+                apps.iter().copied().filter(|a| self.conflict_on_record(r, a).is_some()).collect();
+            let linked =
+                |a: &App| self.record_links(r).any(|l| l.app.id == a.id) || disputed.iter().any(|d| d.id == a.id);
+            let other = apps.iter().copied().find(|a| !linked(a));
+            let targets: Vec<&App> = apps.iter().copied().filter(|a| linked(a)).chain(other).collect();
+            for l in self.record_links(r) {
+                let (app, id) = (l.app.id.as_str(), l.id());
+                let at = place(l.file, l.at());
+                out.push(format!(
+                    "  {app} {id} {:?} {:?} at {at}: {}",
+                    l.url(),
+                    l.name(),
+                    answer(self.resolve(app, id, None))
+                ));
+                for to in &targets {
+                    out.push(format!("    ?to={}: {}", to.id, answer(self.resolve(app, id, Some(to.id.as_str())))));
+                }
+            }
+            for app in disputed {
+                if let Some((id, candidates)) = self.conflict_on_record(r, app) {
+                    out.push(format!("  conflict on {} {id}: {candidates:?}", app.id));
+                }
+            }
         }
+        for app in &apps {
+            let def = self.app_def_place(app).map(|(file, def)| place(file, def.at));
+            let also: Vec<String> = app
+                .also
+                .iter()
+                .map(|&(f, a)| {
+                    let file = &self.files[f as usize];
+                    place(file, file.apps[a as usize].at)
+                })
+                .collect();
+            let formerly: Vec<String> = self
+                .app_def(app)
+                .map(|d| d.formerly.iter().map(|(alias, at)| format!("{alias} at {}:{}", at.line, at.column)).collect())
+                .unwrap_or_default();
+            out.push(format!(
+                "app {} {:?} {:?} defined at {def:?} also {also:?} formerly {formerly:?} schemes {:?} open_with {:?} native {:?} conflict {:?}",
+                app.id,
+                self.app_name(app),
+                self.template(app).map(|t| t.as_str()),
+                self.schemes(app),
+                self.open_with(app),
+                self.native(app).map(|t| t.as_str()),
+                self.app_conflict(app),
+            ));
+            out.push(format!("  unlisted: {}", answer(self.resolve(app.id.as_str(), "unlisted-9", None))));
+        }
+        let mut names: Vec<String> =
+            self.app_names.iter().map(|(name, &a)| format!("name {name} → {}", self.apps[a as usize].id)).collect();
+        names.sort();
+        out.extend(names);
+        let fallback = self.browser_fallback().map(|(argv, file, at)| (argv, place(file, at)));
+        out.push(format!("[browser] fallback {fallback:?}"));
         out.extend(self.diagnostics().iter().map(ToString::to_string));
         out.push(format!("links {} records {}", self.link_count(), self.records().len()));
-        let link_urls: Vec<String> =
-            self.records().flat_map(|r| self.record_links(r).filter_map(|l| l.url().map(str::to_owned))).collect();
-        for url in urls.iter().copied().chain(link_urls.iter().map(String::as_str)) {
-            let found =
-                self.identify(url).map(|m| m.iter().map(|m| format!("{} {}", m.app.id, m.id)).collect::<Vec<_>>());
-            out.push(format!("{url}: {:?}", found.ok()));
+        // Identify: of `urls`, of every link's URL, and of a URL each template makes.
+        let link_urls = self.records().flat_map(|r| self.record_links(r).filter_map(|l| l.url().map(str::to_owned)));
+        let template_urls =
+            apps.iter().filter_map(|app| self.resolve(app.id.as_str(), "unlisted-9", None).ok().map(|r| r.url.into()));
+        let asked: Vec<String> = link_urls.chain(template_urls).collect();
+        for url in urls.iter().copied().chain(asked.iter().map(String::as_str)) {
+            let found = self.identify(url).map(|m| {
+                m.iter().map(|m| format!("{} {} {:?} {:?}", m.app.id, m.id, m.source, m.extras)).collect::<Vec<_>>()
+            });
+            out.push(format!("{url}: {found:?}"));
         }
         out
     }
@@ -1331,6 +1393,95 @@ mod tests {
             }
             let next = next.unwrap_or_else(|| Index::build(files(&after)));
             assert_eq!(answers(&next), answers(&built), "{before}\n→\n{after}");
+        }
+    }
+
+    /// Issue 18: apps and records inserted, removed and moved at every position of a
+    /// file (before the others too) are patched, or built, and answer exactly as a build:
+    /// each app on its own definition, with its `schemes`, `open_with`, `native`, alias
+    /// and place. An app or a record inserted anywhere is patched.
+    #[test]
+    fn apps_and_records_edited_at_every_position_answer_as_a_build() {
+        let app = |host: &str, extra: &str| format!("[apps.\"{host}\"]\nurl = \"https://{host}/{{id}}\"\n{extra}\n");
+        let pool = [
+            app("n.example", ""),
+            app("m.example", "open_with = [\"prog\", \"--new-window\"]\n"),
+            app(
+                "p.example",
+                "schemes = [\"https\", \"nat\"]\nnative = \"nat://open/{id}\"\nformerly = [\"old-p.example\"]\n",
+            ),
+            app("q.example", "name = \"Q\"\n"),
+        ];
+        let records: Vec<String> = (0..4)
+            .map(|n| {
+                let id = format!("{n}");
+                person(
+                    &format!("R{n}"),
+                    &[("m.example", &id, None), ("old-p.example", &id, None), ("q.example", &id, None)],
+                )
+            })
+            .collect();
+        let other = [
+            app("m.example", "open_with = [\"prog\", \"--new-window\"]\n"),
+            "[browser]\nfallback = [\"fallback-browser\"]\n\n".into(),
+            person("Other", &[("old-a.example", "9", None), ("q.example", "0", None)]),
+        ]
+        .concat();
+        let urls = ["https://n.example/1", "https://m.example/2", "https://p.example/3", "https://q.example/0"];
+        // The middle file: apps by their place in `pool`, records by number.
+        type Middle = (Vec<usize>, Vec<usize>);
+        let base: Middle = (vec![1, 2, 3], vec![0, 1, 2]);
+        // (the file, whether a patch must do it)
+        let mut edits: Vec<(Middle, bool)> = Vec::new();
+        for at in 0..=base.0.len() {
+            let mut apps = base.0.clone();
+            apps.insert(at, 0);
+            edits.push(((apps, base.1.clone()), true));
+        }
+        for at in 0..=base.1.len() {
+            let mut records = base.1.clone();
+            records.insert(at, 3);
+            edits.push(((base.0.clone(), records), true));
+        }
+        for at in 0..base.0.len() {
+            let mut apps = base.0.clone();
+            apps.remove(at);
+            edits.push(((apps, base.1.clone()), false));
+            let mut records = base.1.clone();
+            records.remove(at);
+            edits.push(((base.0.clone(), records), false));
+            for to in 0..base.0.len() {
+                let (mut apps, mut records) = base.clone();
+                let moved = apps.remove(at);
+                apps.insert(to, moved);
+                let moved = records.remove(at);
+                records.insert(to, moved);
+                edits.push(((apps, base.1.clone()), false));
+                edits.push(((base.0.clone(), records), false));
+            }
+        }
+        let text = |(apps, recs): &Middle| {
+            let apps: String = apps.iter().map(|&a| pool[a].as_str()).collect();
+            let recs: String = recs.iter().map(|&r| records[r].as_str()).collect();
+            apps + &recs
+        };
+        // The first file defines `q.example` too: the middle file's is a later definition.
+        let first = [APPS, "\n", &pool[3]].concat();
+        let files = |text: &str| vec![file("0.toml", &first), file("1.toml", text), file("2.toml", &other)];
+        let index = Index::build(files(&text(&base)));
+        for (edit, must_patch) in &edits {
+            let after = text(edit);
+            let built = Index::build(files(&after));
+            let patched = index.patch(&[(1, files(&after)[1].clone())]);
+            if *must_patch {
+                assert!(patched.is_some(), "patched: {after}");
+            }
+            // And back again, from the patched index when there is one.
+            let next = patched.unwrap_or_else(|| Index::build(files(&after)));
+            assert_eq!(next.describe(&urls), built.describe(&urls), "{:?}:\n{after}", edit);
+            let back = next.patch(&[(1, files(&text(&base))[1].clone())]);
+            let back = back.unwrap_or_else(|| Index::build(files(&text(&base))));
+            assert_eq!(back.describe(&urls), index.describe(&urls), "{:?} and back", edit);
         }
     }
 

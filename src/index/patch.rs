@@ -8,15 +8,46 @@
 //!   that defines new apps, as long as no merge, conflict or app-level problem comes
 //!   or goes: then the answers are exactly a build's. Anything else: `None`, and the
 //!   caller builds. Records and apps keep a build's order (`order`; `apps()` sorts).
+//!
+//! Every renumbering maps old numbers to new ones reading the old index and writing
+//! the copy: a number read back from the copy may already be a new one, and moving it
+//! again puts it on another app's or record's definition (issue 18, found twice).
 
+use std::ops::Range;
 use std::sync::Arc;
 
 use super::{Entry, Index, NO_RECORD, Record, Snippets, entry_hash, url_key};
+use crate::app_id::AppId;
 use crate::parsed_file::{AppDef, LinkDef, ParsedFile, RecordDef, pair_hash};
 use crate::url_parts::UrlParts;
 
 /// An entry a patch removed: in no table, on no record.
 const DEAD: u32 = u32::MAX;
+
+/// What an edit of one file did (`Index::diff_file`), in the old and new versions'
+/// numbers: records `removed` from the old one where `added` are in the new one, the
+/// rest the same before and after them.
+struct FileEdit {
+    position: usize,
+    pos: u32,
+    /// For each app the new version defines: the old definition it is, or `None` (new).
+    app_map: Vec<Option<usize>>,
+    /// The index's numbers of the old version's link App IDs.
+    old_apps: Vec<u32>,
+    removed: Range<usize>,
+    added: Range<usize>,
+    /// The new version's records after the edit (the old ones, moved by `record_shift`).
+    moved: Range<usize>,
+    /// The old version's first link of the removed records, and first link after them.
+    old_first: usize,
+    old_end: usize,
+    link_shift: i64,
+    record_shift: i64,
+    /// The merged records the removed ones are.
+    removed_records: Vec<u32>,
+    /// Where in `order` the edit's records are.
+    split: usize,
+}
 
 impl Index {
     /// The index with some files replaced by new versions (see the module's doc).
@@ -128,7 +159,28 @@ impl Index {
 
     /// The index with one file replaced by a version with records added, removed or
     /// replaced anywhere, or new apps (see the module's doc). `None` when only a build will do.
+    ///
+    /// The steps: find what the edit did, comparing the two versions and the old index
+    /// (nothing is changed until it is known a patch can do it); then, on a copy,
+    /// renumber the file's app definitions, add the new apps, remove the removed
+    /// records, move what follows the edit, add the added records, and bring up to date
+    /// what is derived from all of it (App Names, templates, URLs, problems). Every
+    /// step reads old numbers from `self`, never from the copy it changes.
     pub(super) fn patch_file(&self, position: usize, new: &Arc<ParsedFile>) -> Option<Index> {
+        let edit = self.diff_file(position, new)?;
+        let mut index = self.clone();
+        self.renumber_app_defs(&mut index, &edit);
+        let new_apps = index.add_apps(new, &edit)?;
+        self.remove_records(&mut index, &edit);
+        self.move_records_after_the_edit(&mut index, new, &edit)?;
+        index.files[position] = new.clone();
+        let refile = index.add_records(new, &edit, &new_apps)?;
+        index.update_derived(new, &edit, &new_apps, &refile)?;
+        Some(index)
+    }
+
+    /// Step 1: what an edit of the file at `position` did, if a patch can apply it.
+    fn diff_file(&self, position: usize, new: &ParsedFile) -> Option<FileEdit> {
         let old = &self.files[position];
         let pos = position as u32;
         if old.browser_fallback != new.browser_fallback || !contiguous(old) || !contiguous(new) {
@@ -138,7 +190,42 @@ impl Index {
         if self.app_diagnostics.iter().any(|d| d.labels.iter().any(|l| l.location.file == old.path)) {
             return None;
         }
-        // Apps: the old ones in order (places may move), and new App IDs without aliases.
+        let app_map = self.match_apps(old, new)?;
+        let old_apps = self.file_apps(old)?;
+        let (prefix, suffix) = unchanged_records(old, new);
+        let (on, nn) = (old.records.len(), new.records.len());
+        let link_end =
+            |file: &ParsedFile, at: usize| file.records.get(at).map_or(file.links.len(), |r| r.links.start as usize);
+        let (old_end, new_end) = (link_end(old, on - suffix), link_end(new, nn - suffix));
+        let mut edit = FileEdit {
+            position,
+            pos,
+            app_map,
+            old_apps,
+            removed: prefix..on - suffix,
+            added: prefix..nn - suffix,
+            moved: nn - suffix..nn,
+            old_first: link_end(old, prefix),
+            old_end,
+            link_shift: new_end as i64 - old_end as i64,
+            record_shift: nn as i64 - on as i64,
+            removed_records: Vec::new(),
+            split: 0,
+        };
+        self.name_warnings_stay(old, new, &edit)?;
+        edit.removed_records = self.removed_records(old, &edit)?;
+        self.link_named_apps_stay(old, new, &edit)?;
+        let removed_links: usize = edit.removed.clone().map(|r| old.records[r].links.len()).sum();
+        if self.dead_entries as usize + removed_links > self.entries.len() / 4 + 1024 {
+            return None; // enough removed slots: a build compacts them
+        }
+        edit.split = self.split_of_order(&edit)?;
+        Some(edit)
+    }
+
+    /// For each app the new file defines: the old definition it is (in order; places
+    /// may move), or `None` for a new App ID without aliases. `None` if an old one went.
+    fn match_apps(&self, old: &ParsedFile, new: &ParsedFile) -> Option<Vec<Option<usize>>> {
         let mut app_map = Vec::with_capacity(new.apps.len());
         let mut kept = 0;
         for def in &new.apps {
@@ -151,79 +238,64 @@ impl Index {
                 return None;
             }
         }
-        if kept != old.apps.len() {
-            return None;
-        }
-        let old_apps = self.file_apps(old)?;
-        // Records: the same ones before and after the edit, then what was removed and added.
-        let same_record = |a: &RecordDef, b: &RecordDef| {
-            a.kind == b.kind
-                && old.record_name(a) == new.record_name(b)
-                && a.links.len() == b.links.len()
-                && a.links
-                    .clone()
-                    .zip(b.links.clone())
-                    .all(|(x, y)| same_link(old, &old.links[x as usize], new, &new.links[y as usize]))
-        };
-        let (on, nn) = (old.records.len(), new.records.len());
-        let mut prefix = 0;
-        while prefix < on.min(nn) && same_record(&old.records[prefix], &new.records[prefix]) {
-            prefix += 1;
-        }
-        let mut suffix = 0;
-        while suffix < (on - prefix).min(nn - prefix)
-            && same_record(&old.records[on - 1 - suffix], &new.records[nn - 1 - suffix])
-        {
-            suffix += 1;
-        }
-        let removed = prefix..on - suffix;
-        let added = prefix..nn - suffix;
-        let link_end =
-            |file: &ParsedFile, at: usize| file.records.get(at).map_or(file.links.len(), |r| r.links.start as usize);
-        let old_first = link_end(old, prefix);
-        let (old_end, new_end) = (link_end(old, on - suffix), link_end(new, nn - suffix));
-        let link_shift = new_end as i64 - old_end as i64;
-        let record_shift = nn as i64 - on as i64;
-        // Naming warnings are rendered with their places: those must not move.
-        for (_, l, _) in self.name_warnings.iter().filter(|(f, _, _)| *f == pos) {
+        (kept == old.apps.len()).then_some(app_map)
+    }
+
+    /// Naming warnings are rendered with their places: those must not move.
+    fn name_warnings_stay(&self, old: &ParsedFile, new: &ParsedFile, edit: &FileEdit) -> Option<()> {
+        for (_, l, _) in self.name_warnings.iter().filter(|(f, _, _)| *f == edit.pos) {
             let l = *l as usize;
             let moved = match l {
-                l if l < old_first => Some(l),
-                l if l >= old_end => Some((l as i64 + link_shift) as usize),
+                l if l < edit.old_first => Some(l),
+                l if l >= edit.old_end => Some((l as i64 + edit.link_shift) as usize),
                 _ => None,
             };
             if moved.is_none_or(|m| old.links[l].at != new.links[m].at) {
                 return None;
             }
         }
-        // Removed records must be records of their own: no pair shared with another.
+        Some(())
+    }
+
+    /// The merged records the removed record definitions are: each must be a record of
+    /// its own, with no pair shared with another.
+    fn removed_records(&self, old: &ParsedFile, edit: &FileEdit) -> Option<Vec<u32>> {
         let mut removed_records = Vec::new();
-        for r in removed.clone() {
-            if old.records[r].links.clone().any(|l| self.dup_links.contains(&(pos, l))) {
+        for r in edit.removed.clone() {
+            if old.records[r].links.clone().any(|l| self.dup_links.contains(&(edit.pos, l))) {
                 return None;
             }
-            let m = self.merged_of(pos, old, r as u32, &old_apps)?;
+            let m = self.merged_of(edit.pos, old, r as u32, &edit.old_apps)?;
             if self.records[m as usize].defs.len() != 1 {
                 return None;
             }
             removed_records.push(m);
         }
-        // Apps that only links name must not vanish with them (a build would drop them).
-        for (a, &app) in old_apps.iter().enumerate() {
+        Some(removed_records)
+    }
+
+    /// Apps that only links name must not vanish with them (a build would drop them).
+    fn link_named_apps_stay(&self, old: &ParsedFile, new: &ParsedFile, edit: &FileEdit) -> Option<()> {
+        for (a, &app) in edit.old_apps.iter().enumerate() {
             let app_ref = &self.apps[app as usize];
             if app_ref.def.is_none()
                 && !new.link_apps.contains(&old.link_apps[a])
-                && !self.files.iter().enumerate().any(|(f, file)| f != position && file.link_apps.contains(&app_ref.id))
+                && !self
+                    .files
+                    .iter()
+                    .enumerate()
+                    .any(|(f, file)| f != edit.position && file.link_apps.contains(&app_ref.id))
             {
                 return None;
             }
         }
-        let removed_links: usize = removed.clone().map(|r| old.records[r].links.len()).sum();
-        if self.dead_entries as usize + removed_links > self.entries.len() / 4 + 1024 {
-            return None; // enough removed slots: a build compacts them
-        }
-        // The order of records, found before anything moves: the edit's records go at `split`.
-        let key = (pos, prefix as u32);
+        Some(())
+    }
+
+    /// Where in `order` the edit's records go, found before anything moves; the removed
+    /// ones must be there.
+    fn split_of_order(&self, edit: &FileEdit) -> Option<usize> {
+        let key = (edit.pos, edit.removed.start as u32);
         let (mut lo, mut hi) = (0, self.order.len());
         while lo < hi {
             let mid = (lo + hi) / 2;
@@ -233,68 +305,67 @@ impl Index {
                 hi = mid;
             }
         }
-        let split = lo;
-        if self
-            .order
-            .range(split..split + removed_records.len().min(self.order.len() - split))
-            .copied()
-            .ne(removed_records.iter().copied())
-        {
-            return None;
-        }
+        let removed = &edit.removed_records;
+        let found = self.order.range(lo..lo + removed.len().min(self.order.len() - lo)).copied();
+        found.eq(removed.iter().copied()).then_some(lo)
+    }
 
-        let mut index = self.clone();
-        // New apps, numbered after the others (`apps()` lists them in a build's order).
-        for (a, mapped) in app_map.iter().enumerate() {
-            match mapped {
-                Some(old_a) => {
-                    for app in index.apps.iter_mut() {
-                        if app.def == Some((pos, *old_a as u32)) {
-                            app.def = Some((pos, a as u32));
-                        }
-                        for also in app.also.iter_mut().filter(|x| **x == (pos, *old_a as u32)) {
-                            *also = (pos, a as u32);
-                        }
-                    }
-                }
-                None => {
-                    let def = &new.apps[a];
-                    let number = index.apps.len() as u32;
-                    index.app_names.insert(def.id.as_str().into(), number);
-                    index.apps.push(super::App {
-                        id: def.id.clone(),
-                        number,
-                        def: Some((pos, a as u32)),
-                        link_name: None,
-                        also: Vec::new(),
-                        conflict: None,
-                    });
-                }
+    /// Step 2: the file's app definitions get their new numbers (new apps inserted
+    /// anywhere move the old ones down). Each app's old place is read from `self`: in
+    /// the copy, an app already moved would be moved again onto another's definition.
+    fn renumber_app_defs(&self, index: &mut Index, edit: &FileEdit) {
+        let old_count = edit.app_map.iter().flatten().count();
+        let mut new_number = vec![0u32; old_count];
+        for (a, old_a) in edit.app_map.iter().enumerate() {
+            if let Some(old_a) = old_a {
+                new_number[*old_a] = a as u32;
             }
         }
-        // Apps only this file's links name, new everywhere, as a build adds them.
+        let renumber = |place: (u32, u32)| match place {
+            (f, d) if f == edit.pos => (f, new_number[d as usize]),
+            other => other,
+        };
+        for (app, was) in index.apps.iter_mut().zip(&self.apps) {
+            app.def = was.def.map(renumber);
+            for (also, was) in app.also.iter_mut().zip(&was.also) {
+                *also = renumber(*was);
+            }
+        }
+    }
+
+    /// Step 3: the new apps, numbered after the others (`apps()` lists them in a
+    /// build's order): those the file defines, then those only its links name, new
+    /// everywhere, as a build adds them. Returns the numbers of the new file's link App IDs.
+    fn add_apps(&mut self, new: &ParsedFile, edit: &FileEdit) -> Option<Vec<u32>> {
+        let defined = edit.app_map.iter().zip(&new.apps).enumerate().filter(|(_, (mapped, _))| mapped.is_none());
+        let defined: Vec<(u32, &AppId)> = defined.map(|(a, (_, def))| (a as u32, &def.id)).collect();
+        for (a, id) in defined {
+            self.push_app(id, Some((edit.pos, a)));
+        }
         for id in &new.link_apps {
-            if !index.app_names.contains_key(id.as_str()) {
-                let number = index.apps.len() as u32;
-                index.app_names.insert(id.as_str().into(), number);
-                index.apps.push(super::App {
-                    id: id.clone(),
-                    number,
-                    def: None,
-                    link_name: None,
-                    also: Vec::new(),
-                    conflict: None,
-                });
+            if !self.app_names.contains_key(id.as_str()) {
+                self.push_app(id, None);
             }
         }
-        let new_apps = index.file_apps(new)?;
+        let old = &self.files[edit.position];
         // Which file first names an app only links name may have changed, or apps come.
-        index.apps_reordered |= old.link_apps != new.link_apps || app_map.iter().any(Option::is_none);
-        // Remove the removed records' pairs.
-        for r in removed.clone() {
+        self.apps_reordered |= old.link_apps != new.link_apps || edit.app_map.iter().any(Option::is_none);
+        self.file_apps(new)
+    }
+
+    fn push_app(&mut self, id: &AppId, def: Option<(u32, u32)>) {
+        let number = self.apps.len() as u32;
+        self.app_names.insert(id.as_str().into(), number);
+        self.apps.push(super::App { id: id.clone(), number, def, link_name: None, also: Vec::new(), conflict: None });
+    }
+
+    /// Step 4: the removed records' pairs leave every table; their slots stay, dead.
+    fn remove_records(&self, index: &mut Index, edit: &FileEdit) {
+        let old = &self.files[edit.position];
+        for r in edit.removed.clone() {
             for l in old.records[r].links.clone() {
-                let app = old_apps[old.links[l as usize].app as usize];
-                let Some(e) = self.entry_of_link(pos, old, l, app) else { continue };
+                let app = edit.old_apps[old.links[l as usize].app as usize];
+                let Some(e) = self.entry_of_link(edit.pos, old, l, app) else { continue };
                 index.pairs.remove(self.link_hash(old, l, app), |&x| x == e);
                 if let Some(url) = old.link_url(&old.links[l as usize]) {
                     let parts = UrlParts::of(url);
@@ -304,95 +375,121 @@ impl Index {
                 index.dead_entries += 1;
             }
         }
-        for &m in &removed_records {
+        for &m in &edit.removed_records {
             index.records[m as usize] = Record { kind: self.records[m as usize].kind, defs: 0..0, entries: 0..0 };
         }
-        // Records after the edit moved in the file: their entries and definitions follow.
-        if link_shift != 0 || record_shift != 0 {
-            for r_new in nn - suffix..nn {
-                let r_old = (r_new as i64 - record_shift) as u32;
-                for l_new in new.records[r_new].links.clone() {
-                    let l_old = (l_new as i64 - link_shift) as u32;
-                    let app = old_apps[old.links[l_old as usize].app as usize];
-                    if let Some(e) = self.entry_of_link(pos, old, l_old, app) {
-                        index.entries[e as usize].link = l_new;
-                    }
-                }
-                let m = self.merged_of(pos, old, r_old, &old_apps)?;
-                let defs = self.records[m as usize].defs.clone();
-                for d in defs {
-                    // Found in the old index's list: the copy's may already hold a moved one.
-                    if self.record_defs[d as usize] == (pos, r_old) {
-                        index.record_defs[d as usize] = (pos, r_new as u32);
-                    }
+    }
+
+    /// Step 5: records after the edit moved in the file: their entries, definitions,
+    /// duplicate links, conflicts and link-given names follow.
+    fn move_records_after_the_edit(&self, index: &mut Index, new: &ParsedFile, edit: &FileEdit) -> Option<()> {
+        if edit.link_shift == 0 && edit.record_shift == 0 {
+            return Some(());
+        }
+        let (old, pos) = (&self.files[edit.position], edit.pos);
+        for r_new in edit.moved.clone() {
+            let r_old = (r_new as i64 - edit.record_shift) as u32;
+            for l_new in new.records[r_new].links.clone() {
+                let l_old = (l_new as i64 - edit.link_shift) as u32;
+                let app = edit.old_apps[old.links[l_old as usize].app as usize];
+                if let Some(e) = self.entry_of_link(pos, old, l_old, app) {
+                    index.entries[e as usize].link = l_new;
                 }
             }
-            let shift = |l: u32| if l as usize >= old_end { (l as i64 + link_shift) as u32 } else { l };
-            index.dup_links =
-                index.dup_links.iter().map(|&(f, l)| if f == pos { (f, shift(l)) } else { (f, l) }).collect();
-            for conflict in &mut index.pair_conflicts {
-                for def in conflict.defs.iter_mut().filter(|d| d.0 == pos) {
-                    def.1 = shift(def.1);
-                }
-            }
-            for app in &mut index.apps {
-                if let Some((f, l)) = app.link_name.as_mut()
-                    && *f == pos
-                {
-                    *l = shift(*l);
+            let m = self.merged_of(pos, old, r_old, &edit.old_apps)?;
+            for d in self.records[m as usize].defs.clone() {
+                // Found in the old index's list: the copy's may already hold a moved one.
+                if self.record_defs[d as usize] == (pos, r_old) {
+                    index.record_defs[d as usize] = (pos, r_new as u32);
                 }
             }
         }
-        index.files[position] = new.clone();
-        // Added records, each of pairs new everywhere.
+        let shift = |l: u32| if l as usize >= edit.old_end { (l as i64 + edit.link_shift) as u32 } else { l };
+        index.dup_links = self.dup_links.iter().map(|&(f, l)| if f == pos { (f, shift(l)) } else { (f, l) }).collect();
+        for (conflict, was) in index.pair_conflicts.iter_mut().zip(&self.pair_conflicts) {
+            for (def, was) in conflict.defs.iter_mut().zip(&was.defs).filter(|(_, was)| was.0 == pos) {
+                def.1 = shift(was.1);
+            }
+        }
+        for (app, was) in index.apps.iter_mut().zip(&self.apps) {
+            if let Some((f, l)) = was.link_name
+                && f == pos
+            {
+                app.link_name = Some((f, shift(l)));
+            }
+        }
+        Some(())
+    }
+
+    /// Step 6: the added records, each of pairs new everywhere, and their place in
+    /// `order`. Returns the entries to file under their URLs.
+    fn add_records(
+        &mut self,
+        new: &ParsedFile,
+        edit: &FileEdit,
+        new_apps: &[u32],
+    ) -> Option<Vec<(u32, Option<String>)>> {
+        let pos = edit.pos;
         let mut new_records = Vec::new();
         let mut refile = Vec::new();
-        for r in added.clone() {
+        for r in edit.added.clone() {
             let record = &new.records[r];
-            let m = index.records.len() as u32;
-            let first_entry = index.record_entries.len() as u32;
+            let m = self.records.len() as u32;
+            let first_entry = self.record_entries.len() as u32;
             for l in record.links.clone() {
                 let def = &new.links[l as usize];
                 let app = new_apps[def.app as usize];
-                if !index.check_link(new, def, app, &mut Snippets::none()).1 {
+                if !self.check_link(new, def, app, &mut Snippets::none()).1 {
                     continue;
                 }
                 let id = new.link_id(def);
-                if index.entry(&index.apps[app as usize], id).is_some() {
+                if self.entry(&self.apps[app as usize], id).is_some() {
                     return None; // a merge or a conflict, for a build to settle
                 }
-                let hash = index.link_hash(new, l, app);
-                let e = index.entries.len() as u32;
-                index.entries.push(Entry { file: pos, link: l, app, record: m });
-                let Index { entries, pairs, apps, files, .. } = &mut index;
+                let hash = self.link_hash(new, l, app);
+                let e = self.entries.len() as u32;
+                self.entries.push(Entry { file: pos, link: l, app, record: m });
+                let Index { entries, pairs, apps, files, .. } = self;
                 pairs.insert_unique(hash, e, |&x| entry_hash(files, apps, &entries[x as usize]));
-                index.record_entries.push(e);
+                self.record_entries.push(e);
                 refile.push((e, None));
             }
-            let def_at = index.record_defs.len() as u32;
-            index.record_defs.push((pos, r as u32));
-            index.records.push(Record {
+            let def_at = self.record_defs.len() as u32;
+            self.record_defs.push((pos, r as u32));
+            self.records.push(Record {
                 kind: record.kind,
                 defs: def_at..def_at + 1,
-                entries: first_entry..index.record_entries.len() as u32,
+                entries: first_entry..self.record_entries.len() as u32,
             });
             new_records.push(m);
         }
-        let tail: Vec<u32> = index.order.range(split + removed_records.len()..index.order.len()).copied().collect();
-        index.order.splice_tail(split, new_records.into_iter().chain(tail));
-        for chunked in [&mut index.order, &mut index.record_entries] {
+        let split = edit.split;
+        let tail: Vec<u32> = self.order.range(split + edit.removed_records.len()..self.order.len()).copied().collect();
+        self.order.splice_tail(split, new_records.into_iter().chain(tail));
+        for chunked in [&mut self.order, &mut self.record_entries] {
             chunked.shrink_to_fit();
         }
-        index.entries.shrink_to_fit();
-        index.records.shrink_to_fit();
-        index.record_defs.shrink_to_fit();
-        // The first App Name links give, per app: this file's may have come, gone or moved.
-        for &app in new_apps.iter().chain(&old_apps) {
-            index.apps[app as usize].link_name = index.first_link_name(app);
+        self.entries.shrink_to_fit();
+        self.records.shrink_to_fit();
+        self.record_defs.shrink_to_fit();
+        Some(refile)
+    }
+
+    /// Step 7: what is derived from the rest: the first App Name links give, templates
+    /// of new apps (for identify), the URL table, this file's links' problems.
+    fn update_derived(
+        &mut self,
+        new: &ParsedFile,
+        edit: &FileEdit,
+        new_apps: &[u32],
+        refile: &[(u32, Option<String>)],
+    ) -> Option<()> {
+        // This file's names may have come, gone or moved.
+        for &app in new_apps.iter().chain(&edit.old_apps) {
+            self.apps[app as usize].link_name = self.first_link_name(app);
         }
-        // Templates of new apps, for identify.
-        if app_map.iter().any(Option::is_none) {
-            let new_defs = app_map.iter().zip(&new.apps).filter(|(mapped, _)| mapped.is_none());
+        if edit.app_map.iter().any(Option::is_none) {
+            let new_defs = edit.app_map.iter().zip(&new.apps).filter(|(mapped, _)| mapped.is_none());
             if new_defs
                 .into_iter()
                 .any(|(_, def)| def.template.as_ref().is_some_and(|t| t.inverse(def.id.as_str()).is_err()))
@@ -400,21 +497,21 @@ impl Index {
                 return None; // a template that cannot be inverted: a build reports it
             }
             // (The other apps' notes are the build's, already in `app_diagnostics`.)
-            let taken = std::mem::take(&mut index.reverse);
-            index.reverse = super::Reverse::build_templates(&index, &mut Vec::new(), taken);
+            let taken = std::mem::take(&mut self.reverse);
+            self.reverse = super::Reverse::build_templates(self, &mut Vec::new(), taken);
         }
-        let mut reverse = std::mem::take(&mut index.reverse);
-        reverse.refile(&index, &refile);
-        index.reverse = reverse;
+        let mut reverse = std::mem::take(&mut self.reverse);
+        reverse.refile(self, refile);
+        self.reverse = reverse;
         // This file's links' problems, in a build's order.
-        index.link_diagnostics.retain(|(f, _)| *f != pos);
+        self.link_diagnostics.retain(|(f, _)| *f != edit.pos);
         let mut snippets = Snippets::default();
         for def in &new.links {
-            let (problem, _) = index.check_link(new, def, new_apps[def.app as usize], &mut snippets);
-            index.link_diagnostics.extend(problem.map(|d| (pos, d)));
+            let (problem, _) = self.check_link(new, def, new_apps[def.app as usize], &mut snippets);
+            self.link_diagnostics.extend(problem.map(|d| (edit.pos, d)));
         }
-        index.collect_diagnostics();
-        Some(index)
+        self.collect_diagnostics();
+        Some(())
     }
 
     /// The first link (in file order, then each file's App IDs in order) giving `app` a
@@ -429,6 +526,32 @@ impl Index {
             })
         })
     }
+}
+
+/// How many records at the start (`prefix`) and at the end (`suffix`) of two versions
+/// of a file are the same: the edit is what lies between.
+fn unchanged_records(old: &ParsedFile, new: &ParsedFile) -> (usize, usize) {
+    let same_record = |a: &RecordDef, b: &RecordDef| {
+        a.kind == b.kind
+            && old.record_name(a) == new.record_name(b)
+            && a.links.len() == b.links.len()
+            && a.links
+                .clone()
+                .zip(b.links.clone())
+                .all(|(x, y)| same_link(old, &old.links[x as usize], new, &new.links[y as usize]))
+    };
+    let (on, nn) = (old.records.len(), new.records.len());
+    let mut prefix = 0;
+    while prefix < on.min(nn) && same_record(&old.records[prefix], &new.records[prefix]) {
+        prefix += 1;
+    }
+    let mut suffix = 0;
+    while suffix < (on - prefix).min(nn - prefix)
+        && same_record(&old.records[on - 1 - suffix], &new.records[nn - 1 - suffix])
+    {
+        suffix += 1;
+    }
+    (prefix, suffix)
 }
 
 /// Two definitions of an app that mean the same (their places may differ).
