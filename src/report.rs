@@ -166,7 +166,8 @@ pub fn resolve(index: &Index, target: &Target, to: Option<&str>) -> Result<Value
 /// the record of the first that a record carries (absent when none does). `more`
 /// counts the matches left out, `cut_short` says identify stopped at its budget.
 pub fn show(index: &Index, target: &Target) -> Result<Value, Problem> {
-    let (matches, more, cut_short): (Vec<(&App, Cow<'_, str>, Source)>, usize, bool) = match target {
+    type Shown<'a> = Vec<(&'a App, Cow<'a, str>, Source)>;
+    let (matches, more, cut_short): (Shown<'_>, usize, bool) = match target {
         Target::Pair(pair) => {
             let resolved =
                 index.resolve(&pair.app, &pair.id, None).map_err(|e| Problem::not_found(&e, &pair.app, &pair.id))?;

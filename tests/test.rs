@@ -140,8 +140,11 @@ impl Output {
     }
 }
 
+/// The binary under test: this build's, or `$APPLINKD_TEST_BINARY` (an older build,
+/// to see a test fail where the defect it guards against is still there).
 pub fn binary() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_applinkd"))
+    std::env::var_os("APPLINKD_TEST_BINARY")
+        .map_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_applinkd")), PathBuf::from)
 }
 
 /// `applinkd check -c links.toml` on one file; the usual start of a bad-input test.

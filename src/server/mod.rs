@@ -3,7 +3,9 @@
 //! [`run`] takes an already-bound listener and any future as its shutdown signal,
 //! so tests bind `127.0.0.1:0` and talk to the real thing. Handlers are
 //! synchronous: a request only reads the current snapshot, which never blocks;
-//! those that scan every record run on the blocking pool.
+//! those that scan every record, and those that identify an App URL (a few
+//! milliseconds at most, SPEC §3), run on the blocking pool, identifies a few at a
+//! time, so that a redirect never waits behind them.
 //!
 //! - `routes`: which request gets which answer; `api`: the JSON API; `pages`: HTML.
 //! - `host_guard`: the Host check (DNS rebinding); `response`: answers and their headers.
@@ -65,6 +67,9 @@ impl Default for Options {
 /// Longest request head (request line and headers) read, in bytes; longer gets `431`.
 const MAX_HEAD: usize = 16 * 1024;
 
+/// Identifies run at once on the blocking pool; more wait for a turn, holding no worker.
+const IDENTIFIES_AT_ONCE: usize = 4;
+
 /// Serves until `shutdown` completes, then finishes open requests (within the grace time).
 pub async fn run(
     listener: TcpListener,
@@ -75,6 +80,7 @@ pub async fn run(
     let port = listener.local_addr()?.port();
     let router = Arc::new(routes::Router::new(live, HostGuard::new(port, &options.allowed_hosts)));
     let connections = Arc::new(Semaphore::new(options.max_connections));
+    let identifies = Arc::new(Semaphore::new(IDENTIFIES_AT_ONCE));
     let graceful = GracefulShutdown::new();
     let mut http = http1::Builder::new();
     http.timer(TokioTimer::new())
@@ -106,21 +112,43 @@ pub async fn run(
         };
         let _ = stream.set_nodelay(true);
         let router = router.clone();
+        let identifies = identifies.clone();
+        let computing = deadline::Computing::default();
+        let building = computing.clone();
         let service = service_fn(move |request: hyper::Request<hyper::body::Incoming>| {
             let router = router.clone();
+            let identifies = identifies.clone();
+            // The client timeout does not run while the answer is built (`deadline`).
+            let building = building.start();
             async move {
-                // Pages and lists that scan every record run off the runtime's workers,
-                // so that a search over a million records never holds up a redirect.
-                if routes::scans(request.uri().path()) {
-                    let answered = tokio::task::spawn_blocking(move || router.handle(&request)).await;
+                let path = request.uri().path();
+                // Pages and lists that scan every record, and identifies, run off the
+                // runtime's workers, so that neither a search over a million records nor
+                // an App URL cut every way holds up a redirect.
+                let permit = if routes::identifies(path) {
+                    Some(identifies.acquire_owned().await.expect("the semaphore is never closed"))
+                } else {
+                    None
+                };
+                if permit.is_some() || routes::scans(path) {
+                    let answered = tokio::task::spawn_blocking(move || {
+                        let answer = router.handle(&request);
+                        drop(permit);
+                        answer
+                    })
+                    .await;
+                    drop(building);
                     return Ok::<_, Infallible>(answered.unwrap_or_else(|_| {
                         response::text(hyper::StatusCode::INTERNAL_SERVER_ERROR, "the request failed\n")
                     }));
                 }
-                Ok(router.handle(&request))
+                let answer = router.handle(&request);
+                drop(building);
+                Ok(answer)
             }
         });
-        let stream = deadline::Deadlines::new(own_answers::OwnAnswers::new(stream), options.header_read_timeout);
+        let stream =
+            deadline::Deadlines::new(own_answers::OwnAnswers::new(stream), options.header_read_timeout, computing);
         let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
         tokio::spawn(async move {
             if let Err(e) = connection.await {

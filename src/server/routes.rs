@@ -204,6 +204,12 @@ pub fn scans(path: &str) -> bool {
     matches!(path, "/" | "/api/v1/records" | "/api/v1/status" | "/api/v1/apps" | "/metrics")
 }
 
+/// Whether a path's answer identifies an App URL (`?url=`): those run on the blocking
+/// pool, a few at a time, so that a redirect never waits behind them (SPEC §3).
+pub fn identifies(path: &str) -> bool {
+    matches!(path, "/show" | "/go" | "/api/v1/show" | "/api/v1/resolve" | "/api/v1/route")
+}
+
 /// `/{app}/{id}`: the id is everything after the first segment, percent-decoded once.
 pub fn split_pair(path: &str) -> Result<Pair<'_>, PairError> {
     let rest = path.strip_prefix('/').unwrap_or(path);

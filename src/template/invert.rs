@@ -322,7 +322,13 @@ impl Inverse {
             }
             cuts.truncate(mark);
         }
-        false
+        // A parameter that is only another variable (`{?lang,rev}` without `rev`) is
+        // left out where that variable was undefined: the URL still matches.
+        let optional = name.caps.is_empty()
+            && value
+                .as_ref()
+                .is_some_and(|v| v.caps.len() == 1 && v.caps[0].var != 0 && v.pieces.iter().all(|p| p.is_empty()));
+        optional && self.params_from(i + 1, parts, cuts, work)
     }
 }
 
@@ -814,6 +820,9 @@ mod tests {
         let found = readings(t, "https://h.example/1/2/3/x/y?e=5&d=4");
         assert_eq!(found[0].id, "x/y");
         assert_eq!(found[0].extras.len(), 5, "{found:?}");
+        let found = readings(t, "https://h.example/1/2/3/x/y?e=5");
+        assert_eq!(found[0].id, "x/y", "`d` undefined");
+        assert_eq!(found[0].extras.len(), 4, "{found:?}");
     }
 
     /// Issue 18: templates that can cut a URL in millions of ways stop at the budget,
