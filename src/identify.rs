@@ -12,7 +12,7 @@ use std::borrow::Cow;
 use crate::index::{App, Index, url_key};
 use crate::link_url::LinkUrlError;
 use crate::resolve::{NotFound, Resolved, Source};
-use crate::template::{PER_TEMPLATE, Reading, Work};
+use crate::template::{PER_IDENTIFY, PER_TEMPLATE, Reading, Work};
 use crate::url_parts::UrlParts;
 
 /// What an answer adds when identify stopped at its work budget.
@@ -139,6 +139,18 @@ impl Index {
     /// first; then, for each template (most literal text first), its readings that a
     /// record carries, or else its one best reading. All within one `Work` budget.
     pub fn identification(&self, url: &str) -> Result<Identification<'_>, IdentifyError> {
+        self.identification_within(url, PER_IDENTIFY)
+    }
+
+    /// Whether identifying `url` takes at most `units` of work (an ordinary URL takes a
+    /// few thousand): the answer is then as short to build as a redirect's, and need not
+    /// leave the thread it is asked on. Identify is pure, so asking again costs the same.
+    pub fn identifies_within(&self, url: &str, units: u32) -> bool {
+        self.identification_within(url, units)
+            .map_or_else(|e| !matches!(e, IdentifyError::NoMatch { cut_short: true, .. }), |found| !found.cut_short)
+    }
+
+    fn identification_within(&self, url: &str, units: u32) -> Result<Identification<'_>, IdentifyError> {
         if url.len() > MAX_URL {
             return Err(IdentifyError::TooLong(url.len()));
         }
@@ -174,7 +186,7 @@ impl Index {
         for link in links {
             found.add(link);
         }
-        let mut work = Work::default();
+        let mut work = Work::new(units);
         if let Some(positions) = reverse.by_origin.get(parts.origin) {
             for &n in positions {
                 if work.cut_short() {
@@ -355,6 +367,22 @@ mod tests {
         assert_eq!(shown[0], ("a0.example", "x%20y z"), "the reading its record carries, not the best");
         assert_eq!(shown[1], ("a1.example", "x y z"), "the best reading of the next template");
         assert_eq!(shown.len() + found.more, 40, "one reading per template: {shown:?}");
+    }
+
+    /// What the daemon answers on a runtime worker is what takes a redirect's work:
+    /// ordinary URLs; URLs cut every way go to the blocking pool (`server`).
+    #[test]
+    fn ordinary_urls_identify_within_a_redirects_work() {
+        let index = examples().index();
+        assert!(index.identifies_within("https://github.com/ada?tab=repositories", 20_000));
+        assert!(index.identifies_within("https://acme.zendesk.com/agent/users/991", 20_000));
+        assert!(index.identifies_within("https://unknown.example/x", 20_000), "nothing to try");
+        let index = index_of("[apps.\"d.example\"]\nurl = \"https://h.example/{id}.{id}.{id}\"\n");
+        let url = format!("https://h.example/{}", "a.".repeat(3000));
+        assert!(!index.identifies_within(&url, 20_000));
+        let Err(IdentifyError::NoMatch { cut_short: true, .. }) = index.identification(&url) else {
+            panic!("the answer says it was cut short");
+        };
     }
 
     #[test]

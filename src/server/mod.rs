@@ -3,9 +3,10 @@
 //! [`run`] takes an already-bound listener and any future as its shutdown signal,
 //! so tests bind `127.0.0.1:0` and talk to the real thing. Handlers are
 //! synchronous: a request only reads the current snapshot, which never blocks;
-//! those that scan every record, and those that identify an App URL (a few
-//! milliseconds at most, SPEC §3), run on the blocking pool, identifies a few at a
-//! time, so that a redirect never waits behind them.
+//! those that scan every record, and identifies of App URLs that take more work
+//! than a redirect (a bounded first try says which; at most a few milliseconds,
+//! SPEC §3), run on the blocking pool, identifies a few at a time, so that a
+//! redirect never waits behind them.
 //!
 //! - `routes`: which request gets which answer; `api`: the JSON API; `pages`: HTML.
 //! - `host_guard`: the Host check (DNS rebinding); `response`: answers and their headers.
@@ -122,10 +123,11 @@ pub async fn run(
             let building = building.start();
             async move {
                 let path = request.uri().path();
-                // Pages and lists that scan every record, and identifies, run off the
-                // runtime's workers, so that neither a search over a million records nor
-                // an App URL cut every way holds up a redirect.
-                let permit = if routes::identifies(path) {
+                // Pages and lists that scan every record, and identifies that take more
+                // than a redirect's work, run off the runtime's workers, so that neither
+                // a search over a million records nor an App URL cut every way holds up
+                // a redirect.
+                let permit = if router.identifies_long(&request) {
                     Some(identifies.acquire_owned().await.expect("the semaphore is never closed"))
                 } else {
                     None

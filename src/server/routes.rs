@@ -47,6 +47,11 @@ impl Router {
         Router { live, guard, metrics: super::metrics::Metrics::new() }
     }
 
+    /// Whether this request identifies an App URL that takes more than a redirect's work.
+    pub fn identifies_long<B>(&self, request: &Request<B>) -> bool {
+        identifies_long(&self.live, request.uri().path(), request.uri().query())
+    }
+
     pub fn handle<B>(&self, request: &Request<B>) -> Response<Body> {
         let started = Instant::now();
         let response = self.route(request);
@@ -204,10 +209,18 @@ pub fn scans(path: &str) -> bool {
     matches!(path, "/" | "/api/v1/records" | "/api/v1/status" | "/api/v1/apps" | "/metrics")
 }
 
-/// Whether a path's answer identifies an App URL (`?url=`): those run on the blocking
-/// pool, a few at a time, so that a redirect never waits behind them (SPEC §3).
-pub fn identifies(path: &str) -> bool {
-    matches!(path, "/show" | "/go" | "/api/v1/show" | "/api/v1/resolve" | "/api/v1/route")
+/// Work an identify may take on a runtime worker: what an ordinary App URL takes (a few
+/// thousand units, microseconds), far from the whole budget (`template::PER_IDENTIFY`).
+const INLINE_IDENTIFY: u32 = 20_000;
+
+/// Whether a request's answer identifies an App URL (`?url=`) that takes more work
+/// than a redirect: those run on the blocking pool, a few at a time, so that a
+/// redirect never waits behind them (SPEC §3). Deciding costs one bounded identify.
+pub fn identifies_long(live: &Live, path: &str, query: Option<&str>) -> bool {
+    if !matches!(path, "/show" | "/go" | "/api/v1/show" | "/api/v1/resolve" | "/api/v1/route") {
+        return false;
+    }
+    param(query, "url").is_some_and(|url| !live.load().index.identifies_within(&url, INLINE_IDENTIFY))
 }
 
 /// `/{app}/{id}`: the id is everything after the first segment, percent-decoded once.
