@@ -12,7 +12,7 @@ use std::borrow::Cow;
 use crate::index::{App, Index, url_key};
 use crate::link_url::LinkUrlError;
 use crate::resolve::{NotFound, Resolved, Source};
-use crate::template::{PER_IDENTIFY, PER_TEMPLATE, Reading, Work};
+use crate::template::{PER_TEMPLATE, Reading, Work};
 use crate::url_parts::UrlParts;
 
 /// What an answer adds when identify stopped at its work budget.
@@ -139,18 +139,6 @@ impl Index {
     /// first; then, for each template (most literal text first), its readings that a
     /// record carries, or else its one best reading. All within one `Work` budget.
     pub fn identification(&self, url: &str) -> Result<Identification<'_>, IdentifyError> {
-        self.identification_within(url, PER_IDENTIFY)
-    }
-
-    /// Whether identifying `url` takes at most `units` of work (an ordinary URL takes a
-    /// few thousand): the answer is then as short to build as a redirect's, and need not
-    /// leave the thread it is asked on. Identify is pure, so asking again costs the same.
-    pub fn identifies_within(&self, url: &str, units: u32) -> bool {
-        self.identification_within(url, units)
-            .map_or_else(|e| !matches!(e, IdentifyError::NoMatch { cut_short: true, .. }), |found| !found.cut_short)
-    }
-
-    fn identification_within(&self, url: &str, units: u32) -> Result<Identification<'_>, IdentifyError> {
         if url.len() > MAX_URL {
             return Err(IdentifyError::TooLong(url.len()));
         }
@@ -186,7 +174,7 @@ impl Index {
         for link in links {
             found.add(link);
         }
-        let mut work = Work::new(units);
+        let mut work = Work::default();
         if let Some(positions) = reverse.by_origin.get(parts.origin) {
             for &n in positions {
                 if work.cut_short() {
@@ -374,12 +362,13 @@ mod tests {
     #[test]
     fn ordinary_urls_identify_within_a_redirects_work() {
         let index = examples().index();
-        assert!(index.identifies_within("https://github.com/ada?tab=repositories", 20_000));
-        assert!(index.identifies_within("https://acme.zendesk.com/agent/users/991", 20_000));
-        assert!(index.identifies_within("https://unknown.example/x", 20_000), "nothing to try");
+        let short = |index: &Index, url: &str| !crate::template::within(20_000, || index.identification(url).is_ok()).1;
+        assert!(short(&index, "https://github.com/ada?tab=repositories"));
+        assert!(short(&index, "https://acme.zendesk.com/agent/users/991"));
+        assert!(short(&index, "https://unknown.example/x"), "nothing to try");
         let index = index_of("[apps.\"d.example\"]\nurl = \"https://h.example/{id}.{id}.{id}\"\n");
         let url = format!("https://h.example/{}", "a.".repeat(3000));
-        assert!(!index.identifies_within(&url, 20_000));
+        assert!(!short(&index, &url));
         let Err(IdentifyError::NoMatch { cut_short: true, .. }) = index.identification(&url) else {
             panic!("the answer says it was cut short");
         };

@@ -124,15 +124,22 @@ pub async fn run(
             async move {
                 let path = request.uri().path();
                 // Pages and lists that scan every record, and identifies that take more
-                // than a redirect's work, run off the runtime's workers, so that neither
-                // a search over a million records nor an App URL cut every way holds up
-                // a redirect.
-                let permit = if router.identifies_long(&request) {
-                    Some(identifies.acquire_owned().await.expect("the semaphore is never closed"))
-                } else {
-                    None
-                };
-                if permit.is_some() || routes::scans(path) {
+                // than a redirect's work (tried first on the worker, within that work),
+                // run off the runtime's workers, so that neither a search over a million
+                // records nor an App URL cut every way holds up a redirect.
+                let scans = routes::scans(path);
+                if routes::identifies(path) {
+                    if let Some(answer) = router.handle_inline(&request) {
+                        drop(building);
+                        return Ok(answer);
+                    }
+                }
+                if scans || routes::identifies(path) {
+                    let permit = if scans {
+                        None
+                    } else {
+                        Some(identifies.acquire_owned().await.expect("the semaphore is never closed"))
+                    };
                     let answered = tokio::task::spawn_blocking(move || {
                         let answer = router.handle(&request);
                         drop(permit);
@@ -146,7 +153,7 @@ pub async fn run(
                 }
                 let answer = router.handle(&request);
                 drop(building);
-                Ok(answer)
+                Ok::<_, Infallible>(answer)
             }
         });
         let stream =

@@ -47,14 +47,27 @@ impl Router {
         Router { live, guard, metrics: super::metrics::Metrics::new() }
     }
 
-    /// Whether this request identifies an App URL that takes more than a redirect's work.
-    pub fn identifies_long<B>(&self, request: &Request<B>) -> bool {
-        identifies_long(&self.live, request.uri().path(), request.uri().query())
+    /// The answer, if it takes no more than a redirect's work: an identify that needs
+    /// more (an App URL its templates can cut many ways) gives `None`, and the request
+    /// is to be handled again off the runtime's workers (SPEC §3: a redirect never
+    /// waits behind it). Identify is pure: the second answer is the whole one.
+    pub fn handle_inline<B>(&self, request: &Request<B>) -> Option<Response<Body>> {
+        let started = Instant::now();
+        let (response, too_long) = crate::template::within(INLINE_IDENTIFY, || self.route(request));
+        if too_long {
+            return None;
+        }
+        Some(self.observed(request, response, started))
     }
 
     pub fn handle<B>(&self, request: &Request<B>) -> Response<Body> {
         let started = Instant::now();
         let response = self.route(request);
+        self.observed(request, response, started)
+    }
+
+    /// Counts the answer in the metrics (and logs it at debug level).
+    fn observed<B>(&self, request: &Request<B>, response: Response<Body>, started: Instant) -> Response<Body> {
         let route = super::metrics::route_of(request.uri().path());
         self.metrics.observe(route, response.status().as_u16(), started.elapsed());
         if !tracing::enabled!(tracing::Level::DEBUG) {
@@ -213,14 +226,9 @@ pub fn scans(path: &str) -> bool {
 /// thousand units, microseconds), far from the whole budget (`template::PER_IDENTIFY`).
 const INLINE_IDENTIFY: u32 = 20_000;
 
-/// Whether a request's answer identifies an App URL (`?url=`) that takes more work
-/// than a redirect: those run on the blocking pool, a few at a time, so that a
-/// redirect never waits behind them (SPEC §3). Deciding costs one bounded identify.
-pub fn identifies_long(live: &Live, path: &str, query: Option<&str>) -> bool {
-    if !matches!(path, "/show" | "/go" | "/api/v1/show" | "/api/v1/resolve" | "/api/v1/route") {
-        return false;
-    }
-    param(query, "url").is_some_and(|url| !live.load().index.identifies_within(&url, INLINE_IDENTIFY))
+/// Whether a path's answer may identify an App URL (`?url=`).
+pub fn identifies(path: &str) -> bool {
+    matches!(path, "/show" | "/go" | "/api/v1/show" | "/api/v1/resolve" | "/api/v1/route")
 }
 
 /// `/{app}/{id}`: the id is everything after the first segment, percent-decoded once.

@@ -14,7 +14,7 @@ use iri_string::template::{UriTemplateStr, UriTemplateString};
 
 use expand::{Own, PLACEHOLDER, split_own};
 pub use invert::{Inverse, NotInvertible, Reading};
-pub use work::{PER_IDENTIFY, PER_TEMPLATE, Work};
+pub use work::{PER_IDENTIFY, PER_TEMPLATE, Work, within};
 
 use crate::scheme::{self, SchemeError};
 

@@ -5,6 +5,13 @@
 //! Every cut tried and every byte decoded or compared is charged here, whether the
 //! captures turn out to agree or not, and the search stops when the budget is spent:
 //! the answer then says that it was cut short. It must not know about the index.
+//!
+//! `within` runs a computation with a smaller budget for every identify in it, and
+//! says whether one of them hit it: the daemon answers an ordinary identify on its
+//! worker that way, and asks again off the workers only when the budget was too small
+//! (identify is pure: asking again gives the whole answer).
+
+use std::cell::Cell;
 
 /// Units one identify may spend: a unit is about one byte of text decoded or
 /// compared, a few nanoseconds; this is about a millisecond of CPU at most.
@@ -26,10 +33,34 @@ pub struct Work {
     cut_short: bool,
 }
 
+thread_local! {
+    /// The budget of each identify inside `within` on this thread, and whether one hit it.
+    static LIMIT: Cell<Option<(u32, bool)>> = const { Cell::new(None) };
+}
+
+/// `f`'s answer, and whether an identify in it was cut short by the budget `units`
+/// (smaller than `PER_IDENTIFY`) rather than by its own.
+pub fn within<R>(units: u32, f: impl FnOnce() -> R) -> (R, bool) {
+    let outer = LIMIT.with(|l| l.replace(Some((units, false))));
+    let answer = f();
+    let hit = LIMIT.with(|l| l.replace(outer)).is_some_and(|(_, hit)| hit);
+    (answer, hit)
+}
+
 impl Default for Work {
+    /// The budget of one identify: `PER_IDENTIFY`, or what `within` says.
     fn default() -> Work {
-        Work::new(PER_IDENTIFY)
+        Work::new(LIMIT.with(|l| l.get()).map_or(PER_IDENTIFY, |(units, _)| units.min(PER_IDENTIFY)))
     }
+}
+
+/// Notes that an identify ran out of a budget `within` had made smaller.
+fn hit_limit() {
+    LIMIT.with(|l| {
+        if let Some((units, _)) = l.get() {
+            l.set(Some((units, true)));
+        }
+    });
 }
 
 impl Work {
@@ -41,6 +72,9 @@ impl Work {
     pub fn charge(&mut self, units: usize) -> bool {
         let units = u32::try_from(units).unwrap_or(u32::MAX);
         if self.cut_short || units > self.left {
+            if !self.cut_short {
+                hit_limit();
+            }
             self.left = 0;
             self.cut_short = true;
             return false;
@@ -79,6 +113,19 @@ impl Work {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn within_makes_every_identify_smaller_and_says_when_one_hit_it() {
+        let ((), hit) = within(10, || {
+            let mut work = Work::default();
+            assert_eq!(work.left(), 10);
+            assert!(work.charge(5));
+        });
+        assert!(!hit);
+        let ((), hit) = within(10, || assert!(!Work::default().charge(11)));
+        assert!(hit);
+        assert_eq!(Work::default().left(), PER_IDENTIFY, "outside, the whole budget");
+    }
 
     #[test]
     fn a_spent_budget_stays_spent() {
