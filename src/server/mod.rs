@@ -128,11 +128,11 @@ pub async fn run(
                 // run off the runtime's workers, so that neither a search over a million
                 // records nor an App URL cut every way holds up a redirect.
                 let scans = routes::scans(path);
-                if routes::identifies(path) {
-                    if let Some(answer) = router.handle_inline(&request) {
-                        drop(building);
-                        return Ok(answer);
-                    }
+                if routes::identifies(path)
+                    && let Some(answer) = router.handle_inline(&request)
+                {
+                    drop(building);
+                    return Ok(answer);
                 }
                 if scans || routes::identifies(path) {
                     let permit = if scans {
