@@ -964,9 +964,9 @@ def main():
         else:
             run(["cargo", "build", "--release", "--locked"], cwd=ROOT)
             applinkd = os.path.join(ROOT, "target/release/applinkd")
-        binaries = {"this": applinkd}
+        binaries = {"this build": applinkd}
         if a.baseline:
-            binaries["baseline"] = a.baseline
+            binaries[f"baseline ({a.baseline})"] = a.baseline
         work = tempfile.mkdtemp(prefix="applinkd-bench-")
         try:
             r = bounds(binaries, work, a.quick, rounds)
