@@ -892,38 +892,48 @@ def bounds(binaries, work, quick, rounds):
         value = bounds_query(url)
         worst[name] = [f"/api/v1/show?url={value}", f"/go?url={value}&to=mailchimp.com", f"/show?url={value}"]
     timeout = 5 if quick else 30
-    results = {}
-    for label, binary in binaries.items():
-        per = {"ordinary": {}, "worst": {}}
-        def start():
-            port = free_port()
-            proc = subprocess.Popen([binary, "serve", "-c", data, "--listen", f"127.0.0.1:{port}"], stderr=subprocess.DEVNULL)
-            wait_http(f"http://127.0.0.1:{port}/healthz")
-            return port, proc
-        port, proc = start()
-        try:
-            for name, paths in ordinary.items():
-                rs = [daemon_cpu_per_request(port, proc.pid, paths, 0.5 if quick else 5, timeout) for _ in range(rounds)]
-                per["ordinary"][name] = {"cpu_us": median([r["cpu_ms"] for r in rs]) * 1e3}
-            for name, paths in worst.items():
-                rs = []
-                for _ in range(rounds):
-                    r = daemon_cpu_per_request(port, proc.pid, paths, 0.5 if quick else 5, timeout)
-                    rs.append(r)
-                    if r["cpu_ms"] is None:
-                        # The daemon is still computing: start it again for the next case.
-                        proc.kill()
-                        proc.wait()
-                        port, proc = start()
-                        break
-                done = [r for r in rs if r["cpu_ms"] is not None]
-                if len(done) == len(rs):
-                    per["worst"][name] = {"cpu_ms": median([r["cpu_ms"] for r in done]), "largest_answer": max(r["largest_answer"] for r in done)}
-                else:
-                    per["worst"][name] = {"cpu_ms": None, "cpu_ms_at_least": rs[-1]["cpu_ms_at_least"], "timed_out_after_s": rs[-1]["timed_out_after_s"]}
-        finally:
+    seconds = 0.5 if quick else 5
+
+    def start(binary):
+        port = free_port()
+        proc = subprocess.Popen([binary, "serve", "-c", data, "--listen", f"127.0.0.1:{port}"], stderr=subprocess.DEVNULL)
+        wait_http(f"http://127.0.0.1:{port}/healthz")
+        return port, proc
+
+    # Both daemons run side by side, and the contenders take turns, case by case and
+    # round after round, so that the machine's load falls on both alike.
+    daemons = {label: start(binary) for label, binary in binaries.items()}
+    measured = {label: {"ordinary": {n: [] for n in ordinary}, "worst": {n: [] for n in worst}} for label in binaries}
+    try:
+        for _ in range(rounds):
+            for part, cases in (("ordinary", ordinary), ("worst", worst)):
+                for name, paths in cases.items():
+                    for label, binary in binaries.items():
+                        done = measured[label][part][name]
+                        if done and done[-1]["cpu_ms"] is None:
+                            continue  # it did not finish before: not asked again
+                        port, proc = daemons[label]
+                        r = daemon_cpu_per_request(port, proc.pid, paths, seconds, timeout)
+                        done.append(r)
+                        if r["cpu_ms"] is None:
+                            # The daemon is still computing: start it again for the next case.
+                            proc.kill()
+                            proc.wait()
+                            daemons[label] = start(binary)
+    finally:
+        for _, proc in daemons.values():
             proc.kill()
             proc.wait()
+    results = {}
+    for label in binaries:
+        per = {"ordinary": {}, "worst": {}}
+        for name, rs in measured[label]["ordinary"].items():
+            per["ordinary"][name] = {"cpu_us": median([r["cpu_ms"] for r in rs]) * 1e3}
+        for name, rs in measured[label]["worst"].items():
+            if all(r["cpu_ms"] is not None for r in rs):
+                per["worst"][name] = {"cpu_ms": median([r["cpu_ms"] for r in rs]), "largest_answer": max(r["largest_answer"] for r in rs)}
+            else:
+                per["worst"][name] = {"cpu_ms": None, "cpu_ms_at_least": rs[-1]["cpu_ms_at_least"], "timed_out_after_s": rs[-1]["timed_out_after_s"]}
         results[label] = per
     return {"apps": apps, "timeout_s": timeout, "rounds": rounds, "results": results}
 

@@ -394,7 +394,10 @@ impl Pattern {
             } else {
                 match rest[at_boundary..].find(next) {
                     Some(found) => at_boundary + found,
-                    None => break,
+                    None => {
+                        work.charge((rest.len() - at_boundary) / 8);
+                        break;
+                    }
                 }
             };
             if end > bound || !work.charge(CUT as usize + (end - at) / 8) {
