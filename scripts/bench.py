@@ -849,14 +849,193 @@ def report(r):
     return "\n".join(lines)
 
 
+# ---------------------------------------------------------------- bounds
+
+BOUNDS_TEMPLATES = [
+    "https://h.example/{id}.{id}.{id}",
+    "https://h.example/{+id}/{+id}/{+id}",
+    "https://h.example/{+a}/{+b}/{+id}",
+    "https://h.example/{+id}",
+]
+
+
+def bounds_data(work, apps):
+    """`apps` templated apps on one origin, every one a template that can cut a URL
+    many ways (SPEC §3's worst case), and an ordinary app with records beside them."""
+    data = os.path.join(work, f"bounds-data-{apps}")
+    os.makedirs(data, exist_ok=True)
+    with open(os.path.join(data, "links.toml"), "w") as f:
+        f.write('[apps."mailchimp.com"]\nurl = "https://us1.admin.mailchimp.com/lists/members/view?id={id}"\n\n')
+        for n in range(apps):
+            f.write(f'[apps."h{n}.example"]\nurl = "{BOUNDS_TEMPLATES[n % len(BOUNDS_TEMPLATES)]}"\n\n')
+        for n in range(2_000):
+            f.write(f'[[person]]\nname = "P{n}"\nlinks = [{{ app = "github.com", id = "u{n}", url = "https://github.com/u{n}" }}, {{ app = "mailchimp.com", id = "{n}" }}]\n')
+    return data
+
+
+def bounds_urls():
+    """The worst App URLs of 8 KiB I could construct, by the template they aim at."""
+    kib8 = 8 * 1024
+    base = "https://h.example/"
+    fill = lambda unit: base + unit * ((kib8 - len(base)) // len(unit))
+    return {
+        "{id}.{id}.{id}, 8 KiB of `a.`": fill("a."),
+        "{+id}/{+id}/{+id}, 8 KiB of `a/`": fill("a/"),
+        "{+a}/{+b}/{+id}, 8 KiB of `%C3%A9a/` (%XX runs)": fill("%C3%A9a/"),
+        "{+id}, 8 KiB of `%20` runs": fill("%20"),
+        "{+id}, 1 KiB id with six %XX runs (64 readings)": base + "a" * 1000 + "%20b" * 6,
+    }
+
+
+def bounds_query(url):
+    """`url` as a query value, left as it is but for what would end the value: the
+    daemon form-decodes it (`%C3%A9` to `é`) and canonicalises it back (`é` to
+    `%C3%A9`), so an 8 KiB URL with `%XX` runs is an 8 KiB request any page can send."""
+    return url.replace("&", "%26").replace("#", "%23").replace("+", "%2B")
+
+
+def daemon_cpu_per_request(port, pid, paths, seconds, timeout):
+    """Daemon CPU milliseconds per request over passes of `paths` on one keep-alive
+    connection for at least `seconds` (CPU time counts in ticks of 10 ms: many
+    requests make it exact), the largest answer in bytes, or how long the first
+    request went unanswered."""
+    import http.client
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    before = cpu_seconds(tree(pid))
+    start = time.perf_counter()
+    largest, count = 0, 0
+    try:
+        while count == 0 or time.perf_counter() - start < seconds:
+            for path in paths:
+                conn.request("GET", path, headers={"Host": f"127.0.0.1:{port}"})
+                r = conn.getresponse()
+                largest = max(largest, len(r.read()))
+                count += 1
+    except (TimeoutError, socket.timeout, ConnectionError, http.client.HTTPException):
+        wall = time.perf_counter() - start
+        return {"cpu_ms": None, "timed_out_after_s": round(wall, 1), "cpu_ms_at_least": (cpu_seconds(tree(pid)) - before) * 1e3}
+    finally:
+        conn.close()
+    return {"cpu_ms": (cpu_seconds(tree(pid)) - before) / max(1, count) * 1e3, "largest_answer": largest, "requests": count}
+
+
+def bounds(binaries, work, quick, rounds):
+    """SPEC §3, "Identify is bounded": the worst identify I can construct (adversarial
+    templates, 2000 templated apps on the URL's origin, 8 KiB URLs) in daemon CPU per
+    request, beside the ordinary requests (forward `/{app}/{id}` and `/go`), for each
+    binary (the new one and `--baseline`). A baseline request that does not finish
+    within the timeout is reported as that: at least so much CPU."""
+    apps = 200 if quick else 2_000
+    data = bounds_data(work, apps)
+    urls = bounds_urls()
+    q = urllib.parse.quote
+    ordinary = {
+        "forward /mailchimp.com/N": [f"/mailchimp.com/{n}" for n in range(0, 2_000, 7)],
+        "forward /github.com/uN?to=mailchimp.com": [f"/github.com/u{n}?to=mailchimp.com" for n in range(0, 2_000, 7)],
+        "/go?url=https://github.com/uN&to=mailchimp.com": [f"/go?url={q(f'https://github.com/u{n}', safe='')}&to=mailchimp.com" for n in range(0, 2_000, 7)],
+        "/go?url=https://us1.admin.mailchimp.com/…?id=N&to=github.com": [
+            f"/go?url={q(f'https://us1.admin.mailchimp.com/lists/members/view?id={n}', safe='')}&to=github.com" for n in range(0, 2_000, 7)
+        ],
+    }
+    worst = {}
+    for name, url in urls.items():
+        value = bounds_query(url)
+        worst[name] = [f"/api/v1/show?url={value}", f"/go?url={value}&to=mailchimp.com", f"/show?url={value}"]
+    timeout = 5 if quick else 30
+    seconds = 0.5 if quick else 5
+
+    def start(binary):
+        port = free_port()
+        proc = subprocess.Popen([binary, "serve", "-c", data, "--listen", f"127.0.0.1:{port}"], stderr=subprocess.DEVNULL)
+        wait_http(f"http://127.0.0.1:{port}/healthz")
+        return port, proc
+
+    # Both daemons run side by side, and the contenders take turns, case by case and
+    # round after round, so that the machine's load falls on both alike.
+    daemons = {label: start(binary) for label, binary in binaries.items()}
+    measured = {label: {"ordinary": {n: [] for n in ordinary}, "worst": {n: [] for n in worst}} for label in binaries}
+    try:
+        for _ in range(rounds):
+            for part, cases in (("ordinary", ordinary), ("worst", worst)):
+                for name, paths in cases.items():
+                    for label, binary in binaries.items():
+                        done = measured[label][part][name]
+                        if done and done[-1]["cpu_ms"] is None:
+                            continue  # it did not finish before: not asked again
+                        port, proc = daemons[label]
+                        r = daemon_cpu_per_request(port, proc.pid, paths, seconds, timeout)
+                        done.append(r)
+                        if r["cpu_ms"] is None:
+                            # The daemon is still computing: start it again for the next case.
+                            proc.kill()
+                            proc.wait()
+                            daemons[label] = start(binary)
+    finally:
+        for _, proc in daemons.values():
+            proc.kill()
+            proc.wait()
+    results = {}
+    for label in binaries:
+        per = {"ordinary": {}, "worst": {}}
+        for name, rs in measured[label]["ordinary"].items():
+            per["ordinary"][name] = {"cpu_us": median([r["cpu_ms"] for r in rs]) * 1e3}
+        for name, rs in measured[label]["worst"].items():
+            if all(r["cpu_ms"] is not None for r in rs):
+                per["worst"][name] = {"cpu_ms": median([r["cpu_ms"] for r in rs]), "largest_answer": max(r["largest_answer"] for r in rs)}
+            else:
+                per["worst"][name] = {"cpu_ms": None, "cpu_ms_at_least": rs[-1]["cpu_ms_at_least"], "timed_out_after_s": rs[-1]["timed_out_after_s"]}
+        results[label] = per
+    return {"apps": apps, "timeout_s": timeout, "rounds": rounds, "results": results}
+
+
+def bounds_report(r):
+    labels = list(r["results"])
+    lines = [f"Daemon CPU per request, {r['apps']} templated apps on the URL's origin, median of {r['rounds']} rounds.", ""]
+    lines.append("| request | " + " | ".join(labels) + " |")
+    lines.append("|---|" + "---:|" * len(labels))
+    first = r["results"][labels[0]]
+    for name in first["ordinary"]:
+        cells = [f"{r['results'][l]['ordinary'][name]['cpu_us']:.0f} µs" for l in labels]
+        lines.append(f"| ordinary: {name} | " + " | ".join(cells) + " |")
+    for name in first["worst"]:
+        cells = []
+        for l in labels:
+            w = r["results"][l]["worst"][name]
+            if w["cpu_ms"] is None:
+                cells.append(f"≥ {w['cpu_ms_at_least'] / 1e3:.1f} s (no answer in {w['timed_out_after_s']} s)")
+            else:
+                cells.append(f"{w['cpu_ms']:.2f} ms, answer ≤ {w['largest_answer'] / 1024:.0f} KiB")
+        lines.append(f"| worst: {name} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--quick", action="store_true", help="tiny sizes: checks the suite runs, measures nothing")
     p.add_argument("--rounds", type=int)
-    p.add_argument("--only", choices=["redirects", "identify", "edits", "memory", "reload", "import", "click"], help="run only this part (for profiling work)")
+    p.add_argument("--only", choices=["redirects", "identify", "edits", "memory", "reload", "import", "click", "bounds"], help="run only this part (for profiling work)")
     p.add_argument("--base", help="with --only click: an older applinkd to measure beside this one")
+    p.add_argument("--baseline", metavar="BIN", help="with --only bounds: an older applinkd to measure beside this one")
+    p.add_argument("--binary", metavar="BIN", help="with --only bounds: measure this applinkd instead of a release build")
     a = p.parse_args()
     rounds = a.rounds or (1 if a.quick else 3)
+    if a.only == "bounds":
+        if a.binary:
+            applinkd = a.binary
+        else:
+            run(["cargo", "build", "--release", "--locked"], cwd=ROOT)
+            applinkd = os.path.join(ROOT, "target/release/applinkd")
+        binaries = {"this build": applinkd}
+        if a.baseline:
+            binaries[f"baseline ({a.baseline})"] = a.baseline
+        work = tempfile.mkdtemp(prefix="applinkd-bench-")
+        try:
+            r = bounds(binaries, work, a.quick, rounds)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        print(json.dumps(r, indent=2))
+        print(bounds_report(r))
+        return
     applinkd, tools = build()
     work = tempfile.mkdtemp(prefix="applinkd-bench-")
     try:
@@ -898,11 +1077,15 @@ def main():
         results["identify"] = identify(applinkd, tools, work, a.quick, rounds)
         print("edits ...", flush=True)
         results["edits"] = edits(applinkd, tools, work, a.quick, rounds)
+        print("the click's trust check ...", flush=True)
+        results["click_trust"] = click_trust(applinkd, work, a.quick)
+        print("identify's bounds ...", flush=True)
+        results["bounds"] = bounds({"this build": applinkd}, work, a.quick, rounds)
         print("in process ...", flush=True)
         results["in_process"] = in_process(a.quick)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    text = report(results)
+    text = report(results) + "\n### 8. Identify's bounds\n\n" + bounds_report(results["bounds"]) + "\n"
     os.makedirs(os.path.join(ROOT, "target/bench"), exist_ok=True)
     with open(os.path.join(ROOT, "target/bench/results.md"), "w") as f:
         f.write(text + "\n")

@@ -108,7 +108,12 @@ impl Problem {
             IdentifyError::NoMatch { .. } => 404,
             _ => 400,
         };
-        Problem::new(status, error.code(), error.to_string(), error.suggestions(), json!({ "url": url }))
+        let cut_short = matches!(error, IdentifyError::NoMatch { cut_short: true, .. });
+        let mut asked = json!({ "url": url });
+        if cut_short {
+            asked["cut_short"] = json!(true);
+        }
+        Problem::new(status, error.code(), error.to_string(), error.suggestions(), asked)
     }
 
     pub fn from_unresolved(error: &Unresolved, url: &str) -> Problem {
@@ -158,21 +163,22 @@ pub fn resolve(index: &Index, target: &Target, to: Option<&str>) -> Result<Value
 }
 
 /// `/api/v1/show` and `applinkd show`: which (app, id) the target is, best first, and
-/// the record of the first that a record carries (absent when none does).
+/// the record of the first that a record carries (absent when none does). `more`
+/// counts the matches left out, `cut_short` says identify stopped at its budget.
 pub fn show(index: &Index, target: &Target) -> Result<Value, Problem> {
-    let matches: Vec<(&App, Cow<'_, str>, Source)> = match target {
+    type Shown<'a> = Vec<(&'a App, Cow<'a, str>, Source)>;
+    let (matches, more, cut_short): (Shown<'_>, usize, bool) = match target {
         Target::Pair(pair) => {
             let resolved =
                 index.resolve(&pair.app, &pair.id, None).map_err(|e| Problem::not_found(&e, &pair.app, &pair.id))?;
             let app = index.app(&pair.app).expect("a resolved app is known");
-            vec![(app, Cow::Owned(pair.id.clone()), resolved.resolution.source)]
+            (vec![(app, Cow::Owned(pair.id.clone()), resolved.resolution.source)], 0, false)
         }
-        Target::AppUrl(url) => index
-            .identify(url)
-            .map_err(|e| Problem::unidentified(&e, url))?
-            .into_iter()
-            .map(|m| (m.app, m.id, m.source))
-            .collect(),
+        Target::AppUrl(url) => {
+            let found = index.identification(url).map_err(|e| Problem::unidentified(&e, url))?;
+            let (more, cut_short) = (found.more, found.cut_short);
+            (found.matches.into_iter().map(|m| (m.app, m.id, m.source)).collect(), more, cut_short)
+        }
     };
     let shown: Vec<Value> = matches
         .iter()
@@ -186,7 +192,13 @@ pub fn show(index: &Index, target: &Target) -> Result<Value, Problem> {
             })
         })
         .collect();
-    let mut answer = json!({ "matches": shown });
+    // SPEC §3: at most 16 matches, and a note when more were left out.
+    let mut answer = json!({
+        "matches": shown,
+        "truncated": more > 0 || cut_short,
+        "more": more,
+        "cut_short": cut_short,
+    });
     if let Some((app, id, link)) = matches.iter().find_map(|(app, id, _)| index.link(app, id).map(|l| (app, id, l))) {
         let mut shown = record(index, index.record_of(&link));
         if let Some(links) = shown["links"].as_array_mut() {

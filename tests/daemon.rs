@@ -44,7 +44,7 @@ impl Daemon {
 
     /// A daemon run in `dir` with these arguments after `serve --listen 127.0.0.1:0`.
     pub fn start_in(dir: tempfile::TempDir, args: &[&str], env: &[(&str, &str)]) -> Daemon {
-        Daemon::spawn(dir, Command::new(env!("CARGO_BIN_EXE_applinkd")), args, env)
+        Daemon::spawn(dir, Command::new(crate::test::binary()), args, env)
     }
 
     /// Like `start_in`, but the daemon may hold at most `limit` file descriptors.

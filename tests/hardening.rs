@@ -143,3 +143,28 @@ fn answers_hyper_makes_itself_carry_the_safety_headers() {
         }
     }
 }
+
+/// Issue 18: the client timeout ran while the daemon built an answer, so an answer
+/// that took longer than it to build never came (the connection closed, or a `200`
+/// whose body stopped short). Only time spent waiting on the client counts.
+#[test]
+fn an_answer_slower_to_build_than_the_client_timeout_comes_whole() {
+    let mut people = String::new();
+    for n in 0..20_000 {
+        people.push_str(&format!(
+            "[[person]]\nname = \"Person number {n} with a long name\"\nlinks = [{{ app = \"x.example\", id = \"{n}\", url = \"https://x.example/people/{n}/a/long/path\" }}]\n"
+        ));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    write(&dir.path().join("links/people.toml"), &people);
+    // The shortest client timeout there is; ten thousand records take longer to build.
+    let d = Daemon::start_in(dir, &["-c", "links", "--client-timeout", "0.05"], &[]);
+    let answer = d.raw(
+        format!("GET /api/v1/records?limit=10000 HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n", d.addr).as_bytes(),
+    );
+    let (head, body) = answer.split_once("\r\n\r\n").unwrap_or_else(|| panic!("no answer: {answer:.200}"));
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    let json: serde_json::Value = serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {} bytes", body.len()));
+    assert_eq!(json["records"].as_array().map(Vec::len), Some(10_000));
+    assert_eq!(d.location("/x.example/7"), Ok("https://x.example/people/7/a/long/path".into()));
+}

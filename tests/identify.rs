@@ -382,3 +382,168 @@ fn the_index_search_takes_an_app_url_and_offers_a_bookmarklet() {
         format!("javascript:location.href=&quot;http://{}/show?url=&quot;+encodeURIComponent(location.href)", d.addr);
     assert!(index.contains(&expected), "{index}");
 }
+
+// Identify is bounded (SPEC §3, issue 18).
+
+/// `value` as RFC 6570 writes a simple expression's value: all but unreserved encoded.
+fn simple(value: &str) -> String {
+    let mut out = String::new();
+    for b in value.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Twenty apps whose `{+id}` all read a URL with six `%XX` runs 64 ways.
+fn reserved_apps(count: usize) -> String {
+    let mut apps = String::new();
+    for n in 0..count {
+        apps.push_str(&format!("[apps.\"r{n}.example\"]\nurl = \"https://code.example/{{+id}}\"\n"));
+    }
+    apps
+}
+
+#[test]
+fn an_answer_lists_at_most_16_matches_and_says_how_many_more() {
+    let url = "https://code.example/a%20b%20c%20d%20e%20f%20g";
+    let test = Test::new().file("links/apps.toml", reserved_apps(20));
+    let json = test.clone_args(["show", "-c", "links", url, "--json"]).run().status(0).json();
+    let matches = json["matches"].as_array().unwrap();
+    assert_eq!(matches.len(), 16, "{} matches", matches.len());
+    assert_eq!(json["more"], 4);
+    assert_eq!(json["truncated"], true);
+    assert_eq!(json["cut_short"], false);
+    assert!(matches.iter().all(|m| m["id"] == "a b c d e f g"), "each template's best reading");
+    test.clone_args(["show", "-c", "links", url]).run().status(0).stdout_has("(4 more matches were left out)");
+    let d = Daemon::start(&[("links/apps.toml", &reserved_apps(20))]);
+    let reply = d.get(&format!("/api/v1/show?url={}", q(url)));
+    assert_eq!(reply.status, 200);
+    assert!(reply.body.len() < 16 * 1024, "a small request gets a small answer: {} bytes", reply.body.len());
+    let json: serde_json::Value = serde_json::from_str(&reply.body).unwrap();
+    assert_eq!((json["matches"].as_array().unwrap().len(), &json["more"]), (16, &serde_json::json!(4)));
+    let page = d.get(&format!("/show?url={}", q(url)));
+    assert!(page.body.contains("4 more matches were left out"), "{}", page.body);
+}
+
+#[test]
+fn a_reading_a_record_carries_comes_before_the_best_one() {
+    let apps = "[apps.\"code.example\"]\nurl = \"https://code.example/{+id}\"\n";
+    let people = "[[person]]\nname = \"Ada\"\nlinks = [{ app = \"code.example\", id = \"a%20b c\" }]\n";
+    let json = Test::new()
+        .file("links/apps.toml", apps)
+        .file("links/people.toml", people)
+        .args(["show", "-c", "links", "https://code.example/a%20b%20c", "--json"])
+        .run()
+        .status(0)
+        .json();
+    assert_eq!(json["matches"][0]["id"], "a%20b c", "{json}");
+    assert_eq!(json["record"]["name"], "Ada");
+}
+
+/// Issue 18: a template with two other variables before `{id}` passed `check`, but no
+/// URL it made identified. Every URL it makes identifies, with what it was made of.
+#[test]
+fn templates_with_other_variables_identify_every_url_they_make() {
+    let apps = r#"
+[apps."gitlab.example"]
+url = "https://gitlab.example/{group}/{project}/-/issues/{id}"
+
+[apps."wiki.example"]
+url = "https://wiki.example/{space}/{+id}{?lang,rev}"
+"#;
+    Test::new().file("links/apps.toml", apps).args(["check", "-c", "links"]).run().status(0);
+    let d = Daemon::start(&[("links/apps.toml", apps)]);
+    let values = ["acme", "web site", "a/b", "zoë", "x%y", "1", "-_.~", "?#&="];
+    let mut checked = 0;
+    for (n, group) in values.iter().enumerate() {
+        let project = values[(n + 3) % values.len()];
+        let id = values[(n + 5) % values.len()];
+        for (app, url) in [
+            (
+                "gitlab.example",
+                format!("https://gitlab.example/{}/{}/-/issues/{}", simple(group), simple(project), simple(id)),
+            ),
+            ("wiki.example", format!("https://wiki.example/{}/{}?lang={}", simple(group), "p/q", simple(project))),
+        ] {
+            let reply = d.get(&format!("/api/v1/show?url={}", q(&url)));
+            assert_eq!(reply.status, 200, "{url}: {}", reply.body);
+            let json: serde_json::Value = serde_json::from_str(&reply.body).unwrap();
+            let expected = if app == "gitlab.example" { id } else { "p/q" };
+            assert_eq!(
+                (json["matches"][0]["app"].as_str(), json["matches"][0]["id"].as_str()),
+                (Some(app), Some(expected)),
+                "{url}: {json}"
+            );
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 2 * values.len());
+}
+
+/// Issue 18: templates that cut a URL in millions of ways, and App URLs made to be
+/// cut so, sent at once to every route that identifies; meanwhile redirects are
+/// answered (before, two such requests held the workers for seconds each), and each
+/// identify answers whole, saying it was cut short.
+#[test]
+fn adversarial_identifies_never_hold_up_a_redirect() {
+    let apps = r#"
+[apps."dots.example"]
+url = "https://h.example/{id}.{id}.{id}"
+
+[apps."slashes.example"]
+url = "https://h.example/{+id}/{+id}/{+id}"
+
+[apps."others.example"]
+url = "https://h.example/{+a}/{+b}/{+id}"
+
+[apps."x.example"]
+url = "https://x.example/{id}"
+"#;
+    let people = "[[person]]\nname = \"Ada\"\nlinks = [{ app = \"x.example\", id = \"7\", url = \"https://x.example/people/7\" }]\n";
+    let d = Daemon::start(&[("links/apps.toml", apps), ("links/people.toml", people)]);
+    let urls = [
+        format!("https://h.example/{}", "a.".repeat(4000)),
+        format!("https://h.example/{}", "a/".repeat(2500)),
+        format!("https://h.example/{}", "%C3%A9a/".repeat(650)),
+    ];
+    let mut hostile = Vec::new();
+    for url in &urls {
+        for route in ["/go?url=", "/show?url=", "/api/v1/show?url=", "/api/v1/resolve?url=", "/api/v1/route?url="] {
+            let target = format!("{route}{}&to=x.example", q(url));
+            assert!(target.len() < 12 * 1024, "{} bytes", target.len());
+            let request = format!("GET {target} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n", d.addr);
+            let mut stream = std::net::TcpStream::connect(d.addr).unwrap();
+            std::io::Write::write_all(&mut stream, request.as_bytes()).unwrap();
+            hostile.push((route, stream));
+        }
+    }
+    // While they are answered (or before), ordinary requests are.
+    for _ in 0..5 {
+        assert_eq!(d.location("/x.example/7"), Ok("https://x.example/people/7".into()));
+    }
+    let go = d.get(&format!("/go?url={}&to=x.example", q("https://x.example/people/7")));
+    assert_eq!(go.status, 302, "{}", go.body);
+    let mut said_cut_short = 0;
+    for (route, mut stream) in hostile {
+        stream.set_read_timeout(Some(crate::daemon::DEADLINE)).unwrap();
+        let mut answer = Vec::new();
+        std::io::Read::read_to_end(&mut stream, &mut answer).unwrap();
+        let answer = String::from_utf8_lossy(&answer);
+        let (head, body) = answer.split_once("\r\n\r\n").unwrap_or_else(|| panic!("{route}: no answer: {answer}"));
+        let length: usize = head
+            .lines()
+            .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length: ").map(|v| v.trim().parse().unwrap()))
+            .unwrap_or_else(|| panic!("{route}: {head}"));
+        assert_eq!(body.len(), length, "{route}: the whole answer");
+        assert!(body.len() < 64 * 1024, "{route}: {} bytes", body.len());
+        if route == "/api/v1/show?url=" {
+            let json: serde_json::Value = serde_json::from_str(body).unwrap();
+            said_cut_short += usize::from(json["cut_short"] == true || json["error"]["cut_short"] == true);
+        }
+    }
+    assert!(said_cut_short >= 2, "the answers say they were cut short");
+}

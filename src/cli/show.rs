@@ -48,6 +48,28 @@ pub fn run(args: &ShowArgs) -> ExitCode {
 
 /// The text form of a show document.
 fn profile(answer: &Value) -> String {
+    let mut out = profile_of_matches(answer);
+    let _ = write!(out, "{}", left_out(answer));
+    out
+}
+
+/// What a show document says it left out (SPEC §3), one line each, or nothing.
+pub fn left_out(answer: &Value) -> String {
+    let mut out = String::new();
+    match answer["more"].as_u64().unwrap_or(0) {
+        0 => {}
+        1 => out.push_str("  (1 more match was left out)\n"),
+        n => {
+            let _ = writeln!(out, "  ({n} more matches were left out)");
+        }
+    }
+    if answer["cut_short"] == true {
+        out.push_str("  (identify was cut short: this URL can be cut in too many ways to try them all)\n");
+    }
+    out
+}
+
+fn profile_of_matches(answer: &Value) -> String {
     let text = |v: &Value| v.as_str().unwrap_or("").to_owned();
     let mut out = String::new();
     let matches = answer["matches"].as_array().cloned().unwrap_or_default();

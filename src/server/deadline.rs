@@ -2,9 +2,15 @@
 //! answers (pipelining requests it never reads) or sends nothing for too long costs
 //! itself its connection, never the daemon a slot: every write must make progress,
 //! and the connection must not sit idle, within the client timeout.
+//!
+//! Only time spent waiting on the client counts: while the daemon builds an answer
+//! (`Computing`), a read that waits is not the client's fault, and no timer runs
+//! (issue 18: a 200 whose body never came, cut by a timer that ran while computing).
 
 use std::io;
 use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
@@ -14,6 +20,8 @@ use tokio::time::{Instant, Sleep, sleep};
 pub struct Deadlines<T> {
     inner: T,
     timeout: Duration,
+    /// Set while the daemon builds an answer on this connection.
+    computing: Computing,
     /// Armed while a write waits; fires if it waits too long.
     write: Pin<Box<Sleep>>,
     writing: bool,
@@ -22,11 +30,36 @@ pub struct Deadlines<T> {
     reading: bool,
 }
 
+/// Whether the daemon is building an answer on one connection (HTTP/1: one at a time).
+#[derive(Clone, Default)]
+pub struct Computing(Arc<AtomicBool>);
+
+/// While it lives, the connection's answer is being built.
+pub struct Building(Computing);
+
+impl Computing {
+    pub fn start(&self) -> Building {
+        self.0.store(true, Ordering::Release);
+        Building(self.clone())
+    }
+
+    fn now(&self) -> bool {
+        self.0.load(Ordering::Acquire)
+    }
+}
+
+impl Drop for Building {
+    fn drop(&mut self) {
+        (self.0).0.store(false, Ordering::Release);
+    }
+}
+
 impl<T> Deadlines<T> {
-    pub fn new(inner: T, timeout: Duration) -> Deadlines<T> {
+    pub fn new(inner: T, timeout: Duration, computing: Computing) -> Deadlines<T> {
         Deadlines {
             inner,
             timeout,
+            computing,
             write: Box::pin(sleep(timeout)),
             writing: false,
             read: Box::pin(sleep(timeout)),
@@ -46,6 +79,12 @@ impl<T: AsyncRead + Unpin> AsyncRead for Deadlines<T> {
             Poll::Ready(result) => {
                 this.reading = false;
                 Poll::Ready(result)
+            }
+            // hyper reads while an answer is built (to see the client leave): that
+            // wait is the daemon's, so no timer runs; hyper reads again when it is done.
+            Poll::Pending if this.computing.now() => {
+                this.reading = false;
+                Poll::Pending
             }
             Poll::Pending => {
                 if !this.reading {

@@ -3,7 +3,10 @@
 //! [`run`] takes an already-bound listener and any future as its shutdown signal,
 //! so tests bind `127.0.0.1:0` and talk to the real thing. Handlers are
 //! synchronous: a request only reads the current snapshot, which never blocks;
-//! those that scan every record run on the blocking pool.
+//! those that scan every record, and identifies of App URLs that take more work
+//! than a redirect (a bounded first try says which; at most a few milliseconds,
+//! SPEC §3), run on the blocking pool, identifies a few at a time, so that a
+//! redirect never waits behind them.
 //!
 //! - `routes`: which request gets which answer; `api`: the JSON API; `pages`: HTML.
 //! - `host_guard`: the Host check (DNS rebinding); `response`: answers and their headers.
@@ -71,6 +74,9 @@ impl Default for Options {
 /// Longest request head (request line and headers) read, in bytes; longer gets `431`.
 const MAX_HEAD: usize = 16 * 1024;
 
+/// Identifies run at once on the blocking pool; more wait for a turn, holding no worker.
+const IDENTIFIES_AT_ONCE: usize = 4;
+
 /// Serves until `shutdown` completes, then finishes open requests (within the grace time).
 pub async fn run(
     listener: TcpListener,
@@ -83,6 +89,7 @@ pub async fn run(
         routes::Router::new(live, HostGuard::new(port, &options.allowed_hosts)).with_proof(options.proof.clone()),
     );
     let connections = Arc::new(Semaphore::new(options.max_connections));
+    let identifies = Arc::new(Semaphore::new(IDENTIFIES_AT_ONCE));
     let graceful = GracefulShutdown::new();
     let mut http = http1::Builder::new();
     http.timer(TokioTimer::new())
@@ -115,24 +122,54 @@ pub async fn run(
         let _ = stream.set_nodelay(true);
         let reached = stream.local_addr().ok().map(|a| proof::Reached(a.to_string()));
         let router = router.clone();
+        let identifies = identifies.clone();
+        let computing = deadline::Computing::default();
+        let building = computing.clone();
         let service = service_fn(move |mut request: hyper::Request<hyper::body::Incoming>| {
             let router = router.clone();
+            let identifies = identifies.clone();
             if let Some(reached) = &reached {
                 request.extensions_mut().insert(reached.clone());
             }
+            // The client timeout does not run while the answer is built (`deadline`).
+            let building = building.start();
             async move {
-                // Pages and lists that scan every record run off the runtime's workers,
-                // so that a search over a million records never holds up a redirect.
-                if routes::scans(request.uri().path()) {
-                    let answered = tokio::task::spawn_blocking(move || router.handle(&request)).await;
+                let path = request.uri().path();
+                // Pages and lists that scan every record, and identifies that take more
+                // than a redirect's work (tried first on the worker, within that work),
+                // run off the runtime's workers, so that neither a search over a million
+                // records nor an App URL cut every way holds up a redirect.
+                let scans = routes::scans(path);
+                if routes::identifies(path)
+                    && let Some(answer) = router.handle_inline(&request)
+                {
+                    drop(building);
+                    return Ok(answer);
+                }
+                if scans || routes::identifies(path) {
+                    let permit = if scans {
+                        None
+                    } else {
+                        Some(identifies.acquire_owned().await.expect("the semaphore is never closed"))
+                    };
+                    let answered = tokio::task::spawn_blocking(move || {
+                        let answer = router.handle(&request);
+                        drop(permit);
+                        answer
+                    })
+                    .await;
+                    drop(building);
                     return Ok::<_, Infallible>(answered.unwrap_or_else(|_| {
                         response::text(hyper::StatusCode::INTERNAL_SERVER_ERROR, "the request failed\n")
                     }));
                 }
-                Ok(router.handle(&request))
+                let answer = router.handle(&request);
+                drop(building);
+                Ok::<_, Infallible>(answer)
             }
         });
-        let stream = deadline::Deadlines::new(own_answers::OwnAnswers::new(stream), options.header_read_timeout);
+        let stream =
+            deadline::Deadlines::new(own_answers::OwnAnswers::new(stream), options.header_read_timeout, computing);
         let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
         tokio::spawn(async move {
             if let Err(e) = connection.await {

@@ -53,9 +53,27 @@ impl Router {
         Router { proof, ..self }
     }
 
+    /// The answer, if it takes no more than a redirect's work: an identify that needs
+    /// more (an App URL its templates can cut many ways) gives `None`, and the request
+    /// is to be handled again off the runtime's workers (SPEC §3: a redirect never
+    /// waits behind it). Identify is pure: the second answer is the whole one.
+    pub fn handle_inline<B>(&self, request: &Request<B>) -> Option<Response<Body>> {
+        let started = Instant::now();
+        let (response, too_long) = crate::template::within(INLINE_IDENTIFY, || self.route(request));
+        if too_long {
+            return None;
+        }
+        Some(self.observed(request, response, started))
+    }
+
     pub fn handle<B>(&self, request: &Request<B>) -> Response<Body> {
         let started = Instant::now();
         let response = self.route(request);
+        self.observed(request, response, started)
+    }
+
+    /// Counts the answer in the metrics (and logs it at debug level).
+    fn observed<B>(&self, request: &Request<B>, response: Response<Body>, started: Instant) -> Response<Body> {
         let route = super::metrics::route_of(request.uri().path());
         self.metrics.observe(route, response.status().as_u16(), started.elapsed());
         if !tracing::enabled!(tracing::Level::DEBUG) {
@@ -213,6 +231,15 @@ pub fn encode(value: &str) -> String {
 /// lists, status, metrics): those run on the blocking pool, not a runtime worker.
 pub fn scans(path: &str) -> bool {
     matches!(path, "/" | "/api/v1/records" | "/api/v1/status" | "/api/v1/apps" | "/api/v1/origins" | "/metrics")
+}
+
+/// Work an identify may take on a runtime worker: what an ordinary App URL takes (a few
+/// thousand units, microseconds), far from the whole budget (`template::PER_IDENTIFY`).
+const INLINE_IDENTIFY: u32 = 20_000;
+
+/// Whether a path's answer may identify an App URL (`?url=`).
+pub fn identifies(path: &str) -> bool {
+    matches!(path, "/show" | "/go" | "/api/v1/show" | "/api/v1/resolve" | "/api/v1/route")
 }
 
 /// `/{app}/{id}`: the id is everything after the first segment, percent-decoded once.

@@ -10,12 +10,11 @@
 //! as its operator encoded it; every capture of one URL must decode to the same id.
 
 use std::borrow::Cow;
+use std::rc::Rc;
 
 use super::UrlTemplate;
+use super::work::{CUT, Work};
 use crate::url_parts::UrlParts;
-
-/// How many ways of cutting one part of a URL are tried at most.
-const MATCH_BUDGET: u32 = 4096;
 
 /// An id made of unreserved characters only, so every operator expands it unchanged.
 const PLACEHOLDER_ID: &str = "applinkdXidXplaceholder";
@@ -81,11 +80,26 @@ struct Capture {
     in_query: bool,
 }
 
-/// A capture's text and how it was encoded.
+/// A capture's text and how it was encoded, with what the id's captures agree on so far.
 struct Captured<'s> {
     text: &'s str,
     capture: Capture,
+    /// The ids that every capture of the id up to this one decodes to, best first;
+    /// `None` before the first. Each capture is decoded once, when it is cut, and
+    /// only compared after (a reading never decodes the others again).
+    agreed: Option<Rc<[String]>>,
 }
+
+/// The captures of one way of cutting a URL, in the order they were cut.
+#[derive(Default)]
+struct Cuts<'s> {
+    stack: Vec<Captured<'s>>,
+}
+
+/// The longest text a capture of the id may have: every reading of it is at least a
+/// third as long (a `%XX` triplet is one byte), and no Unique ID is longer than its
+/// maximum, so a longer capture can never be an id.
+const LONGEST_ID_TEXT: usize = 3 * crate::unique_id::MAX_LEN;
 
 impl UrlTemplate {
     /// The template made ready for identifying App URLs of app `app` (the value of `{app}`).
@@ -218,33 +232,39 @@ impl Inverse {
     /// The ids, each with the values of the template's other variables the URL
     /// carries; best first. Readings that capture those variables come first.
     pub fn readings(&self, url: &str, parts: &UrlParts<'_>) -> Vec<Reading> {
-        let mut readings = self.full.as_ref().map(|full| full.readings(url, parts)).unwrap_or_default();
-        push_new(&mut readings, self.own_readings(url, parts));
+        self.readings_within(url, parts, &mut Work::default())
+    }
+
+    /// `readings`, spending at most what `work` holds (SPEC §3: identify is bounded):
+    /// when it runs out, the readings found so far, and `work` says it was cut short.
+    pub fn readings_within(&self, url: &str, parts: &UrlParts<'_>, work: &mut Work) -> Vec<Reading> {
+        let mut readings = self.full.as_ref().map(|full| full.readings_within(url, parts, work)).unwrap_or_default();
+        push_new(&mut readings, self.own_readings(url, parts, work));
         readings
     }
 
-    fn own_readings(&self, url: &str, parts: &UrlParts<'_>) -> Vec<Reading> {
+    fn own_readings(&self, url: &str, parts: &UrlParts<'_>, work: &mut Work) -> Vec<Reading> {
         let mut ids = Vec::new();
         if parts.origin != &*self.origin {
             return ids;
         }
-        let mut captured = Vec::new();
+        let mut cuts = Cuts::default();
         let trimmed = parts.path.strip_suffix('/').filter(|p| !p.is_empty());
         for path in std::iter::once(parts.path).chain(trimmed) {
-            captured.clear();
-            if self.path.matches(path, &mut captured)
-                && self.query_matches(parts, &mut captured)
-                && self.fragment.as_ref().is_none_or(|f| parts.fragment.is_some_and(|u| f.matches(u, &mut captured)))
+            cuts.clear();
+            if self.path.matches(path, &mut cuts, work)
+                && self.query_matches(parts, &mut cuts, work)
+                && self.fragment.as_ref().is_none_or(|f| parts.fragment.is_some_and(|u| f.matches(u, &mut cuts, work)))
             {
-                push_new(&mut ids, self.read(&captured));
+                push_new(&mut ids, self.read(&cuts, work));
             }
         }
         if let Some(tail) = &self.tail
             && (parts.query.is_some() || parts.fragment.is_some())
         {
-            captured.clear();
-            if tail.matches(&url[parts.origin.len()..], &mut captured) {
-                push_new(&mut ids, self.read(&captured));
+            cuts.clear();
+            if tail.matches(&url[parts.origin.len()..], &mut cuts, work) {
+                push_new(&mut ids, self.read(&cuts, work));
             }
         }
         ids
@@ -252,63 +272,63 @@ impl Inverse {
 
     /// The readings of one way of cutting: every id the captures agree on, each with
     /// the other variables' values (their first capture, decoded).
-    fn read(&self, captured: &[Captured<'_>]) -> Vec<Reading> {
+    fn read(&self, cuts: &Cuts<'_>, work: &mut Work) -> Vec<Reading> {
         let extras: Option<Vec<(Box<str>, String)>> = self
             .extras
             .iter()
             .enumerate()
             .filter_map(|(k, name)| {
-                let first = captured.iter().find(|c| c.capture.var == k as u8 + 1)?;
-                Some(decodings(first).into_iter().next().map(|value| (name.clone(), value)))
+                let first = cuts.stack.iter().find(|c| c.capture.var == k as u8 + 1)?;
+                work.charge(first.text.len());
+                Some(decodings(first.text, first.capture).into_iter().next().map(|value| (name.clone(), value)))
             })
             .collect();
         let Some(extras) = extras else { return Vec::new() };
-        agreed(captured).into_iter().map(|id| Reading { id, extras: extras.clone() }).collect()
+        let ids = cuts.agreed().map_or(&[][..], |ids| &ids[..]);
+        ids.iter().map(|id| Reading { id: id.clone(), extras: extras.clone() }).collect()
     }
 
     /// Every parameter of the template matched by a parameter of the URL, in any
     /// order, with every capture so far agreeing on one id. Which URL parameter
     /// matches which template parameter is searched, not taken greedily: a first
     /// fit whose id disagrees later gives way to the next (found by fuzzing).
-    fn query_matches<'s>(&self, parts: &UrlParts<'s>, captured: &mut Vec<Captured<'s>>) -> bool {
-        let mut budget = MATCH_BUDGET;
-        self.params_from(0, parts, captured, &mut budget)
+    fn query_matches<'s>(&self, parts: &UrlParts<'s>, cuts: &mut Cuts<'s>, work: &mut Work) -> bool {
+        self.params_from(0, parts, cuts, work)
     }
 
-    fn params_from<'s>(
-        &self,
-        i: usize,
-        parts: &UrlParts<'s>,
-        captured: &mut Vec<Captured<'s>>,
-        budget: &mut u32,
-    ) -> bool {
+    fn params_from<'s>(&self, i: usize, parts: &UrlParts<'s>, cuts: &mut Cuts<'s>, work: &mut Work) -> bool {
         let Some((name, value)) = self.params.get(i) else {
             return true;
         };
         for param in parts.params() {
-            if *budget == 0 {
+            if !work.charge(CUT as usize) {
                 return false;
             }
-            *budget -= 1;
-            let mark = captured.len();
+            let mark = cuts.len();
             let (n, v) = match param.split_once('=') {
                 Some((n, v)) => (n, Some(v)),
                 None => (param, None),
             };
-            let hit = name.matches(n, captured)
+            // A capture that disagrees with the id so far is no match (`Cuts::push`).
+            let hit = name.matches(n, cuts, work)
                 && match (value, v) {
                     (None, None) => true,
-                    (Some(value), Some(v)) => value.matches(v, captured),
+                    (Some(value), Some(v)) => value.matches(v, cuts, work),
                     (Some(value), None) => value.caps.is_empty() && value.pieces[0].is_empty(),
                     (None, Some(v)) => v.is_empty(),
                 };
-            let agrees = hit && (captured.len() == mark || captured.len() < 2 || !agreed(captured).is_empty());
-            if agrees && self.params_from(i + 1, parts, captured, budget) {
+            if hit && self.params_from(i + 1, parts, cuts, work) {
                 return true;
             }
-            captured.truncate(mark);
+            cuts.truncate(mark);
         }
-        false
+        // A parameter that is only another variable (`{?lang,rev}` without `rev`) is
+        // left out where that variable was undefined: the URL still matches.
+        let optional = name.caps.is_empty()
+            && value
+                .as_ref()
+                .is_some_and(|v| v.caps.len() == 1 && v.caps[0].var != 0 && v.pieces.iter().all(|p| p.is_empty()));
+        optional && self.params_from(i + 1, parts, cuts, work)
     }
 }
 
@@ -318,43 +338,38 @@ impl Pattern {
     }
 
     /// Whether `text` is the pieces with a capture between each two; pushes the captures.
-    fn matches<'s>(&self, text: &'s str, captured: &mut Vec<Captured<'s>>) -> bool {
-        let mark = captured.len();
-        let mut budget = MATCH_BUDGET;
-        let hit =
-            text.strip_prefix(&*self.pieces[0]).is_some_and(|rest| self.from(0, rest, mark, captured, &mut budget))
-                || (self.caps.is_empty() && self.lenient_slash && self.pieces[0].strip_suffix('/') == Some(text));
+    fn matches<'s>(&self, text: &'s str, cuts: &mut Cuts<'s>, work: &mut Work) -> bool {
+        let mark = cuts.len();
+        let hit = text.strip_prefix(&*self.pieces[0]).is_some_and(|rest| self.from(0, rest, cuts, work))
+            || (self.caps.is_empty() && self.lenient_slash && self.pieces[0].strip_suffix('/') == Some(text));
         if !hit {
-            captured.truncate(mark);
+            cuts.truncate(mark);
         }
         hit
     }
 
     /// Matches `rest` against capture `i` and what follows it (piece `i` is consumed).
-    /// `start`: where this pattern's captures begin in `captured`. Where one id stands
-    /// twice (`{+id}/x/{+id}`), a way of cutting whose captures disagree is no match,
-    /// and the next way is tried (found by fuzzing).
-    fn from<'s>(
-        &self,
-        i: usize,
-        rest: &'s str,
-        start: usize,
-        captured: &mut Vec<Captured<'s>>,
-        budget: &mut u32,
-    ) -> bool {
-        // Several expressions in one part can be cut many ways: the work is bounded,
-        // whatever a URL holds (a slow input found by fuzzing).
-        if *budget == 0 {
-            return false;
-        }
-        *budget -= 1;
+    /// Where one id stands twice (`{+id}/x/{+id}`), a way of cutting whose captures
+    /// disagree is no match, and the next way is tried (found by fuzzing). Every way
+    /// tried is charged to `work`, agreeing or not: the search ends when it is spent.
+    fn from<'s>(&self, i: usize, rest: &'s str, cuts: &mut Cuts<'s>, work: &mut Work) -> bool {
         let Some(&capture) = self.caps.get(i) else {
             return rest.is_empty();
         };
         let next = &*self.pieces[i + 1];
-        // A simple expression's text stops at the first `/` where it cannot hold one.
-        let limit = if capture.stops_at_slash && !capture.reserved { rest.find('/') } else { None };
-        let within = |end: usize| end > 0 && limit.is_none_or(|l| end <= l);
+        // A capture of the id is never longer than an id's text; a simple expression's
+        // text stops at the first `/` where it cannot hold one.
+        let longest = if capture.var == 0 { LONGEST_ID_TEXT.min(rest.len()) } else { rest.len() };
+        let mut bound = longest;
+        if capture.stops_at_slash && !capture.reserved {
+            let scanned = floor_boundary(rest, (longest + 1).min(rest.len()));
+            if !work.charge(scanned / 8) {
+                return false;
+            }
+            if let Some(slash) = rest[..scanned].find('/') {
+                bound = bound.min(slash);
+            }
+        }
         if i + 1 == self.caps.len() {
             let end = if rest.ends_with(next) {
                 rest.len() - next.len()
@@ -366,37 +381,117 @@ impl Pattern {
             } else {
                 return false;
             };
-            if !within(end) {
-                return false;
-            }
-            captured.push(Captured { text: &rest[..end], capture });
-            if self.caps.len() > 1 && agreed(&captured[start..]).is_empty() {
-                captured.pop();
-                return false;
-            }
-            return true;
+            return end > 0 && end <= bound && cuts.push(&rest[..end], capture, work);
         }
-        let ends: Vec<usize> = if next.is_empty() {
-            rest.char_indices().map(|(at, _)| at).skip(1).collect()
-        } else {
-            // Overlapping: an id ending in `/` before a literal `//` ends one `/` later
-            // than the first `//` found (found by fuzzing).
-            rest.char_indices().map(|(at, _)| at).filter(|&at| rest[at..].starts_with(next)).collect()
-        };
-        for end in ends.into_iter().filter(|&end| within(end)) {
-            captured.push(Captured { text: &rest[..end], capture });
-            // Captures that already disagree cannot agree later: cut here no further
-            // (six `{+id}` in a row took the whole budget without it; found by fuzzing).
-            if captured.len() - start > 1 && agreed(&captured[start..]).is_empty() {
-                captured.pop();
-                continue;
+        // Each end where `next` follows, shortest first. Overlapping: an id ending in
+        // `/` before a literal `//` ends one `/` later than the first `//` found
+        // (found by fuzzing).
+        let mut at = 1;
+        while at <= bound {
+            let at_boundary = ceil_boundary(rest, at);
+            let end = if next.is_empty() {
+                at_boundary
+            } else {
+                match rest[at_boundary..].find(next) {
+                    Some(found) => at_boundary + found,
+                    None => {
+                        work.charge((rest.len() - at_boundary) / 8);
+                        break;
+                    }
+                }
+            };
+            if end > bound || !work.charge(CUT as usize + (end - at) / 8) {
+                break;
             }
-            if self.from(i + 1, &rest[end + next.len()..], start, captured, budget) {
-                return true;
+            if cuts.push(&rest[..end], capture, work) {
+                if self.from(i + 1, &rest[end + next.len()..], cuts, work) {
+                    return true;
+                }
+                cuts.pop();
             }
-            captured.pop();
+            if work.cut_short() {
+                return false;
+            }
+            at = end + 1;
         }
         false
+    }
+}
+
+/// The largest char boundary of `text` at or before `at`.
+fn floor_boundary(text: &str, mut at: usize) -> usize {
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
+}
+
+/// The smallest char boundary of `text` at or after `at` (its length at most).
+fn ceil_boundary(text: &str, mut at: usize) -> usize {
+    while at < text.len() && !text.is_char_boundary(at) {
+        at += 1;
+    }
+    at.min(text.len())
+}
+
+impl<'s> Cuts<'s> {
+    fn len(&self) -> usize {
+        self.stack.len()
+    }
+
+    fn clear(&mut self) {
+        self.stack.clear();
+    }
+
+    fn truncate(&mut self, len: usize) {
+        self.stack.truncate(len);
+    }
+
+    fn pop(&mut self) {
+        self.stack.pop();
+    }
+
+    /// The ids every capture of the id so far decodes to, best first.
+    fn agreed(&self) -> Option<&Rc<[String]>> {
+        self.stack.last().and_then(|c| c.agreed.as_ref())
+    }
+
+    /// Cuts `text` as a capture: false, and nothing cut, when it is a capture of the
+    /// id that agrees with none of the ids so far (or no valid Unique ID), or when
+    /// the work is spent. Decoding and comparing are charged by the byte.
+    fn push(&mut self, text: &'s str, capture: Capture, work: &mut Work) -> bool {
+        let agreed = self.agreed().cloned();
+        if capture.var != 0 {
+            self.stack.push(Captured { text, capture, agreed });
+            return true;
+        }
+        if text.len() > LONGEST_ID_TEXT || !work.charge(text.len()) {
+            return false;
+        }
+        let found: Vec<String> = match &agreed {
+            // Two captures of the same text and encoding agree on everything.
+            Some(ids) if self.stack.iter().any(|c| c.capture == capture && c.text == text) => ids.to_vec(),
+            None => {
+                let readings = decodings(text, capture);
+                if !work.charge(text.len() * readings.len()) {
+                    return false;
+                }
+                readings.into_iter().filter(|id| crate::unique_id::check(id).is_ok()).collect()
+            }
+            Some(ids) => {
+                let readings = decodings(text, capture);
+                if !work.charge(text.len() * (readings.len() + ids.len())) {
+                    return false;
+                }
+                let readings: hashbrown::HashSet<&str> = readings.iter().map(String::as_str).collect();
+                ids.iter().filter(|id| readings.contains(id.as_str())).cloned().collect()
+            }
+        };
+        if found.is_empty() {
+            return false;
+        }
+        self.stack.push(Captured { text, capture, agreed: Some(found.into()) });
+        true
     }
 }
 
@@ -421,30 +516,6 @@ fn split_marks(text: &str, marks: &[&str]) -> (Vec<Box<str>>, Vec<u8>) {
     }
 }
 
-/// The ids every capture decodes to, in the first capture's order of preference.
-fn agreed(captured: &[Captured<'_>]) -> Vec<String> {
-    if captured.iter().any(|c| c.capture.var != 0) {
-        let ids: Vec<Captured<'_>> = captured
-            .iter()
-            .filter(|c| c.capture.var == 0)
-            .map(|c| Captured { text: c.text, capture: c.capture })
-            .collect();
-        return agreed(&ids);
-    }
-    let Some((first, others)) = captured.split_first() else {
-        return Vec::new();
-    };
-    if others.is_empty() && !first.capture.reserved {
-        // The common case, one simple expression: one reading, decoded once.
-        return decodings(first).into_iter().filter(|id| crate::unique_id::check(id).is_ok()).collect();
-    }
-    decodings(first)
-        .into_iter()
-        .filter(|id| crate::unique_id::check(id).is_ok())
-        .filter(|id| others.iter().all(|other| decodings(other).contains(id)))
-        .collect()
-}
-
 /// What a capture's text decodes to. A simple expression encoded everything but
 /// unreserved characters: decode it all. A reserved one (`{+id}`) kept reserved
 /// characters and the id's own `%XX` triplets as they were, and encoded the rest:
@@ -452,10 +523,9 @@ fn agreed(captured: &[Captured<'_>]) -> Vec<String> {
 /// and so may one the `url` crate encoded when canonicalising (`'` in a query).
 /// Each reading is tried, the most decoded first (up to 64 readings; beyond that,
 /// all decoded and none).
-fn decodings(captured: &Captured<'_>) -> Vec<String> {
-    let text = captured.text;
-    if !captured.capture.reserved {
-        let text = if captured.capture.in_query && text.contains('+') {
+fn decodings(text: &str, capture: Capture) -> Vec<String> {
+    if !capture.reserved {
+        let text = if capture.in_query && text.contains('+') {
             Cow::Owned(text.replace('+', " "))
         } else {
             Cow::Borrowed(text)
@@ -734,6 +804,51 @@ mod tests {
         let canonical = String::from(url::Url::parse(&url).unwrap());
         let found = template.inverse("app.example").unwrap().ids(&canonical, &UrlParts::of(&canonical));
         assert!(found.iter().any(|f| f == id), "{canonical}: {found:?}");
+    }
+
+    /// Issue 18: two other variables before the id (`{group}/{project}`) made every
+    /// cut look like a disagreement, so no URL of such a template identified.
+    #[test]
+    fn any_number_of_other_variables_identify() {
+        let t = "https://gitlab.example/{group}/{project}/-/issues/{id}";
+        let found = readings(t, "https://gitlab.example/acme/web/-/issues/42");
+        assert_eq!(
+            found[0],
+            Reading {
+                id: "42".into(),
+                extras: vec![("group".into(), "acme".into()), ("project".into(), "web".into())]
+            }
+        );
+        let t = "https://h.example/{a}/{b}/{c}/{+id}{?d,e}";
+        let found = readings(t, "https://h.example/1/2/3/x/y?e=5&d=4");
+        assert_eq!(found[0].id, "x/y");
+        assert_eq!(found[0].extras.len(), 5, "{found:?}");
+        let found = readings(t, "https://h.example/1/2/3/x/y?e=5");
+        assert_eq!(found[0].id, "x/y", "`d` undefined");
+        assert_eq!(found[0].extras.len(), 4, "{found:?}");
+    }
+
+    /// Issue 18: templates that can cut a URL in millions of ways stop at the budget,
+    /// say so, and still find what an ordinary URL of theirs holds.
+    #[test]
+    fn adversarial_cuts_are_bounded_and_said() {
+        let dots = format!("https://h.example/{}", "a.".repeat(1500));
+        let runs = format!("https://h.example/{}", "%C3%A9a/".repeat(1000));
+        for (template, url) in [
+            ("https://h.example/{id}.{id}.{id}", dots.as_str()),
+            ("https://h.example/{+id}/{+id}/{+id}", runs.as_str()),
+            ("https://h.example/{+a}/{+b}/{+id}", runs.as_str()),
+            ("https://h.example/{+id}{+id}{+id}{+id}", runs.as_str()),
+        ] {
+            let inverse = UrlTemplate::parse(template).unwrap().inverse("app.example").unwrap();
+            let canonical = String::from(url::Url::parse(url).unwrap());
+            let mut work = Work::new(super::super::work::PER_TEMPLATE);
+            let _ = inverse.readings_within(&canonical, &UrlParts::of(&canonical), &mut work);
+            assert!(work.cut_short(), "{template}: the search ended without reaching the budget");
+            assert_eq!(work.left(), 0, "{template}");
+        }
+        assert_eq!(ids("https://h.example/{id}.{id}.{id}", "https://h.example/a.b.a.b.a.b"), ["a.b"]);
+        assert_eq!(ids("https://h.example/{+id}/{+id}/{+id}", "https://h.example/x/y/x/y/x/y"), ["x/y"]);
     }
 
     #[test]

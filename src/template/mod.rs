@@ -1,5 +1,6 @@
 //! `UrlTemplate`: an app's checked RFC 6570 URI template: parsed here, expanded
-//! safely (`expand`), and inverted to identify App URLs (`invert`).
+//! safely (`expand`), and inverted to identify App URLs (`invert`), within the
+//! budget of one identify (`work`).
 //!
 //! Parsing and expansion are `iri-string`'s; this folder adds the project's rules:
 //! only the variables `id` and `app`, a literal scheme, and a scheme, host and port
@@ -7,11 +8,13 @@
 
 mod expand;
 mod invert;
+mod work;
 
 use iri_string::template::{UriTemplateStr, UriTemplateString};
 
 use expand::{Own, PLACEHOLDER, split_own};
 pub use invert::{Inverse, NotInvertible, Reading};
+pub use work::{PER_IDENTIFY, PER_TEMPLATE, Work, within};
 
 use crate::scheme::{self, SchemeError};
 
