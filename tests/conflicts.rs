@@ -186,7 +186,9 @@ fn an_app_defined_twice_differently_on_what_runs_applies_neither_in_either_file_
     let same = z("open_with = [\"first-program\"]\n");
     let t = Test::new().file("links/a.toml", &same).file("links/b.toml", &same).file("links/c.toml", people);
     t.clone_args(["resolve", "-c", "links", "z.example", "5"]).run().status(0).stdout("https://z.example/5\n");
-    t.clone_args(["open", "-c", "links", "--dry-run", "applink://z.example/5"]).run().stdout_has("  with: first-program");
+    t.clone_args(["open", "-c", "links", "--dry-run", "applink://z.example/5"])
+        .run()
+        .stdout_has("  with: first-program");
 }
 
 /// Issue 18: `[browser] fallback` given differently in two files applies neither, in

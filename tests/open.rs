@@ -156,7 +156,7 @@ fn no_browser_fails_clearly() {
     assert_eq!(run.status, 1);
     assert!(
         run.stderr
-            .contains("error: cannot open https://acme.zendesk.com/agent/users/7: no web browser could be started"),
+            .contains("error: cannot open https://acme.zendesk.com/agent/users/7: $BROWSER is `/nonexistent/browser`, and none of its commands could be started"),
         "{}",
         run.stderr
     );
