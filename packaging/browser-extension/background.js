@@ -449,10 +449,7 @@ async function onMessage(message, sender) {
         disabledApps: [...state.disabledApps],
       };
     case "settings-changed":
-      await loadSettings();
-      await probeNative();
-      state.origins = null;
-      await refresh(true);
+      await settingsChanged();
       return { ok: true };
     default:
       return { error: "unknown message" };
@@ -462,6 +459,22 @@ api.runtime.onMessage.addListener((message, sender, reply) => {
   onMessage(message, sender).then(reply, (e) => reply({ error: String(e) }));
   return true;
 });
+
+async function settingsChanged() {
+  await loadSettings();
+  await probeNative();
+  state.origins = null;
+  state.tabs.clear();
+  await refresh(true);
+}
+
+// What the options page does when a daemon address is saved.
+async function useDaemon(url) {
+  const checked = checkDaemonUrl(url);
+  if (!checked.ok) throw new Error(checked.why);
+  await api.storage.local.set({ daemon: checked.url });
+  await settingsChanged();
+}
 
 // ---- start -----------------------------------------------------------------
 
@@ -480,4 +493,4 @@ async function start() {
 const ready = start();
 
 // For tests driving the worker over CDP or BiDi, and for a person in its console.
-globalThis.applinkd = { state, ready, refresh, lookup, onMenuClicked, onOmniboxEntered, suggest, setupMenus, parseOmnibox };
+globalThis.applinkd = { state, ready, refresh, useDaemon, updateOpenInMenu, lookup, onMenuClicked, onOmniboxEntered, suggest, setupMenus, parseOmnibox };

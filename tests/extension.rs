@@ -1,0 +1,469 @@
+//! The browser extension (`packaging/browser-extension/`, SPEC §10) in a real
+//! headless Chromium, loaded unpacked, driven over the DevTools protocol: its
+//! service worker is evaluated in (`Runtime.evaluate`), pages are opened as tabs.
+//! A real daemon serves the link files; stand-in app pages run on `*.localhost`
+//! ports; a counting proxy in front of the daemon records every request the
+//! extension makes (and stands in for `/api/v1/origins` where the daemon has none).
+//! The native host is not installed here, so nothing is routed.
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use tungstenite::{Message, WebSocket};
+
+use crate::daemon::{DEADLINE, Daemon, canned_server};
+
+fn extension_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("packaging/browser-extension")
+}
+
+/// The extension id the Rust side allows, as the packaging says it.
+fn chromium_id() -> String {
+    let ids: Value =
+        serde_json::from_str(&std::fs::read_to_string(extension_dir().join("ids.json")).unwrap()).unwrap();
+    ids["chromium"].as_str().unwrap().to_owned()
+}
+
+/// A proxy in front of the daemon that logs each request's target. `/api/v1/origins`
+/// goes to the daemon too; if it answers 404 (a daemon without the route), the
+/// proxy answers `origins` itself, in the route's shape.
+struct Proxy {
+    port: u16,
+    requests: Arc<Mutex<Vec<String>>>,
+}
+
+impl Proxy {
+    fn start(daemon: &Daemon, origins: Vec<String>) -> Proxy {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let requests = Arc::new(Mutex::new(Vec::new()));
+        let log = requests.clone();
+        let upstream = format!("http://{}", daemon.addr);
+        std::thread::spawn(move || {
+            let agent = ureq::Agent::new_with_config(
+                ureq::config::Config::builder()
+                    .max_redirects(0)
+                    .http_status_as_error(false)
+                    .timeout_global(Some(DEADLINE))
+                    .build(),
+            );
+            for stream in listener.incoming().flatten() {
+                let (agent, upstream, log, origins) = (agent.clone(), upstream.clone(), log.clone(), origins.clone());
+                std::thread::spawn(move || forward(stream, &agent, &upstream, &log, &origins));
+            }
+        });
+        Proxy { port, requests }
+    }
+
+    fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    fn requests(&self) -> Vec<String> {
+        self.requests.lock().unwrap().clone()
+    }
+}
+
+fn forward(stream: TcpStream, agent: &ureq::Agent, upstream: &str, log: &Mutex<Vec<String>>, origins: &[String]) {
+    let mut reader = BufReader::new(stream);
+    let mut request_line = String::new();
+    if reader.read_line(&mut request_line).is_err() {
+        return;
+    }
+    let mut line = String::new();
+    while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
+        line.clear();
+    }
+    let target = request_line.split(' ').nth(1).unwrap_or("/").to_owned();
+    log.lock().unwrap().push(target.clone());
+    let (mut status, mut content_type, mut location, mut body) = (502, "text/plain".to_owned(), None, String::new());
+    if let Ok(mut reply) = agent.get(format!("{upstream}{target}")).call() {
+        status = reply.status().as_u16();
+        let header = |name: &str| reply.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        content_type = header("content-type").unwrap_or_default();
+        location = header("location");
+        body = reply.body_mut().read_to_string().unwrap_or_default();
+    }
+    if target == "/api/v1/origins" && status == 404 {
+        let generation = agent
+            .get(format!("{upstream}/api/v1/status"))
+            .call()
+            .ok()
+            .and_then(|mut r| r.body_mut().read_to_string().ok())
+            .and_then(|text| serde_json::from_str::<Value>(&text).ok())
+            .map(|s| s["last_reload"]["generation"].clone())
+            .unwrap_or(Value::Null);
+        status = 200;
+        content_type = "application/json".into();
+        body = json!({ "generation": generation, "origins": origins, "routed": [] }).to_string();
+    }
+    let location = location.map(|l| format!("Location: {l}\r\n")).unwrap_or_default();
+    let _ = write!(
+        reader.get_mut(),
+        "HTTP/1.1 {status} X\r\nContent-Type: {content_type}\r\n{location}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+}
+
+/// Headless Chromium with the extension loaded, connected to the browser target.
+struct Chromium {
+    child: Child,
+    socket: WebSocket<TcpStream>,
+    next_id: u64,
+    worker: String,
+    extension_id: String,
+    _profile: tempfile::TempDir,
+}
+
+impl Chromium {
+    fn start() -> Chromium {
+        let profile = tempfile::tempdir().unwrap();
+        let extension = extension_dir();
+        let mut child = Command::new("/usr/lib/chromium/chromium")
+            .args(["--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run"])
+            .args(["--disable-background-networking", "--disable-component-update", "--disable-sync"])
+            .arg("--remote-debugging-port=0")
+            .arg(format!("--user-data-dir={}", profile.path().display()))
+            .arg(format!("--load-extension={}", extension.display()))
+            .arg(format!("--disable-extensions-except={}", extension.display()))
+            .arg("about:blank")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start /usr/lib/chromium/chromium (apt-get install chromium; scripts/test does it)");
+        let stderr = child.stderr.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if let Some(at) = line.find("ws://") {
+                    let _ = tx.send(line[at..].trim().to_owned());
+                }
+            }
+        });
+        let browser_ws = rx.recv_timeout(DEADLINE).expect("Chromium printed no DevTools address");
+        let port: u16 = browser_ws["ws://127.0.0.1:".len()..].split('/').next().unwrap().parse().unwrap();
+        let stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        stream.set_read_timeout(Some(DEADLINE * 3)).unwrap();
+        let (socket, _) = tungstenite::client(browser_ws.as_str(), stream).expect("DevTools WebSocket");
+        let mut browser =
+            Chromium { child, socket, next_id: 0, worker: String::new(), extension_id: String::new(), _profile: profile };
+        let started = Instant::now();
+        let target = loop {
+            let targets = browser.call(None, "Target.getTargets", json!({}));
+            let worker = targets["targetInfos"].as_array().unwrap().iter().find(|t| {
+                t["type"] == "service_worker" && t["url"].as_str().is_some_and(|u| u.starts_with("chrome-extension://"))
+            });
+            if let Some(worker) = worker {
+                break worker.clone();
+            }
+            assert!(started.elapsed() < DEADLINE, "the extension's service worker never started: {targets}");
+            std::thread::sleep(Duration::from_millis(20)); // poll interval of a deadline-bounded wait
+        };
+        let url = target["url"].as_str().unwrap();
+        browser.extension_id = url["chrome-extension://".len()..].split('/').next().unwrap().to_owned();
+        browser.worker = browser.attach(target["targetId"].as_str().unwrap());
+        // The worker's target exists before its module has run.
+        let session = browser.worker.clone();
+        let started = Instant::now();
+        while browser.eval_in(&session, "return typeof globalThis.applinkd") != "object" {
+            assert!(started.elapsed() < DEADLINE, "the extension's background module never ran");
+            std::thread::sleep(Duration::from_millis(20)); // poll interval of a deadline-bounded wait
+        }
+        browser
+    }
+
+    fn attach(&mut self, target_id: &str) -> String {
+        let attached = self.call(None, "Target.attachToTarget", json!({ "targetId": target_id, "flatten": true }));
+        attached["sessionId"].as_str().unwrap().to_owned()
+    }
+
+    /// One DevTools command, to the browser or to an attached session; events are skipped.
+    fn call(&mut self, session: Option<&str>, method: &str, params: Value) -> Value {
+        self.next_id += 1;
+        let id = self.next_id;
+        let mut message = json!({ "id": id, "method": method, "params": params });
+        if let Some(session) = session {
+            message["sessionId"] = json!(session);
+        }
+        self.socket.send(Message::text(message.to_string())).expect("send to Chromium");
+        loop {
+            let Message::Text(text) = self.socket.read().expect("read from Chromium") else { continue };
+            let value: Value = serde_json::from_str(&text).unwrap();
+            if value["id"] == id {
+                assert!(value["error"].is_null(), "{method} failed: {value}");
+                return value["result"].clone();
+            }
+        }
+    }
+
+    /// Evaluates `body` (the inside of an async function) in `session`; returns its value.
+    fn eval_in(&mut self, session: &str, body: &str) -> Value {
+        let expression = format!("(async () => {{ {body} }})()");
+        let result = self.call(
+            Some(session),
+            "Runtime.evaluate",
+            json!({ "expression": expression, "awaitPromise": true, "returnByValue": true }),
+        );
+        assert!(result["exceptionDetails"].is_null(), "{body}\nthrew: {}", result["exceptionDetails"]);
+        result["result"]["value"].clone()
+    }
+
+    /// Evaluates in the extension's service worker, once it has started.
+    fn worker(&mut self, body: &str) -> Value {
+        let session = self.worker.clone();
+        self.eval_in(&session, &format!("await applinkd.ready; {body}"))
+    }
+
+    /// Polls `body` in the worker until it returns something truthy; returns that.
+    fn wait_worker(&mut self, what: &str, body: &str) -> Value {
+        let started = Instant::now();
+        loop {
+            let value = self.worker(body);
+            if !(value.is_null() || value == json!(false) || value == json!("")) {
+                return value;
+            }
+            assert!(started.elapsed() < DEADLINE, "timed out waiting for {what} ({body})");
+            std::thread::sleep(Duration::from_millis(20)); // poll interval of a deadline-bounded wait
+        }
+    }
+
+    /// Points the extension at `daemon` as the options page would, and waits for its list.
+    fn use_daemon(&mut self, daemon: &str) {
+        self.worker(&format!("await applinkd.useDaemon({}); return true", json!(daemon)));
+    }
+
+    /// Opens `url` in a new tab; returns the extension's id for that tab once it has loaded.
+    fn open_tab(&mut self, url: &str) -> i64 {
+        self.call(None, "Target.createTarget", json!({ "url": url }));
+        self.wait_tab(url, |u| u == url)
+    }
+
+    /// Waits for a loaded tab whose URL satisfies `at`; returns its id.
+    fn wait_tab(&mut self, what: &str, at: impl Fn(&str) -> bool) -> i64 {
+        let started = Instant::now();
+        loop {
+            let tabs = self.worker("return (await chrome.tabs.query({})).map(t => [t.id, t.url, t.status])");
+            let found = tabs.as_array().unwrap().iter().find(|t| t[2] == "complete" && t[1].as_str().is_some_and(&at));
+            if let Some(tab) = found {
+                return tab[0].as_i64().unwrap();
+            }
+            assert!(started.elapsed() < DEADLINE, "no tab reached {what}: {tabs}");
+            std::thread::sleep(Duration::from_millis(20)); // poll interval of a deadline-bounded wait
+        }
+    }
+
+    /// The badge of `tab` once the extension has looked the tab's URL up: (text, state).
+    fn badge(&mut self, tab: i64, url: &str) -> (String, String) {
+        self.wait_worker(
+            "the extension to look the tab up",
+            &format!("return applinkd.state.tabs.get({tab})?.url === {}", json!(url)),
+        );
+        let answer = self.worker(&format!(
+            "return [await chrome.action.getBadgeText({{ tabId: {tab} }}), applinkd.state.tabs.get({tab}).result.state]"
+        ));
+        (answer[0].as_str().unwrap().to_owned(), answer[1].as_str().unwrap().to_owned())
+    }
+
+    /// The URL and text of the loaded page whose URL starts with `prefix`.
+    fn page_text(&mut self, prefix: &str) -> (String, String) {
+        let targets = self.call(None, "Target.getTargets", json!({}));
+        let target = targets["targetInfos"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["type"] == "page" && t["url"].as_str().is_some_and(|u| u.starts_with(prefix)))
+            .unwrap_or_else(|| panic!("no page at {prefix}: {targets}"))
+            .clone();
+        let session = self.attach(target["targetId"].as_str().unwrap());
+        let text = self.eval_in(&session, "return document.body.innerText");
+        (target["url"].as_str().unwrap().to_owned(), text.as_str().unwrap_or("").to_owned())
+    }
+
+    /// The text of a page of the extension opened in a tab, once `ready` holds in it.
+    fn extension_page(&mut self, path: &str, ready: &str) -> (String, String) {
+        let url = format!("chrome-extension://{}/{path}", self.extension_id);
+        let created = self.call(None, "Target.createTarget", json!({ "url": url }));
+        let session = self.attach(created["targetId"].as_str().unwrap());
+        let started = Instant::now();
+        loop {
+            let value = self.eval_in(&session, &format!("return ({ready}) ? document.body.innerText : null"));
+            if let Some(text) = value.as_str() {
+                return (session, text.to_owned());
+            }
+            assert!(started.elapsed() < DEADLINE, "{path} never became ready ({ready})");
+            std::thread::sleep(Duration::from_millis(20)); // poll interval of a deadline-bounded wait
+        }
+    }
+}
+
+impl Drop for Chromium {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Two stand-in apps on `*.localhost` ports, a record in both, a daemon and its proxy.
+struct World {
+    crm: u16,
+    wiki: u16,
+    other: u16,
+    _daemon: Daemon,
+    proxy: Proxy,
+}
+
+fn world() -> World {
+    let page = |token: &str| format!("<!doctype html><html><body><h1>{token}</h1></body></html>");
+    let crm = canned_server("text/html", page("crm-contact-page")).port();
+    let wiki = canned_server("text/html", page("wiki-person-page")).port();
+    let other = canned_server("text/html", page("some-other-site")).port();
+    let apps = format!(
+        "[apps.\"crm.localhost\"]\nname = \"CRM\"\nurl = \"http://crm.localhost:{crm}/contacts/{{id}}\"\n\n\
+         [apps.\"wiki.localhost\"]\nname = \"Wiki\"\nurl = \"http://wiki.localhost:{wiki}/people/{{id}}\"\n"
+    );
+    let people = "[[person]]\nname = \"Ada Lovelace\"\nlinks = [\n  { app = \"crm.localhost\", id = \"501\" },\n  \
+                  { app = \"wiki.localhost\", id = \"ada\" },\n]\n";
+    let daemon = Daemon::start(&[("links/apps.toml", &apps), ("links/people.toml", people)]);
+    let origins = vec![format!("http://crm.localhost:{crm}"), format!("http://wiki.localhost:{wiki}")];
+    let proxy = Proxy::start(&daemon, origins);
+    World { crm, wiki, other, _daemon: daemon, proxy }
+}
+
+#[test]
+fn the_extension_id_is_the_one_the_packaging_names() {
+    let browser = Chromium::start();
+    assert_eq!(browser.extension_id, chromium_id(), "the manifest's key gives another id than ids.json says");
+}
+
+#[test]
+fn the_badge_counts_the_other_apps_and_unknown_sites_are_never_sent() {
+    let w = world();
+    let mut browser = Chromium::start();
+    browser.use_daemon(&w.proxy.url());
+
+    let contact = format!("http://crm.localhost:{}/contacts/501", w.crm);
+    let tab = browser.open_tab(&contact);
+    assert_eq!(browser.badge(tab, &contact), ("1".to_owned(), "record".to_owned()));
+
+    let elsewhere = format!("http://other.localhost:{}/contacts/501", w.other);
+    let tab = browser.open_tab(&elsewhere);
+    assert_eq!(browser.badge(tab, &elsewhere), (String::new(), "unknown-origin".to_owned()));
+
+    let requests = w.proxy.requests();
+    let asked = |port: u16| requests.iter().any(|r| r.contains(&format!("localhost%3A{port}")));
+    assert!(asked(w.crm), "the known page was looked up: {requests:?}");
+    assert!(!asked(w.other), "the daemon was asked about a site no app names: {requests:?}");
+    assert!(requests.iter().all(|r| !r.contains("other.localhost")), "{requests:?}");
+}
+
+#[test]
+fn the_popup_shows_the_record_and_a_click_opens_the_other_app() {
+    let w = world();
+    let mut browser = Chromium::start();
+    browser.use_daemon(&w.proxy.url());
+    let contact = format!("http://crm.localhost:{}/contacts/501", w.crm);
+    let tab = browser.open_tab(&contact);
+
+    let (popup, text) = browser.extension_page(&format!("popup.html?tab={tab}"), "document.body.dataset.state");
+    assert!(text.contains("person Ada Lovelace"), "{text}");
+    assert!(text.contains("CRM (this page)"), "the current link is marked: {text}");
+    assert!(text.contains("Wiki") && !text.contains("Wiki (this page)"), "{text}");
+
+    browser.eval_in(&popup, "document.querySelector('li[data-app=\"wiki.localhost\"] button').click(); return true");
+    let wiki = format!("http://wiki.localhost:{}/people/ada", w.wiki);
+    browser.wait_tab("the wiki page, through the daemon's redirect", |u| u == wiki);
+    assert!(w.proxy.requests().iter().any(|r| r == "/wiki.localhost/ada"), "{:?}", w.proxy.requests());
+}
+
+#[test]
+fn the_context_menu_shows_the_record_and_opens_the_other_app() {
+    let w = world();
+    let mut browser = Chromium::start();
+    browser.use_daemon(&w.proxy.url());
+    let contact = format!("http://crm.localhost:{}/contacts/501", w.crm);
+    let tab = browser.open_tab(&contact);
+    browser.badge(tab, &contact);
+
+    // "Show the record" on a link: the daemon's record page of the link's URL.
+    let wiki = format!("http://wiki.localhost:{}/people/ada", w.wiki);
+    browser.worker(&format!(
+        "await applinkd.onMenuClicked({{ menuItemId: 'show-record', linkUrl: {}, pageUrl: {} }}, await chrome.tabs.get({tab})); return true",
+        json!(wiki),
+        json!(contact)
+    ));
+    let shown = format!("{}/show?url=", w.proxy.url());
+    browser.wait_tab("the record page", |u| u.starts_with(&shown));
+    let (url, text) = browser.page_text(&shown);
+    assert!(url.contains("wiki.localhost%3A"), "{url}");
+    assert!(text.contains("Ada Lovelace") && text.contains("CRM"), "{text}");
+
+    // Chromium's "Open in <App>" items are those of the active tab's record.
+    let target = target_of(&mut browser, &contact);
+    browser.call(None, "Target.activateTarget", json!({ "targetId": target }));
+    let items = browser.wait_worker(
+        "the Open in items",
+        "await applinkd.updateOpenInMenu(); const k = [...applinkd.state.menuLinks.keys()]; return k.length ? k : null",
+    );
+    assert_eq!(items, json!(["open-in:wiki.localhost"]));
+    browser.worker("await applinkd.onMenuClicked({ menuItemId: 'open-in:wiki.localhost' }); return true");
+    browser.wait_tab("the wiki page", |u| u == wiki);
+}
+
+fn target_of(browser: &mut Chromium, url: &str) -> String {
+    let targets = browser.call(None, "Target.getTargets", json!({}));
+    targets["targetInfos"].as_array().unwrap().iter().find(|t| t["url"] == url).expect("a target")["targetId"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+#[test]
+fn the_omnibox_suggests_records_by_name_and_opens_pairs_and_urls() {
+    let w = world();
+    let mut browser = Chromium::start();
+    browser.use_daemon(&w.proxy.url());
+
+    let suggestions = browser.worker("return await applinkd.suggest('ada')");
+    let first = &suggestions[0];
+    assert!(first["description"].as_str().unwrap().contains("person Ada Lovelace"), "{suggestions}");
+    assert_eq!(first["content"], "crm.localhost 501", "{suggestions}");
+
+    browser.worker("await applinkd.onOmniboxEntered('crm.localhost 501', 'newForegroundTab'); return true");
+    let pair = format!("{}/show/crm.localhost/501", w.proxy.url());
+    browser.wait_tab("the record page of the pair", |u| u == pair);
+
+    let wiki = format!("http://wiki.localhost:{}/people/ada", w.wiki);
+    browser.worker(&format!("await applinkd.onOmniboxEntered({}, 'newForegroundTab'); return true", json!(wiki)));
+    let shown = format!("{}/show?url=http%3A%2F%2Fwiki.localhost%3A{}%2Fpeople%2Fada", w.proxy.url(), w.wiki);
+    browser.wait_tab("the record page of the URL", |u| u == shown);
+}
+
+#[test]
+fn a_daemon_that_is_down_is_said_plainly_and_nothing_is_sent() {
+    let closed = {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let w = world();
+    let mut browser = Chromium::start();
+    browser.use_daemon(&format!("http://127.0.0.1:{closed}"));
+    let contact = format!("http://crm.localhost:{}/contacts/501", w.crm);
+    let tab = browser.open_tab(&contact);
+    let badge = browser.wait_worker(
+        "the down mark",
+        &format!("const t = await chrome.action.getBadgeText({{ tabId: {tab} }}); return t === '!' ? t : null"),
+    );
+    assert_eq!(badge, "!");
+    let (_, text) = browser.extension_page(&format!("popup.html?tab={tab}"), "document.body.dataset.state");
+    assert!(text.contains("not answering"), "{text}");
+    assert!(w.proxy.requests().is_empty(), "{:?}", w.proxy.requests());
+
+    // The daemon comes back (here: the extension is pointed at one): the badge follows.
+    browser.use_daemon(&w.proxy.url());
+    assert_eq!(browser.badge(tab, &contact), ("1".to_owned(), "record".to_owned()));
+}
