@@ -369,7 +369,7 @@ fn the_popup_shows_the_record_and_a_click_opens_the_other_app() {
     let contact = format!("http://crm.localhost:{}/contacts/501", w.crm);
     let tab = browser.open_tab(&contact);
 
-    let (popup, text) = browser.extension_page(&format!("popup.html?tab={tab}"), "document.body.dataset.state");
+    let (popup, text) = browser.extension_page(&format!("popup.html?tab={tab}"), "document.body?.dataset.state");
     assert!(text.contains("person Ada Lovelace"), "{text}");
     assert!(text.contains("CRM (this page)"), "the current link is marked: {text}");
     assert!(text.contains("Wiki") && !text.contains("Wiki (this page)"), "{text}");
@@ -459,7 +459,7 @@ fn a_daemon_that_is_down_is_said_plainly_and_nothing_is_sent() {
         &format!("const t = await chrome.action.getBadgeText({{ tabId: {tab} }}); return t === '!' ? t : null"),
     );
     assert_eq!(badge, "!");
-    let (_, text) = browser.extension_page(&format!("popup.html?tab={tab}"), "document.body.dataset.state");
+    let (_, text) = browser.extension_page(&format!("popup.html?tab={tab}"), "document.body?.dataset.state");
     assert!(text.contains("not answering"), "{text}");
     assert!(w.proxy.requests().is_empty(), "{:?}", w.proxy.requests());
 

@@ -65,6 +65,12 @@ function render(result, tabId) {
       p.textContent = opened?.via === "native" ? `Opened with ${opened.answer?.with ?? "the desktop app"}.` : "Opened in a new tab.";
     });
     li.append(button);
+    if (isCurrent) {
+      const mark = document.createElement("span");
+      mark.className = "mark";
+      mark.textContent = " (this page)";
+      li.append(mark);
+    }
     list.append(li);
   }
   document.getElementById("record").hidden = false;
