@@ -467,3 +467,47 @@ fn a_daemon_that_is_down_is_said_plainly_and_nothing_is_sent() {
     browser.use_daemon(&w.proxy.url());
     assert_eq!(browser.badge(tab, &contact), ("1".to_owned(), "record".to_owned()));
 }
+
+/// `web-ext`: `$WEB_EXT`, else on `PATH` (`scripts/test` installs it with npm).
+fn web_ext() -> PathBuf {
+    if let Some(path) = std::env::var_os("WEB_EXT") {
+        return path.into();
+    }
+    std::env::var_os("PATH")
+        .and_then(|paths| std::env::split_paths(&paths).map(|p| p.join("web-ext")).find(|p| p.is_file()))
+        .expect("web-ext is needed: `npm install --global web-ext` (scripts/test does it), or WEB_EXT=path")
+}
+
+#[test]
+fn web_ext_lint_reports_no_errors() {
+    let output = Command::new(web_ext())
+        .args(["lint", "--output", "json", "--ignore-files", "build.sh", "README.md", "ids.json", "--source-dir"])
+        .arg(extension_dir())
+        .output()
+        .expect("run web-ext lint");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let report: Value = serde_json::from_str(stdout.trim())
+        .unwrap_or_else(|_| panic!("web-ext lint printed no JSON report:\n{stdout}\n{}", String::from_utf8_lossy(&output.stderr)));
+    assert_eq!(report["errors"], json!([]), "{report:#}");
+    assert_eq!(report["summary"]["errors"], 0, "{report:#}");
+}
+
+#[test]
+fn the_build_script_makes_a_zip_and_an_xpi_of_the_same_files() {
+    let output = Command::new(extension_dir().join("build.sh")).output().expect("run build.sh");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let built = String::from_utf8_lossy(&output.stdout);
+    let paths: Vec<&str> = built.lines().collect();
+    assert!(paths[0].ends_with("applinkd-chromium.zip") && paths[1].ends_with("applinkd-firefox.xpi"), "{built}");
+    let list = |path: &str| {
+        let out = Command::new("unzip").args(["-Z1", path]).output().expect("unzip -Z1");
+        assert!(out.status.success(), "{path} is not a zip archive");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let zip = list(paths[0]);
+    for file in ["manifest.json", "background.js", "daemon.js", "popup.html", "options.html", "route.html", "icons/128.png"] {
+        assert!(zip.lines().any(|l| l == file), "{file} missing from the zip:\n{zip}");
+    }
+    assert!(!zip.contains("build.sh") && !zip.contains(".pem"), "{zip}");
+    assert_eq!(zip, list(paths[1]));
+}
