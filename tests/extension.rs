@@ -24,8 +24,7 @@ fn extension_dir() -> PathBuf {
 
 /// The extension id the Rust side allows, as the packaging says it.
 fn chromium_id() -> String {
-    let ids: Value =
-        serde_json::from_str(&std::fs::read_to_string(extension_dir().join("ids.json")).unwrap()).unwrap();
+    let ids: Value = serde_json::from_str(&std::fs::read_to_string(extension_dir().join("ids.json")).unwrap()).unwrap();
     ids["chromium"].as_str().unwrap().to_owned()
 }
 
@@ -39,7 +38,10 @@ struct Proxy {
 
 impl Proxy {
     fn start(daemon: &Daemon, origins: Vec<String>) -> Proxy {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        Proxy::start_on(TcpListener::bind("127.0.0.1:0").unwrap(), daemon, origins)
+    }
+
+    fn start_on(listener: TcpListener, daemon: &Daemon, origins: Vec<String>) -> Proxy {
         let port = listener.local_addr().unwrap().port();
         let requests = Arc::new(Mutex::new(Vec::new()));
         let log = requests.clone();
@@ -150,8 +152,14 @@ impl Chromium {
         let stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
         stream.set_read_timeout(Some(DEADLINE * 3)).unwrap();
         let (socket, _) = tungstenite::client(browser_ws.as_str(), stream).expect("DevTools WebSocket");
-        let mut browser =
-            Chromium { child, socket, next_id: 0, worker: String::new(), extension_id: String::new(), _profile: profile };
+        let mut browser = Chromium {
+            child,
+            socket,
+            next_id: 0,
+            worker: String::new(),
+            extension_id: String::new(),
+            _profile: profile,
+        };
         let started = Instant::now();
         let target = loop {
             let targets = browser.call(None, "Target.getTargets", json!({}));
@@ -318,6 +326,10 @@ struct World {
 }
 
 fn world() -> World {
+    world_with(Proxy::start)
+}
+
+fn world_with(proxy: impl FnOnce(&Daemon, Vec<String>) -> Proxy) -> World {
     let page = |token: &str| format!("<!doctype html><html><body><h1>{token}</h1></body></html>");
     let crm = canned_server("text/html", page("crm-contact-page")).port();
     let wiki = canned_server("text/html", page("wiki-person-page")).port();
@@ -330,7 +342,7 @@ fn world() -> World {
                   { app = \"wiki.localhost\", id = \"ada\" },\n]\n";
     let daemon = Daemon::start(&[("links/apps.toml", &apps), ("links/people.toml", people)]);
     let origins = vec![format!("http://crm.localhost:{crm}"), format!("http://wiki.localhost:{wiki}")];
-    let proxy = Proxy::start(&daemon, origins);
+    let proxy = proxy(&daemon, origins);
     World { crm, wiki, other, _daemon: daemon, proxy }
 }
 
@@ -486,8 +498,9 @@ fn web_ext_lint_reports_no_errors() {
         .output()
         .expect("run web-ext lint");
     let stdout = String::from_utf8_lossy(&output.stdout);
-    let report: Value = serde_json::from_str(stdout.trim())
-        .unwrap_or_else(|_| panic!("web-ext lint printed no JSON report:\n{stdout}\n{}", String::from_utf8_lossy(&output.stderr)));
+    let report: Value = serde_json::from_str(stdout.trim()).unwrap_or_else(|_| {
+        panic!("web-ext lint printed no JSON report:\n{stdout}\n{}", String::from_utf8_lossy(&output.stderr))
+    });
     assert_eq!(report["errors"], json!([]), "{report:#}");
     assert_eq!(report["summary"]["errors"], 0, "{report:#}");
 }
@@ -505,9 +518,123 @@ fn the_build_script_makes_a_zip_and_an_xpi_of_the_same_files() {
         String::from_utf8(out.stdout).unwrap()
     };
     let zip = list(paths[0]);
-    for file in ["manifest.json", "background.js", "daemon.js", "popup.html", "options.html", "route.html", "icons/128.png"] {
+    for file in
+        ["manifest.json", "background.js", "daemon.js", "popup.html", "options.html", "route.html", "icons/128.png"]
+    {
         assert!(zip.lines().any(|l| l == file), "{file} missing from the zip:\n{zip}");
     }
     assert!(!zip.contains("build.sh") && !zip.contains(".pem"), "{zip}");
     assert_eq!(zip, list(paths[1]));
+}
+
+/// Headless Firefox ESR driven over WebDriver BiDi, with a session.
+struct Firefox {
+    child: Child,
+    socket: WebSocket<TcpStream>,
+    next_id: u64,
+    _profile: tempfile::TempDir,
+}
+
+impl Firefox {
+    fn start() -> Firefox {
+        let profile = tempfile::tempdir().unwrap();
+        let mut child = Command::new("firefox-esr")
+            .args(["--headless", "--remote-debugging-port=0", "-no-remote", "-profile"])
+            .arg(profile.path())
+            .env("MOZ_HEADLESS", "1")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start firefox-esr (apt-get install firefox-esr; scripts/test does it)");
+        let (tx, rx) = std::sync::mpsc::channel();
+        let out: [Box<dyn std::io::Read + Send>; 2] =
+            [Box::new(child.stdout.take().unwrap()), Box::new(child.stderr.take().unwrap())];
+        for stream in out {
+            let tx = tx.clone();
+            std::thread::spawn(move || {
+                for line in BufReader::new(stream).lines().map_while(Result::ok) {
+                    if let Some(at) = line.find("ws://") {
+                        let _ = tx.send(line[at..].trim().to_owned());
+                    }
+                }
+            });
+        }
+        let address = rx.recv_timeout(DEADLINE * 2).expect("Firefox printed no WebDriver BiDi address");
+        let port: u16 = address["ws://127.0.0.1:".len()..].split('/').next().unwrap().parse().unwrap();
+        let stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        stream.set_read_timeout(Some(DEADLINE * 3)).unwrap();
+        let (socket, _) =
+            tungstenite::client(format!("ws://127.0.0.1:{port}/session"), stream).expect("BiDi WebSocket");
+        let mut firefox = Firefox { child, socket, next_id: 0, _profile: profile };
+        firefox.call("session.new", json!({ "capabilities": {} }));
+        firefox
+    }
+
+    fn call(&mut self, method: &str, params: Value) -> Value {
+        self.next_id += 1;
+        let id = self.next_id;
+        let message = json!({ "id": id, "method": method, "params": params });
+        self.socket.send(Message::text(message.to_string())).expect("send to Firefox");
+        loop {
+            let Message::Text(text) = self.socket.read().expect("read from Firefox") else { continue };
+            let value: Value = serde_json::from_str(&text).unwrap();
+            if value["id"] == id {
+                assert_eq!(value["type"], "success", "{method} failed: {value}");
+                return value["result"].clone();
+            }
+        }
+    }
+
+    fn navigate(&mut self, context: &str, url: &str) {
+        self.call("browsingContext.navigate", json!({ "context": context, "url": url, "wait": "complete" }));
+    }
+}
+
+impl Drop for Firefox {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Waits until the proxy has seen a request that satisfies `seen`.
+fn wait_request(proxy: &Proxy, what: &str, seen: impl Fn(&str) -> bool) {
+    let started = Instant::now();
+    while !proxy.requests().iter().any(|r| seen(r)) {
+        assert!(started.elapsed() < DEADLINE * 2, "the extension never asked for {what}: {:?}", proxy.requests());
+        std::thread::sleep(Duration::from_millis(20)); // poll interval of a deadline-bounded wait
+    }
+}
+
+/// Firefox: the same extension installs (its gecko id), fetches the list from the
+/// daemon at the default address, asks about a known page and never about an
+/// unknown one. BiDi reaches neither the background nor extension pages, so the
+/// daemon's side (the proxy's log) is what is observed; the proxy must hold the
+/// default address, 127.0.0.1:7133.
+#[test]
+fn firefox_asks_the_daemon_about_known_pages_only() {
+    let w = world_with(|daemon, origins| {
+        let listener = TcpListener::bind("127.0.0.1:7133")
+            .expect("127.0.0.1:7133, the extension's default daemon address, is in use (a running applinkd?)");
+        Proxy::start_on(listener, daemon, origins)
+    });
+    let mut firefox = Firefox::start();
+    let installed =
+        firefox.call("webExtension.install", json!({ "extensionData": { "type": "path", "path": extension_dir() } }));
+    assert_eq!(installed["extension"], "applinkd@applinkd.dev");
+    wait_request(&w.proxy, "the origins", |r| r == "/api/v1/origins");
+
+    let tree = firefox.call("browsingContext.getTree", json!({}));
+    let context = tree["contexts"][0]["context"].as_str().unwrap().to_owned();
+    let contact = format!("http://crm.localhost:{}/contacts/501", w.crm);
+    firefox.navigate(&context, &contact);
+    wait_request(&w.proxy, "the known page", |r| r.contains(&format!("crm.localhost%3A{}%2Fcontacts%2F501", w.crm)));
+
+    // An unknown site, then a known one: once the second is asked, the first was
+    // handled (the extension takes tab updates in order) and must not have been.
+    firefox.navigate(&context, &format!("http://other.localhost:{}/contacts/501", w.other));
+    firefox.navigate(&context, &format!("http://crm.localhost:{}/contacts/502", w.crm));
+    wait_request(&w.proxy, "the second known page", |r| r.contains("%2Fcontacts%2F502"));
+    let requests = w.proxy.requests();
+    assert!(requests.iter().all(|r| !r.contains("other.localhost")), "{requests:?}");
 }

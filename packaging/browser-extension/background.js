@@ -127,13 +127,26 @@ function otherApps(answer) {
   return [...seen.values()];
 }
 
+// One lookup per tab and URL: the events of one navigation (URL, then complete)
+// share it, and a later event for the same URL reuses the answer.
+const pending = new Map(); // tabId → { url, promise }
 async function tabResult(tabId, url) {
   const cached = state.tabs.get(tabId);
   if (cached && cached.url === url) return cached.result;
-  const result = await lookup(url);
-  if (result.state !== "down") state.tabs.set(tabId, { url, result });
-  await setBadge(tabId, result);
-  return result;
+  const inFlight = pending.get(tabId);
+  if (inFlight && inFlight.url === url) return inFlight.promise;
+  const promise = (async () => {
+    const result = await lookup(url);
+    if (result.state !== "down") state.tabs.set(tabId, { url, result });
+    await setBadge(tabId, result);
+    return result;
+  })();
+  pending.set(tabId, { url, promise });
+  try {
+    return await promise;
+  } finally {
+    if (pending.get(tabId)?.promise === promise) pending.delete(tabId);
+  }
 }
 
 async function setBadge(tabId, result) {
@@ -319,12 +332,13 @@ async function updateOpenInMenu() {
 }
 
 // Firefox builds "Open in <App>" for the link or page under the pointer.
-if (IS_FIREFOX && api.menus?.onShown) {
-  api.menus.onShown.addListener(async (info) => {
+const menus = api.menus ?? api.contextMenus;
+if (IS_FIREFOX && menus.onShown) {
+  menus.onShown.addListener(async (info) => {
     const target = info.linkUrl ?? info.pageUrl;
     const result = target ? await lookup(target) : { state: "unknown-origin" };
     await setOpenInItems(result.state === "record" ? result.others : []);
-    api.menus.refresh();
+    menus.refresh();
   });
 }
 
