@@ -30,18 +30,18 @@ fn chromium_id() -> String {
 
 /// A proxy in front of the daemon that logs each request's target. `/api/v1/origins`
 /// goes to the daemon too; if it answers 404 (a daemon without the route), the
-/// proxy answers `origins` itself, in the route's shape.
+/// proxy answers it itself, in the route's shape, with `routed` as given.
 struct Proxy {
     port: u16,
     requests: Arc<Mutex<Vec<String>>>,
 }
 
 impl Proxy {
-    fn start(daemon: &Daemon, origins: Vec<String>) -> Proxy {
-        Proxy::start_on(TcpListener::bind("127.0.0.1:0").unwrap(), daemon, origins)
+    fn start(daemon: &Daemon, routed: Value) -> Proxy {
+        Proxy::start_on(TcpListener::bind("127.0.0.1:0").unwrap(), daemon, routed)
     }
 
-    fn start_on(listener: TcpListener, daemon: &Daemon, origins: Vec<String>) -> Proxy {
+    fn start_on(listener: TcpListener, daemon: &Daemon, routed: Value) -> Proxy {
         let port = listener.local_addr().unwrap().port();
         let requests = Arc::new(Mutex::new(Vec::new()));
         let log = requests.clone();
@@ -55,8 +55,8 @@ impl Proxy {
                     .build(),
             );
             for stream in listener.incoming().flatten() {
-                let (agent, upstream, log, origins) = (agent.clone(), upstream.clone(), log.clone(), origins.clone());
-                std::thread::spawn(move || forward(stream, &agent, &upstream, &log, &origins));
+                let (agent, upstream, log, routed) = (agent.clone(), upstream.clone(), log.clone(), routed.clone());
+                std::thread::spawn(move || forward(stream, &agent, &upstream, &log, &routed));
             }
         });
         Proxy { port, requests }
@@ -71,7 +71,35 @@ impl Proxy {
     }
 }
 
-fn forward(stream: TcpStream, agent: &ureq::Agent, upstream: &str, log: &Mutex<Vec<String>>, origins: &[String]) {
+/// What `/api/v1/origins` answers, made from the daemon's `/api/v1/apps` (the
+/// origins of the apps' templates) for a daemon that does not have the route yet.
+fn stand_in_origins(agent: &ureq::Agent, upstream: &str, routed: &Value) -> Value {
+    let get = |path: &str| -> Value {
+        agent
+            .get(format!("{upstream}{path}"))
+            .call()
+            .ok()
+            .and_then(|mut r| r.body_mut().read_to_string().ok())
+            .and_then(|text| serde_json::from_str(&text).ok())
+            .unwrap_or(Value::Null)
+    };
+    let mut origins: Vec<String> = get("/api/v1/apps")["apps"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|app| app["template"].as_str())
+        .filter_map(|template| {
+            let (scheme, rest) = template.split_once("://")?;
+            let host = rest.split(['/', '?', '#', '{']).next()?;
+            matches!(scheme, "http" | "https").then(|| format!("{scheme}://{host}").to_lowercase())
+        })
+        .collect();
+    origins.sort();
+    origins.dedup();
+    json!({ "generation": get("/api/v1/status")["last_reload"]["generation"], "origins": origins, "routed": routed })
+}
+
+fn forward(stream: TcpStream, agent: &ureq::Agent, upstream: &str, log: &Mutex<Vec<String>>, routed: &Value) {
     let mut reader = BufReader::new(stream);
     let mut request_line = String::new();
     if reader.read_line(&mut request_line).is_err() {
@@ -92,17 +120,8 @@ fn forward(stream: TcpStream, agent: &ureq::Agent, upstream: &str, log: &Mutex<V
         body = reply.body_mut().read_to_string().unwrap_or_default();
     }
     if target == "/api/v1/origins" && status == 404 {
-        let generation = agent
-            .get(format!("{upstream}/api/v1/status"))
-            .call()
-            .ok()
-            .and_then(|mut r| r.body_mut().read_to_string().ok())
-            .and_then(|text| serde_json::from_str::<Value>(&text).ok())
-            .map(|s| s["last_reload"]["generation"].clone())
-            .unwrap_or(Value::Null);
-        status = 200;
-        content_type = "application/json".into();
-        body = json!({ "generation": generation, "origins": origins, "routed": [] }).to_string();
+        (status, content_type, body) =
+            (200, "application/json".into(), stand_in_origins(agent, upstream, routed).to_string());
     }
     let location = location.map(|l| format!("Location: {l}\r\n")).unwrap_or_default();
     let _ = write!(
@@ -321,7 +340,7 @@ struct World {
     crm: u16,
     wiki: u16,
     other: u16,
-    _daemon: Daemon,
+    daemon: Daemon,
     proxy: Proxy,
 }
 
@@ -329,21 +348,21 @@ fn world() -> World {
     world_with(Proxy::start)
 }
 
-fn world_with(proxy: impl FnOnce(&Daemon, Vec<String>) -> Proxy) -> World {
+fn world_with(proxy: impl FnOnce(&Daemon, Value) -> Proxy) -> World {
     let page = |token: &str| format!("<!doctype html><html><body><h1>{token}</h1></body></html>");
     let crm = canned_server("text/html", page("crm-contact-page")).port();
     let wiki = canned_server("text/html", page("wiki-person-page")).port();
     let other = canned_server("text/html", page("some-other-site")).port();
     let apps = format!(
         "[apps.\"crm.localhost\"]\nname = \"CRM\"\nurl = \"http://crm.localhost:{crm}/contacts/{{id}}\"\n\n\
-         [apps.\"wiki.localhost\"]\nname = \"Wiki\"\nurl = \"http://wiki.localhost:{wiki}/people/{{id}}\"\n"
+         [apps.\"wiki.localhost\"]\nname = \"Wiki\"\nurl = \"http://wiki.localhost:{wiki}/people/{{id}}\"\nopen_with = [\"/bin/true\"]\n"
     );
     let people = "[[person]]\nname = \"Ada Lovelace\"\nlinks = [\n  { app = \"crm.localhost\", id = \"501\" },\n  \
                   { app = \"wiki.localhost\", id = \"ada\" },\n]\n";
     let daemon = Daemon::start(&[("links/apps.toml", &apps), ("links/people.toml", people)]);
-    let origins = vec![format!("http://crm.localhost:{crm}"), format!("http://wiki.localhost:{wiki}")];
-    let proxy = proxy(&daemon, origins);
-    World { crm, wiki, other, _daemon: daemon, proxy }
+    let routed = json!([{ "app": "wiki.localhost", "origin": format!("http://wiki.localhost:{wiki}"), "native": false, "open_with": true }]);
+    let proxy = proxy(&daemon, routed);
+    World { crm, wiki, other, daemon, proxy }
 }
 
 #[test]
@@ -480,6 +499,136 @@ fn a_daemon_that_is_down_is_said_plainly_and_nothing_is_sent() {
     assert_eq!(browser.badge(tab, &contact), ("1".to_owned(), "record".to_owned()));
 }
 
+#[test]
+fn a_change_of_the_files_is_picked_up_by_the_reload_generation() {
+    let w = world();
+    let mut browser = Chromium::start();
+    browser.use_daemon(&w.proxy.url());
+    let contact = format!("http://crm.localhost:{}/contacts/501", w.crm);
+    let tab = browser.open_tab(&contact);
+    assert_eq!(browser.badge(tab, &contact), ("1".to_owned(), "record".to_owned()));
+
+    let notes = canned_server("text/html", "<h1>notes</h1>".to_owned()).port();
+    let before = w.daemon.status_json()["last_reload"]["generation"].clone();
+    crate::daemon::write(
+        &w.daemon.path("links/notes.toml"),
+        &format!(
+            "[apps.\"notes.localhost\"]\nname = \"Notes\"\nurl = \"http://notes.localhost:{notes}/n/{{id}}\"\n\n\
+             [[person]]\nname = \"Ada Lovelace\"\nlinks = [{{ app = \"crm.localhost\", id = \"501\" }}, {{ app = \"notes.localhost\", id = \"7\" }}]\n"
+        ),
+    );
+    w.daemon.wait_for("the reload", |d| d.status_json()["last_reload"]["generation"] != before);
+    let origins_fetched = |p: &Proxy| p.requests().iter().filter(|r| *r == "/api/v1/origins").count();
+    let fetched = origins_fetched(&w.proxy);
+    // What the poll alarm does.
+    browser.worker("await applinkd.refresh(); return true");
+    assert_eq!(origins_fetched(&w.proxy), fetched + 1, "a new generation fetches the list again");
+    assert_eq!(browser.badge(tab, &contact), ("2".to_owned(), "record".to_owned()));
+    let note = format!("http://notes.localhost:{notes}/n/7");
+    let tab = browser.open_tab(&note);
+    assert_eq!(browser.badge(tab, &note), ("2".to_owned(), "record".to_owned()), "the new app's site is known");
+
+    // The same generation again: one cheap status request, no new list.
+    browser.worker("await applinkd.refresh(); return true");
+    assert_eq!(origins_fetched(&w.proxy), fetched + 1);
+}
+
+#[test]
+fn files_with_errors_and_bad_pages_get_a_plain_mark_and_the_browser_keeps_working() {
+    let w = world();
+    crate::daemon::write(&w.daemon.path("links/broken.toml"), "[[person]\nname = \n");
+    w.daemon.wait_for("the error to count", |d| d.status_json()["errors"].as_u64() > Some(0));
+    let mut browser = Chromium::start();
+    browser.use_daemon(&w.proxy.url());
+
+    let contact = format!("http://crm.localhost:{}/contacts/501", w.crm);
+    let tab = browser.open_tab(&contact);
+    assert_eq!(browser.badge(tab, &contact), ("1".to_owned(), "record".to_owned()));
+    let colour = browser.worker(&format!("return await chrome.action.getBadgeBackgroundColor({{ tabId: {tab} }})"));
+    assert_eq!(colour, json!([199, 120, 0, 255]), "files with errors colour the badge");
+    let (_, text) = browser.extension_page(&format!("popup.html?tab={tab}"), "document.body?.dataset.state");
+    assert!(text.contains("error(s)") && text.contains("Ada Lovelace"), "{text}");
+
+    // 8 KiB of %XX on a known site: a clear state, then the next page works.
+    let long = format!("http://crm.localhost:{}/contacts/{}", w.crm, "%41".repeat(2731));
+    let tab = browser.open_tab(&long);
+    let (badge, state) = browser.badge(tab, &long);
+    assert!(badge.parse::<u32>().is_err(), "{badge}");
+    assert!(state == "not-a-record" || state == "error", "{state}");
+    let other = format!("http://crm.localhost:{}/contacts/501?again", w.crm);
+    let tab = browser.open_tab(&other);
+    assert_eq!(browser.badge(tab, &other).0, "1");
+}
+
+#[test]
+fn a_daemon_answering_garbage_is_said_plainly() {
+    let garbage = canned_server("text/html", "<html>not applinkd</html>".to_owned()).port();
+    let w = world();
+    let mut browser = Chromium::start();
+    browser.use_daemon(&format!("http://127.0.0.1:{garbage}"));
+    let contact = format!("http://crm.localhost:{}/contacts/501", w.crm);
+    let tab = browser.open_tab(&contact);
+    let badge = browser.wait_worker(
+        "the down mark",
+        &format!("const t = await chrome.action.getBadgeText({{ tabId: {tab} }}); return t === '!' ? t : null"),
+    );
+    assert_eq!(badge, "!");
+    let (_, text) = browser.extension_page(&format!("popup.html?tab={tab}"), "document.body?.dataset.state");
+    assert!(text.contains("not JSON"), "{text}");
+}
+
+#[test]
+fn without_the_native_host_nothing_is_intercepted() {
+    let w = world();
+    let mut browser = Chromium::start();
+    browser.use_daemon(&w.proxy.url());
+    let routed = browser.worker("return [applinkd.state.native, applinkd.state.routed.map(r => r.app)]");
+    assert_eq!(routed, json!([false, ["wiki.localhost"]]), "the daemon names a routed app, and there is no host");
+    let rules = browser.worker("return await chrome.declarativeNetRequest.getDynamicRules()");
+    assert_eq!(rules, json!([]));
+    let wiki = format!("http://wiki.localhost:{}/people/ada", w.wiki);
+    browser.open_tab(&wiki);
+    let (_, text) = browser.page_text(&wiki);
+    assert!(text.contains("wiki-person-page"), "{text}");
+}
+
+#[test]
+fn the_options_page_accepts_loopback_daemons_only() {
+    let w = world();
+    let mut browser = Chromium::start();
+    let (options, _) = browser.extension_page("options.html", "document.getElementById('status')?.textContent");
+    let save = |address: &str| {
+        format!(
+            "document.getElementById('saved').textContent = ''; document.getElementById('daemon').value = {}; \
+             document.getElementById('form').requestSubmit(); return true",
+            json!(address)
+        )
+    };
+    let saved = "const t = document.getElementById('saved').textContent; return t || null";
+    for refused in
+        ["http://192.168.1.2:7133", "https://127.0.0.1:7133", "http://example.com:7133", "http://127.0.0.1:7133/x"]
+    {
+        browser.eval_in(&options, &save(refused));
+        let said = wait_in(&mut browser, &options, saved);
+        assert!(said.starts_with("Not saved"), "{refused}: {said}");
+    }
+    browser.eval_in(&options, &save(&format!("http://applink.localhost:{}", w.proxy.port)));
+    assert_eq!(wait_in(&mut browser, &options, saved), "Saved.");
+    let daemon = browser.worker("return applinkd.state.daemon.base");
+    assert_eq!(daemon, format!("http://applink.localhost:{}", w.proxy.port));
+}
+
+fn wait_in(browser: &mut Chromium, session: &str, body: &str) -> String {
+    let started = Instant::now();
+    loop {
+        if let Some(text) = browser.eval_in(session, body).as_str() {
+            return text.to_owned();
+        }
+        assert!(started.elapsed() < DEADLINE, "timed out: {body}");
+        std::thread::sleep(Duration::from_millis(20)); // poll interval of a deadline-bounded wait
+    }
+}
+
 /// `web-ext`: `$WEB_EXT`, else on `PATH` (`scripts/test` installs it with npm).
 fn web_ext() -> PathBuf {
     if let Some(path) = std::env::var_os("WEB_EXT") {
@@ -613,10 +762,10 @@ fn wait_request(proxy: &Proxy, what: &str, seen: impl Fn(&str) -> bool) {
 /// default address, 127.0.0.1:7133.
 #[test]
 fn firefox_asks_the_daemon_about_known_pages_only() {
-    let w = world_with(|daemon, origins| {
+    let w = world_with(|daemon, routed| {
         let listener = TcpListener::bind("127.0.0.1:7133")
             .expect("127.0.0.1:7133, the extension's default daemon address, is in use (a running applinkd?)");
-        Proxy::start_on(listener, daemon, origins)
+        Proxy::start_on(listener, daemon, routed)
     });
     let mut firefox = Firefox::start();
     let installed =
