@@ -143,7 +143,13 @@ struct Chromium {
 
 impl Chromium {
     fn start() -> Chromium {
+        Chromium::start_with(|_| {})
+    }
+
+    /// Like `start`, with `setup` run on the new profile directory first.
+    fn start_with(setup: impl FnOnce(&std::path::Path)) -> Chromium {
         let profile = tempfile::tempdir().unwrap();
+        setup(profile.path());
         let extension = extension_dir();
         let mut child = Command::new("/usr/lib/chromium/chromium")
             .args(["--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run"])
@@ -339,9 +345,34 @@ impl Drop for Chromium {
 struct World {
     crm: u16,
     wiki: u16,
+    wiki_hits: Arc<std::sync::atomic::AtomicUsize>,
     other: u16,
     daemon: Daemon,
     proxy: Proxy,
+}
+
+/// A stand-in web server that counts the requests it gets.
+fn counting_server(body: String) -> (u16, Arc<std::sync::atomic::AtomicUsize>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let hits = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = hits.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let mut reader = BufReader::new(stream);
+            let mut line = String::new();
+            while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
+                line.clear();
+            }
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let _ = write!(
+                reader.get_mut(),
+                "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    (port, hits)
 }
 
 fn world() -> World {
@@ -350,8 +381,14 @@ fn world() -> World {
 
 fn world_with(proxy: impl FnOnce(&Daemon, Value) -> Proxy) -> World {
     let page = |token: &str| format!("<!doctype html><html><body><h1>{token}</h1></body></html>");
-    let crm = canned_server("text/html", page("crm-contact-page")).port();
-    let wiki = canned_server("text/html", page("wiki-person-page")).port();
+    let (wiki, wiki_hits) = counting_server(page("wiki-person-page"));
+    let crm = canned_server(
+        "text/html",
+        page(&format!(
+            "crm-contact-page <a id=\"wiki\" href=\"http://wiki.localhost:{wiki}/people/ada\">Ada in the wiki</a>"
+        )),
+    )
+    .port();
     let other = canned_server("text/html", page("some-other-site")).port();
     let apps = format!(
         "[apps.\"crm.localhost\"]\nname = \"CRM\"\nurl = \"http://crm.localhost:{crm}/contacts/{{id}}\"\n\n\
@@ -362,7 +399,7 @@ fn world_with(proxy: impl FnOnce(&Daemon, Value) -> Proxy) -> World {
     let daemon = Daemon::start(&[("links/apps.toml", &apps), ("links/people.toml", people)]);
     let routed = json!([{ "app": "wiki.localhost", "origin": format!("http://wiki.localhost:{wiki}"), "native": false, "open_with": true }]);
     let proxy = proxy(&daemon, routed);
-    World { crm, wiki, other, daemon, proxy }
+    World { crm, wiki, wiki_hits, other, daemon, proxy }
 }
 
 #[test]
@@ -625,6 +662,118 @@ fn wait_in(browser: &mut Chromium, session: &str, body: &str) -> String {
             return text.to_owned();
         }
         assert!(started.elapsed() < DEADLINE, "timed out: {body}");
+        std::thread::sleep(Duration::from_millis(20)); // poll interval of a deadline-bounded wait
+    }
+}
+
+/// A stand-in for `applinkd native-host` (the Rust one is not in this branch): the
+/// native messaging framing, `route` answering `open_with` for the wiki's URLs and
+/// `fallback` otherwise, `open` writing the URL it got to `opened`, one a line.
+const STAND_IN_HOST: &str = r#"#!/usr/bin/python3
+import json, struct, sys
+opened = sys.argv[0] + ".opened"
+while True:
+    head = sys.stdin.buffer.read(4)
+    if len(head) < 4:
+        break
+    request = json.loads(sys.stdin.buffer.read(struct.unpack("=I", head)[0]))
+    url = request.get("url", "")
+    if request.get("op") == "route" and "wiki.localhost" in url:
+        answer = {"ok": True, "answer": {"route": "open_with", "app": "wiki.localhost", "app_name": "Wiki", "url": url}}
+    elif request.get("op") == "route":
+        answer = {"ok": True, "answer": {"route": "fallback", "url": url}}
+    elif request.get("op") == "open":
+        with open(opened, "a") as f:
+            f.write(url + "\n")
+        answer = {"ok": True, "answer": {"opened": url, "with": "stand-in"}}
+    else:
+        answer = {"ok": False, "error": {"code": "bad_request", "message": "unknown op"}}
+    data = json.dumps(answer).encode()
+    sys.stdout.buffer.write(struct.pack("=I", len(data)) + data)
+    sys.stdout.buffer.flush()
+"#;
+
+/// Installs the stand-in host for `profile` (Chromium reads host manifests from
+/// `USER_DATA_DIR/NativeMessagingHosts/` when given a `--user-data-dir`); returns
+/// the file where it writes what it opened.
+fn install_stand_in_host(profile: &std::path::Path) -> PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let program = profile.join("stand-in-host");
+    std::fs::write(&program, STAND_IN_HOST).unwrap();
+    std::fs::set_permissions(&program, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let manifest = json!({
+        "name": "dev.applinkd.host",
+        "description": "stand-in applinkd native host",
+        "path": program,
+        "type": "stdio",
+        "allowed_origins": [format!("chrome-extension://{}/", chromium_id())],
+    });
+    crate::daemon::write(&profile.join("NativeMessagingHosts/dev.applinkd.host.json"), &manifest.to_string());
+    profile.join("stand-in-host.opened")
+}
+
+fn opened(file: &std::path::Path) -> Vec<String> {
+    std::fs::read_to_string(file).unwrap_or_default().lines().map(str::to_owned).collect()
+}
+
+/// A routed link clicked in a page goes to the desktop program through the host,
+/// the tab goes back and never loads the web page; "Open in browser anyway" loads
+/// it once; the next click routes again; an app switched off stays in the browser.
+#[test]
+fn a_routed_link_goes_through_the_native_host_and_the_tab_goes_back() {
+    let w = world();
+    let mut opened_file = PathBuf::new();
+    let mut browser = Chromium::start_with(|profile| opened_file = install_stand_in_host(profile));
+    browser.use_daemon(&w.proxy.url());
+    assert_eq!(browser.worker("return applinkd.state.native"), true, "the stand-in host answers");
+    let rules = browser.worker("return (await chrome.declarativeNetRequest.getDynamicRules()).length");
+    assert_eq!(rules, 1, "one rule for the routed origin");
+
+    let contact = format!("http://crm.localhost:{}/contacts/501", w.crm);
+    let created = browser.call(None, "Target.createTarget", json!({ "url": contact }));
+    let page = browser.attach(created["targetId"].as_str().unwrap());
+    browser.wait_tab(&contact, |u| u == contact);
+    let wiki = format!("http://wiki.localhost:{}/people/ada", w.wiki);
+    let click = "document.getElementById('wiki').click(); return true";
+
+    browser.eval_in(&page, click);
+    wait_until("the host to open the wiki URL", || opened(&opened_file).len() == 1);
+    assert_eq!(opened(&opened_file), [wiki.clone()]);
+    browser.wait_tab("the CRM page again", |u| u == contact);
+    let hits = |w: &World| w.wiki_hits.load(std::sync::atomic::Ordering::SeqCst);
+    assert_eq!(hits(&w), 0, "the tab never loaded the routed page");
+
+    // "Open in browser anyway" (the link's context menu): loads once, no loop.
+    browser.worker(&format!(
+        "await applinkd.onMenuClicked({{ menuItemId: 'open-anyway', linkUrl: {} }}); return true",
+        json!(wiki)
+    ));
+    browser.wait_tab("the wiki page in the browser", |u| u == wiki);
+    assert_eq!(hits(&w), 1);
+    assert_eq!(opened(&opened_file).len(), 1, "the bypass did not route");
+
+    let target = target_of(&mut browser, &contact);
+    let page = browser.attach(&target);
+    browser.eval_in(&page, click);
+    wait_until("the second click to be routed", || opened(&opened_file).len() == 2);
+
+    // Switched off in the options: the link stays in the browser.
+    browser.worker(
+        "await chrome.storage.local.set({ disabledApps: ['wiki.localhost'] }); await applinkd.useDaemon(applinkd.state.daemon.base); \
+         return true",
+    );
+    assert_eq!(browser.worker("return (await chrome.declarativeNetRequest.getDynamicRules()).length"), 0);
+    let target = target_of(&mut browser, &contact);
+    let page = browser.attach(&target);
+    browser.eval_in(&page, click);
+    wait_until("the wiki page to load in the tab", || hits(&w) == 2);
+    assert_eq!(opened(&opened_file).len(), 2);
+}
+
+fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
+    let started = Instant::now();
+    while !done() {
+        assert!(started.elapsed() < DEADLINE, "timed out waiting for {what}");
         std::thread::sleep(Duration::from_millis(20)); // poll interval of a deadline-bounded wait
     }
 }
