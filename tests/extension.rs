@@ -738,7 +738,7 @@ fn a_routed_link_goes_through_the_native_host_and_the_tab_goes_back() {
 
     browser.eval_in(&page, click);
     wait_until("the host to open the wiki URL", || opened(&opened_file).len() == 1);
-    assert_eq!(opened(&opened_file), [wiki.clone()]);
+    assert_eq!(opened(&opened_file), vec![wiki.clone()]);
     browser.wait_tab("the CRM page again", |u| u == contact);
     let hits = |w: &World| w.wiki_hits.load(std::sync::atomic::Ordering::SeqCst);
     assert_eq!(hits(&w), 0, "the tab never loaded the routed page");
