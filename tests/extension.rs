@@ -236,11 +236,20 @@ impl Chromium {
 
     /// Evaluates `body` (the inside of an async function) in `session`; returns its value.
     fn eval_in(&mut self, session: &str, body: &str) -> Value {
+        self.evaluate(session, body, false)
+    }
+
+    /// `eval_in` as if a person had acted (a click that may open a tab).
+    fn eval_as_user(&mut self, session: &str, body: &str) -> Value {
+        self.evaluate(session, body, true)
+    }
+
+    fn evaluate(&mut self, session: &str, body: &str, user: bool) -> Value {
         let expression = format!("(async () => {{ {body} }})()");
         let result = self.call(
             Some(session),
             "Runtime.evaluate",
-            json!({ "expression": expression, "awaitPromise": true, "returnByValue": true }),
+            json!({ "expression": expression, "awaitPromise": true, "returnByValue": true, "userGesture": user }),
         );
         assert!(result["exceptionDetails"].is_null(), "{body}\nthrew: {}", result["exceptionDetails"]);
         result["result"]["value"].clone()
@@ -361,10 +370,18 @@ fn counting_server(body: String) -> (u16, Arc<std::sync::atomic::AtomicUsize>) {
         for stream in listener.incoming().flatten() {
             let mut reader = BufReader::new(stream);
             let mut line = String::new();
+            // A connection the browser opens ahead (preconnect) and closes unused is no
+            // request, and the favicon is not the page.
+            if !reader.read_line(&mut line).is_ok_and(|n| n > 2) {
+                continue;
+            }
+            let page = !line.starts_with("GET /favicon.ico ");
             while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
                 line.clear();
             }
-            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            if page {
+                counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            }
             let _ = write!(
                 reader.get_mut(),
                 "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
@@ -482,12 +499,18 @@ fn the_context_menu_shows_the_record_and_opens_the_other_app() {
     browser.wait_tab("the wiki page", |u| u == wiki);
 }
 
+/// The DevTools target of the page at `url` (its URL there may lag the tab's a little).
 fn target_of(browser: &mut Chromium, url: &str) -> String {
-    let targets = browser.call(None, "Target.getTargets", json!({}));
-    targets["targetInfos"].as_array().unwrap().iter().find(|t| t["url"] == url).expect("a target")["targetId"]
-        .as_str()
-        .unwrap()
-        .to_owned()
+    let started = Instant::now();
+    loop {
+        let targets = browser.call(None, "Target.getTargets", json!({}));
+        let found = targets["targetInfos"].as_array().unwrap().iter().find(|t| t["url"] == url);
+        if let Some(target) = found {
+            return target["targetId"].as_str().unwrap().to_owned();
+        }
+        assert!(started.elapsed() < DEADLINE, "no DevTools target at {url}: {targets}");
+        std::thread::sleep(Duration::from_millis(20)); // poll interval of a deadline-bounded wait
+    }
 }
 
 #[test]
@@ -757,6 +780,38 @@ fn a_routed_link_goes_through_the_native_host_and_the_tab_goes_back() {
     browser.eval_in(&page, click);
     wait_until("the second click to be routed", || opened(&opened_file).len() == 2);
 
+    // A link opened in a new tab: routed, and the tab it opened closes.
+    let tabs = |browser: &mut Chromium| browser.worker("return (await chrome.tabs.query({})).length");
+    let before = tabs(&mut browser);
+    let target = target_of(&mut browser, &contact);
+    let page = browser.attach(&target);
+    browser.eval_as_user(
+        &page,
+        &format!(
+            "const a = document.createElement('a'); a.href = {}; a.target = '_blank'; document.body.append(a); a.click(); return true",
+            json!(format!("{wiki}?new-tab"))
+        ),
+    );
+    wait_until("the new tab's link to be routed", || opened(&opened_file).len() == 3);
+    assert_eq!(opened(&opened_file)[2], format!("{wiki}?new-tab"));
+    browser.wait_worker(
+        "the tab opened for the link to close",
+        &format!("return (await chrome.tabs.query({{}})).length === {before}"),
+    );
+
+    // A page that sends a tab to route.html itself (it is web-accessible) routes nothing.
+    let forged = format!("chrome-extension://{}/route.html#{wiki}?forged", browser.extension_id);
+    let page = browser.attach(&target);
+    browser.eval_in(&page, &format!("location.href = {}; return true", json!(forged)));
+    wait_until("the forged route to load the page instead", || hits(&w) == 2);
+    assert_eq!(opened(&opened_file).len(), 3, "route.html without the rules' key opened nothing");
+    let forged_page = format!("{wiki}?forged");
+    browser.wait_tab("the page the forged route names", |u| u == forged_page);
+    let target = target_of(&mut browser, &forged_page);
+    browser.call(None, "Target.closeTarget", json!({ "targetId": target }));
+    browser.call(None, "Target.createTarget", json!({ "url": contact }));
+    browser.wait_tab(&contact, |u| u == contact);
+
     // Switched off in the options: the link stays in the browser.
     browser.worker(
         "await chrome.storage.local.set({ disabledApps: ['wiki.localhost'] }); await applinkd.useDaemon(applinkd.state.daemon.base); \
@@ -766,8 +821,8 @@ fn a_routed_link_goes_through_the_native_host_and_the_tab_goes_back() {
     let target = target_of(&mut browser, &contact);
     let page = browser.attach(&target);
     browser.eval_in(&page, click);
-    wait_until("the wiki page to load in the tab", || hits(&w) == 2);
-    assert_eq!(opened(&opened_file).len(), 2);
+    wait_until("the wiki page to load in the tab", || hits(&w) == 3);
+    assert_eq!(opened(&opened_file).len(), 3);
 }
 
 fn wait_until(what: &str, mut done: impl FnMut() -> bool) {

@@ -18,6 +18,7 @@ const state = {
   disabledApps: new Set(),
   origins: null, // Set of origins, or null when not known (daemon down, or too old)
   routed: [],
+  routeKey: undefined, // what the routing rules put in route.html's query
   generation: undefined,
   down: null, // a message when the daemon did not answer
   errors: 0,
@@ -241,7 +242,11 @@ async function updateRoutingRules() {
   const removeRuleIds = existing.map((r) => r.id);
   const addRules = [];
   if (state.native) {
-    const page = api.runtime.getURL("route.html");
+    // The key proves to route.html's request that the rule sent the tab there:
+    // route.html is web-accessible, so any page could open it with a URL of its own.
+    state.routeKey = crypto.randomUUID();
+    await api.storage.session.set({ routeKey: state.routeKey });
+    const page = api.runtime.getURL(`route.html?key=${state.routeKey}`);
     const origins = new Set(
       state.routed
         .filter((r) => (r.native || r.open_with) && !state.disabledApps.has(r.app) && originOf(r.origin))
@@ -278,8 +283,10 @@ async function bypass(tabId, url) {
   await api.tabs.update(tabId, { url });
 }
 
+// The first real navigation of the tab after the bypass (the URL, or where it
+// redirected) uses it up.
 function clearBypass(tabId, url) {
-  if (bypasses.get(tabId) === url) {
+  if (bypasses.has(tabId) && url !== "about:blank") {
     bypasses.delete(tabId);
     api.declarativeNetRequest.updateSessionRules({ removeRuleIds: [BYPASS_RULE_BASE + tabId] });
   }
@@ -287,7 +294,12 @@ function clearBypass(tabId, url) {
 
 // What route.html asks: route the URL through the host; open it when the app has
 // a desktop program; otherwise let the tab load it once.
-async function routeFromPage(url, tab) {
+async function routeFromPage(url, key, tab) {
+  if (state.routeKey === undefined) ({ routeKey: state.routeKey } = await api.storage.session.get("routeKey"));
+  if (!key || key !== state.routeKey) {
+    await bypass(tab.id, url);
+    return { routed: false };
+  }
   const origin = originOf(url);
   const answer = state.native ? await native({ op: "route", url }).catch((e) => ({ ok: false, error: { message: e.message } })) : null;
   const route = answer && answer.ok ? answer.answer : null;
@@ -447,7 +459,7 @@ async function onMessage(message, sender) {
     case "open-link":
       return openLink(message.link, message.tabId !== undefined ? await api.tabs.get(message.tabId) : undefined);
     case "route":
-      return routeFromPage(message.url, sender.tab);
+      return routeFromPage(message.url, message.key, sender.tab);
     case "bypass":
       await bypass(sender.tab.id, message.url);
       return { ok: true };

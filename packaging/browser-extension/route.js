@@ -17,7 +17,8 @@ async function main() {
   }
   // A tab opened for the link has only this page in its history.
   const fresh = history.length <= 1;
-  const answer = await api.runtime.sendMessage({ type: "route", url });
+  const key = new URLSearchParams(location.search).get("key");
+  const answer = await api.runtime.sendMessage({ type: "route", url, key });
   if (answer?.routed) {
     state.textContent = `Opened in ${answer.app}${answer.with ? ` (${answer.with})` : ""}.`;
     document.body.dataset.routed = "yes";
