@@ -577,20 +577,29 @@ fn a_change_of_the_files_is_picked_up_by_the_reload_generation() {
              [[person]]\nname = \"Ada Lovelace\"\nlinks = [{{ app = \"crm.localhost\", id = \"501\" }}, {{ app = \"notes.localhost\", id = \"7\" }}]\n"
         ),
     );
-    w.daemon.wait_for("the reload", |d| d.status_json()["last_reload"]["generation"] != before);
+    let generation = |d: &Daemon| d.status_json()["last_reload"]["generation"].clone();
+    w.daemon.wait_for("the reload", |d| generation(d) != before);
     let origins_fetched = |p: &Proxy| p.requests().iter().filter(|r| *r == "/api/v1/origins").count();
     let fetched = origins_fetched(&w.proxy);
-    // What the poll alarm does.
+    // What the poll alarm does (the watcher may reload more than once for one write).
     browser.worker("await applinkd.refresh(); return true");
-    assert_eq!(origins_fetched(&w.proxy), fetched + 1, "a new generation fetches the list again");
+    assert!(origins_fetched(&w.proxy) > fetched, "a new generation fetches the list again");
+    let started = Instant::now();
+    while browser.worker("return applinkd.state.generation") != generation(&w.daemon) {
+        assert!(started.elapsed() < DEADLINE, "the extension never caught up with the daemon's generation");
+        browser.worker("await applinkd.refresh(); return true");
+    }
     assert_eq!(browser.badge(tab, &contact), ("2".to_owned(), "record".to_owned()));
     let note = format!("http://notes.localhost:{notes}/n/7");
     let tab = browser.open_tab(&note);
     assert_eq!(browser.badge(tab, &note), ("2".to_owned(), "record".to_owned()), "the new app's site is known");
 
     // The same generation again: one cheap status request, no new list.
+    let (fetched, now) = (origins_fetched(&w.proxy), generation(&w.daemon));
     browser.worker("await applinkd.refresh(); return true");
-    assert_eq!(origins_fetched(&w.proxy), fetched + 1);
+    if generation(&w.daemon) == now {
+        assert_eq!(origins_fetched(&w.proxy), fetched);
+    }
 }
 
 #[test]
@@ -733,6 +742,23 @@ fn install_stand_in_host(profile: &std::path::Path) -> PathBuf {
     });
     crate::daemon::write(&profile.join("NativeMessagingHosts/dev.applinkd.host.json"), &manifest.to_string());
     profile.join("stand-in-host.opened")
+}
+
+/// The stand-in host for Firefox: `$HOME/.mozilla/native-messaging-hosts/`.
+fn install_stand_in_host_for_firefox(home: &std::path::Path) -> PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let program = home.join("stand-in-host");
+    std::fs::write(&program, STAND_IN_HOST).unwrap();
+    std::fs::set_permissions(&program, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let manifest = json!({
+        "name": "dev.applinkd.host",
+        "description": "stand-in applinkd native host",
+        "path": program,
+        "type": "stdio",
+        "allowed_extensions": ["applinkd@applinkd.dev"],
+    });
+    crate::daemon::write(&home.join(".mozilla/native-messaging-hosts/dev.applinkd.host.json"), &manifest.to_string());
+    home.join("stand-in-host.opened")
 }
 
 fn opened(file: &std::path::Path) -> Vec<String> {
@@ -889,9 +915,11 @@ struct Firefox {
 }
 
 impl Firefox {
-    fn start() -> Firefox {
+    /// Firefox with `home` as `$HOME` (where it reads `.mozilla/native-messaging-hosts/`).
+    fn start(home: &std::path::Path) -> Firefox {
         let profile = tempfile::tempdir().unwrap();
         let mut child = Command::new("firefox-esr")
+            .env("HOME", home)
             .args(["--headless", "--remote-debugging-port=0", "-no-remote", "-profile"])
             .arg(profile.path())
             .env("MOZ_HEADLESS", "1")
@@ -965,13 +993,15 @@ fn wait_request(proxy: &Proxy, what: &str, seen: impl Fn(&str) -> bool) {
 /// daemon's side (the proxy's log) is what is observed; the proxy must hold the
 /// default address, 127.0.0.1:7133.
 #[test]
-fn firefox_asks_the_daemon_about_known_pages_only() {
+fn firefox_asks_the_daemon_about_known_pages_only_and_routes_links() {
     let w = world_with(|daemon, routed| {
         let listener = TcpListener::bind("127.0.0.1:7133")
             .expect("127.0.0.1:7133, the extension's default daemon address, is in use (a running applinkd?)");
         Proxy::start_on(listener, daemon, routed)
     });
-    let mut firefox = Firefox::start();
+    let home = tempfile::tempdir().unwrap();
+    let opened_file = install_stand_in_host_for_firefox(home.path());
+    let mut firefox = Firefox::start(home.path());
     let installed =
         firefox.call("webExtension.install", json!({ "extensionData": { "type": "path", "path": extension_dir() } }));
     assert_eq!(installed["extension"], "applinkd@applinkd.dev");
@@ -990,4 +1020,28 @@ fn firefox_asks_the_daemon_about_known_pages_only() {
     wait_request(&w.proxy, "the second known page", |r| r.contains("%2Fcontacts%2F502"));
     let requests = w.proxy.requests();
     assert!(requests.iter().all(|r| !r.contains("other.localhost")), "{requests:?}");
+
+    // A routed link clicked in the page: through the host, and the tab goes back.
+    firefox.navigate(&context, &contact);
+    firefox.call(
+        "script.evaluate",
+        json!({
+            "expression": "document.getElementById('wiki').click()",
+            "target": { "context": context },
+            "awaitPromise": false,
+            "userActivation": true,
+        }),
+    );
+    let wiki = format!("http://wiki.localhost:{}/people/ada", w.wiki);
+    wait_until("Firefox to route the link through the host", || opened(&opened_file) == vec![wiki.clone()]);
+    let started = Instant::now();
+    loop {
+        let tree = firefox.call("browsingContext.getTree", json!({ "root": context }));
+        if tree["contexts"][0]["url"] == contact {
+            break;
+        }
+        assert!(started.elapsed() < DEADLINE, "the tab did not go back: {tree}");
+        std::thread::sleep(Duration::from_millis(20)); // poll interval of a deadline-bounded wait
+    }
+    assert_eq!(w.wiki_hits.load(std::sync::atomic::Ordering::SeqCst), 0, "the tab never loaded the routed page");
 }

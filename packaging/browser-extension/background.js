@@ -138,8 +138,9 @@ async function tabResult(tabId, url) {
   if (inFlight && inFlight.url === url) return inFlight.promise;
   const promise = (async () => {
     const result = await lookup(url);
-    if (result.state !== "down") state.tabs.set(tabId, { url, result });
+    // The badge first: a tab in `state.tabs` has its badge set.
     await setBadge(tabId, result);
+    if (result.state !== "down") state.tabs.set(tabId, { url, result });
     return result;
   })();
   pending.set(tabId, { url, promise });
