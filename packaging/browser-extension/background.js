@@ -43,20 +43,25 @@ async function loadSettings() {
 // Asks the daemon for its reload generation and fetches the origins again when
 // it changed (or when `force`). Cheap: one small GET per poll.
 async function refresh(force = false) {
+  // An answer from a daemon the options no longer name is dropped.
+  const daemon = state.daemon;
   let status;
   try {
-    status = await state.daemon.status();
+    status = await daemon.status();
   } catch (e) {
+    if (daemon !== state.daemon) return;
     state.down = e instanceof DaemonError ? e.message : String(e);
     await showDown();
     return;
   }
+  if (daemon !== state.daemon) return;
   const wasDown = state.down !== null;
   state.down = null;
   state.errors = status.errors;
   if (force || wasDown || state.origins === null || status.generation !== state.generation) {
     try {
-      const answer = await state.daemon.origins();
+      const answer = await daemon.origins();
+      if (daemon !== state.daemon) return;
       if (answer === null) {
         state.originsMissing = true;
         state.origins = new Set();
@@ -69,6 +74,7 @@ async function refresh(force = false) {
       state.generation = status.generation;
       state.tabs.clear(); // records may have changed with the files
     } catch (e) {
+      if (daemon !== state.daemon) return;
       state.down = e.message;
       await showDown();
       return;
