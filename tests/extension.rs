@@ -487,9 +487,15 @@ fn the_context_menu_shows_the_record_and_opens_the_other_app() {
     assert!(url.contains("wiki.localhost%3A"), "{url}");
     assert!(text.contains("Ada Lovelace") && text.contains("CRM"), "{text}");
 
+    // "Show the record" on selected words: the records search.
+    browser.worker(
+        "await applinkd.onMenuClicked({ menuItemId: 'show-record', selectionText: ' Ada Lovelace ' }); return true",
+    );
+    let search = format!("{}/?q=Ada%20Lovelace", w.proxy.url());
+    browser.wait_tab("the search page", |u| u == search);
+
     // Chromium's "Open in <App>" items are those of the active tab's record.
-    let target = target_of(&mut browser, &contact);
-    browser.call(None, "Target.activateTarget", json!({ "targetId": target }));
+    browser.worker(&format!("await chrome.tabs.update({tab}, {{ active: true }}); return true"));
     let items = browser.wait_worker(
         "the Open in items",
         "await applinkd.updateOpenInMenu(); const k = [...applinkd.state.menuLinks.keys()]; return k.length ? k : null",
@@ -630,6 +636,29 @@ fn files_with_errors_and_bad_pages_get_a_plain_mark_and_the_browser_keeps_workin
 }
 
 #[test]
+fn a_daemon_that_never_answers_is_said_plainly() {
+    // Accepts connections and holds them, answering nothing.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        let held: Vec<TcpStream> = listener.incoming().flatten().collect();
+        drop(held);
+    });
+    let w = world();
+    let mut browser = Chromium::start();
+    browser.use_daemon(&format!("http://127.0.0.1:{port}"));
+    let contact = format!("http://crm.localhost:{}/contacts/501", w.crm);
+    let tab = browser.open_tab(&contact);
+    let badge = browser.wait_worker(
+        "the down mark",
+        &format!("const t = await chrome.action.getBadgeText({{ tabId: {tab} }}); return t === '!' ? t : null"),
+    );
+    assert_eq!(badge, "!");
+    let (_, text) = browser.extension_page(&format!("popup.html?tab={tab}"), "document.body?.dataset.state");
+    assert!(text.contains("not answering") && text.contains("TimeoutError"), "{text}");
+}
+
+#[test]
 fn a_daemon_answering_garbage_is_said_plainly() {
     let garbage = canned_server("text/html", "<html>not applinkd</html>".to_owned()).port();
     let w = world();
@@ -729,9 +758,13 @@ while True:
 /// `USER_DATA_DIR/NativeMessagingHosts/` when given a `--user-data-dir`); returns
 /// the file where it writes what it opened.
 fn install_stand_in_host(profile: &std::path::Path) -> PathBuf {
+    install_host_program(profile, STAND_IN_HOST)
+}
+
+fn install_host_program(profile: &std::path::Path, source: &str) -> PathBuf {
     use std::os::unix::fs::PermissionsExt;
     let program = profile.join("stand-in-host");
-    std::fs::write(&program, STAND_IN_HOST).unwrap();
+    std::fs::write(&program, source).unwrap();
     std::fs::set_permissions(&program, std::fs::Permissions::from_mode(0o755)).unwrap();
     let manifest = json!({
         "name": "dev.applinkd.host",
@@ -849,6 +882,28 @@ fn a_routed_link_goes_through_the_native_host_and_the_tab_goes_back() {
     browser.eval_in(&page, click);
     wait_until("the wiki page to load in the tab", || hits(&w) == 3);
     assert_eq!(opened(&opened_file).len(), 3);
+}
+
+/// A host that crashes at once is no host: nothing is intercepted, and the
+/// options page says the host is not there.
+#[test]
+fn a_native_host_that_crashes_intercepts_nothing() {
+    let w = world();
+    let mut browser = Chromium::start_with(|profile| {
+        install_host_program(profile, "#!/bin/sh\nexit 3\n");
+    });
+    browser.use_daemon(&w.proxy.url());
+    assert_eq!(browser.worker("return applinkd.state.native"), false);
+    assert_eq!(browser.worker("return (await chrome.declarativeNetRequest.getDynamicRules()).length"), 0);
+    let contact = format!("http://crm.localhost:{}/contacts/501", w.crm);
+    let created = browser.call(None, "Target.createTarget", json!({ "url": contact }));
+    let page = browser.attach(created["targetId"].as_str().unwrap());
+    browser.wait_tab(&contact, |u| u == contact);
+    browser.eval_in(&page, "document.getElementById('wiki').click(); return true");
+    let wiki = format!("http://wiki.localhost:{}/people/ada", w.wiki);
+    browser.wait_tab("the wiki page in the tab", |u| u == wiki);
+    let (_, text) = browser.extension_page("options.html", "document.getElementById('status')?.textContent");
+    assert!(text.contains("Native host: not installed"), "{text}");
 }
 
 fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
