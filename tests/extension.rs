@@ -414,7 +414,8 @@ fn world_with(proxy: impl FnOnce(&Daemon, Value) -> Proxy) -> World {
     let people = "[[person]]\nname = \"Ada Lovelace\"\nlinks = [\n  { app = \"crm.localhost\", id = \"501\" },\n  \
                   { app = \"wiki.localhost\", id = \"ada\" },\n]\n";
     let daemon = Daemon::start(&[("links/apps.toml", &apps), ("links/people.toml", people)]);
-    let routed = json!([{ "app": "wiki.localhost", "origin": format!("http://wiki.localhost:{wiki}"), "native": false, "open_with": true }]);
+    // As main's route answers: each app with the list of its origins.
+    let routed = json!([{ "app": "wiki.localhost", "app_name": "Wiki", "origins": [format!("http://wiki.localhost:{wiki}")], "native": false, "open_with": true }]);
     let proxy = proxy(&daemon, routed);
     World { crm, wiki, wiki_hits, other, daemon, proxy }
 }

@@ -38,6 +38,25 @@ export function originOf(url) {
   }
 }
 
+// `routed` as one entry per app and origin; an app may name one `origin` or a
+// list of `origins`.
+function routedEntries(routed) {
+  if (!Array.isArray(routed)) return [];
+  return routed
+    .filter((r) => r && typeof r.app === "string")
+    .flatMap((r) =>
+      (Array.isArray(r.origins) ? r.origins : [r.origin])
+        .filter((origin) => typeof origin === "string")
+        .map((origin) => ({
+          app: r.app,
+          app_name: typeof r.app_name === "string" ? r.app_name : r.app,
+          origin: origin.toLowerCase(),
+          native: r.native === true,
+          open_with: r.open_with === true,
+        })),
+    );
+}
+
 export class DaemonError extends Error {
   constructor(kind, message, status) {
     super(message);
@@ -99,7 +118,7 @@ export class Daemon {
     return {
       generation: body.generation,
       origins: body.origins.filter((o) => typeof o === "string").map((o) => o.toLowerCase()),
-      routed: Array.isArray(body.routed) ? body.routed.filter((r) => r && typeof r.app === "string") : [],
+      routed: routedEntries(body.routed),
     };
   }
 

@@ -14,7 +14,13 @@ async function showStatus() {
   const apps = document.getElementById("apps");
   apps.replaceChildren();
   const disabled = new Set(status.disabledApps);
-  for (const routed of status.routed) {
+  const byApp = new Map();
+  for (const entry of status.routed) {
+    const known = byApp.get(entry.app);
+    if (known) known.origins.push(entry.origin);
+    else byApp.set(entry.app, { ...entry, origins: [entry.origin] });
+  }
+  for (const routed of byApp.values()) {
     const li = document.createElement("li");
     const box = document.createElement("input");
     box.type = "checkbox";
@@ -29,7 +35,7 @@ async function showStatus() {
       await api.runtime.sendMessage({ type: "settings-changed" });
     });
     const label = document.createElement("label");
-    label.append(box, ` ${routed.app} (${routed.origin})`);
+    label.append(box, ` ${routed.app_name} (${routed.origins.join(", ")})`);
     li.append(label);
     apps.append(li);
   }
