@@ -601,6 +601,10 @@ fn a_change_of_the_files_is_picked_up_by_the_reload_generation() {
     let tab = browser.open_tab(&note);
     assert_eq!(browser.badge(tab, &note), ("2".to_owned(), "record".to_owned()), "the new app's site is known");
 
+    // The poll that does this by itself: an alarm every 30 s (the shortest Chromium allows).
+    let alarm = browser.worker("return (await chrome.alarms.get('applinkd-poll'))?.periodInMinutes");
+    assert_eq!(alarm, 0.5);
+
     // The same generation again: one cheap status request, no new list.
     let (fetched, now) = (origins_fetched(&w.proxy), generation(&w.daemon));
     browser.worker("await applinkd.refresh(); return true");
