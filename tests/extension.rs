@@ -889,6 +889,24 @@ fn a_routed_link_goes_through_the_native_host_and_the_tab_goes_back() {
     assert_eq!(opened(&opened_file).len(), 3);
 }
 
+/// With the native host, the popup's click opens the app's record as `applinkd open`
+/// would (through the host), not in a tab.
+#[test]
+fn the_popup_opens_through_the_native_host_when_there_is_one() {
+    let w = world();
+    let mut opened_file = PathBuf::new();
+    let mut browser = Chromium::start_with(|profile| opened_file = install_stand_in_host(profile));
+    browser.use_daemon(&w.proxy.url());
+    let contact = format!("http://crm.localhost:{}/contacts/501", w.crm);
+    let tab = browser.open_tab(&contact);
+    let (popup, _) = browser.extension_page(&format!("popup.html?tab={tab}"), "document.body?.dataset.state");
+    browser.eval_in(&popup, "document.querySelector('li[data-app=\"wiki.localhost\"] button').click(); return true");
+    let said = wait_in(&mut browser, &popup, "return document.getElementById('opened').textContent || null");
+    assert_eq!(said, "Opened with stand-in.");
+    assert_eq!(opened(&opened_file), vec![format!("http://wiki.localhost:{}/people/ada", w.wiki)]);
+    assert_eq!(w.wiki_hits.load(std::sync::atomic::Ordering::SeqCst), 0, "no tab loaded it");
+}
+
 /// A host that crashes at once is no host: nothing is intercepted, and the
 /// options page says the host is not there.
 #[test]
