@@ -13,6 +13,7 @@ mod config_paths;
 mod confinement;
 mod conflicts;
 mod edit;
+mod extension;
 mod hardening;
 mod help;
 mod identify;

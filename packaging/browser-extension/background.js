@@ -1,0 +1,529 @@
+// The background of the extension (a service worker in Chromium, an event page in
+// Firefox): keeps the origin allow-list, sets the badge, answers the popup, owns
+// the context menus, the omnibox and the routing rules. Only tabs whose origin is
+// on the daemon's list are ever sent to the daemon (SPEC §10).
+
+import { DEFAULT_DAEMON, Daemon, DaemonError, checkDaemonUrl, originOf } from "./daemon.js";
+
+const api = globalThis.browser ?? globalThis.chrome;
+const IS_FIREFOX = api.runtime.getURL("").startsWith("moz-extension:");
+const HOST = "dev.applinkd.host";
+const POLL_ALARM = "applinkd-poll";
+const BYPASS_RULE_BASE = 100000;
+
+// Everything below is rebuilt when the worker starts again; nothing here must
+// outlive a restart except what storage holds (settings, the last list).
+const state = {
+  daemon: new Daemon(DEFAULT_DAEMON),
+  disabledApps: new Set(),
+  origins: null, // Set of origins, or null when not known (daemon down, or too old)
+  routed: [],
+  routeKey: undefined, // what the routing rules put in route.html's query
+  generation: undefined,
+  down: null, // a message when the daemon did not answer
+  errors: 0,
+  originsMissing: false, // the daemon has no /api/v1/origins: nothing is sent
+  native: false,
+  tabs: new Map(), // tabId → { url, result }
+  menuLinks: new Map(), // menu item id → { app, id, url }
+  asked: 0, // how many tab lookups reached the daemon (for tests and the options page)
+};
+
+// ---- settings --------------------------------------------------------------
+
+async function loadSettings() {
+  const stored = await api.storage.local.get(["daemon", "disabledApps"]);
+  const checked = checkDaemonUrl(stored.daemon ?? DEFAULT_DAEMON);
+  state.daemon = new Daemon(checked.ok ? checked.url : DEFAULT_DAEMON);
+  state.disabledApps = new Set(Array.isArray(stored.disabledApps) ? stored.disabledApps : []);
+}
+
+// ---- the allow-list --------------------------------------------------------
+
+// Asks the daemon for its reload generation and fetches the origins again when
+// it changed (or when `force`). Cheap: one small GET per poll.
+async function refresh(force = false) {
+  // An answer from a daemon the options no longer name is dropped.
+  const daemon = state.daemon;
+  let status;
+  try {
+    status = await daemon.status();
+  } catch (e) {
+    if (daemon !== state.daemon) return;
+    state.down = e instanceof DaemonError ? e.message : String(e);
+    await showDown();
+    return;
+  }
+  if (daemon !== state.daemon) return;
+  const wasDown = state.down !== null;
+  state.down = null;
+  state.errors = status.errors;
+  if (force || wasDown || state.origins === null || status.generation !== state.generation) {
+    try {
+      const answer = await daemon.origins();
+      if (daemon !== state.daemon) return;
+      if (answer === null) {
+        state.originsMissing = true;
+        state.origins = new Set();
+        state.routed = [];
+      } else {
+        state.originsMissing = false;
+        state.origins = new Set(answer.origins);
+        state.routed = answer.routed;
+      }
+      state.generation = status.generation;
+      state.tabs.clear(); // records may have changed with the files
+    } catch (e) {
+      if (daemon !== state.daemon) return;
+      state.down = e.message;
+      await showDown();
+      return;
+    }
+    await updateRoutingRules();
+  }
+  await api.action.setBadgeText({ text: "" });
+  await api.action.setTitle({ title: "applinkd" });
+  await relookAllTabs();
+}
+
+async function showDown() {
+  await api.action.setBadgeBackgroundColor({ color: "#b00020" });
+  await api.action.setBadgeText({ text: "!" });
+  await api.action.setTitle({ title: `applinkd: ${state.down}` });
+  // Per-tab badges would hide the global mark; drop them.
+  for (const [tabId] of state.tabs) {
+    await setBadge(tabId, { state: "down", message: state.down });
+  }
+  state.tabs.clear();
+}
+
+function known(url) {
+  const origin = originOf(url);
+  return origin !== null && state.origins !== null && state.origins.has(origin);
+}
+
+// ---- one tab ---------------------------------------------------------------
+
+// What the extension knows about a URL: { state, answer?, others?, message? }.
+// state: "unknown-origin" | "not-a-record" | "record" | "down" | "error".
+async function lookup(url) {
+  if (state.down !== null) return { state: "down", message: state.down };
+  if (!known(url)) return { state: "unknown-origin", originsMissing: state.originsMissing };
+  state.asked += 1;
+  try {
+    const answer = await state.daemon.show(url);
+    if (answer === null || !answer.record) return { state: "not-a-record", answer, errors: state.errors };
+    return { state: "record", answer, others: otherApps(answer), errors: state.errors };
+  } catch (e) {
+    if (e instanceof DaemonError && e.kind === "down") {
+      state.down = e.message;
+      await showDown();
+      return { state: "down", message: e.message };
+    }
+    return { state: "error", message: e.message, errors: state.errors };
+  }
+}
+
+// The apps of the record other than the one(s) the URL is in.
+function otherApps(answer) {
+  const current = new Set(answer.matches.map((m) => m.app));
+  const seen = new Map();
+  for (const link of answer.record.links ?? []) {
+    if (!current.has(link.app) && !seen.has(link.app)) seen.set(link.app, link);
+  }
+  return [...seen.values()];
+}
+
+// One lookup per tab and URL: the events of one navigation (URL, then complete)
+// share it, and a later event for the same URL reuses the answer.
+const pending = new Map(); // tabId → { url, promise }
+async function tabResult(tabId, url) {
+  const cached = state.tabs.get(tabId);
+  if (cached && cached.url === url) return cached.result;
+  const inFlight = pending.get(tabId);
+  if (inFlight && inFlight.url === url) return inFlight.promise;
+  const promise = (async () => {
+    const result = await lookup(url);
+    // The badge first: a tab in `state.tabs` has its badge set.
+    await setBadge(tabId, result);
+    if (result.state !== "down") state.tabs.set(tabId, { url, result });
+    return result;
+  })();
+  pending.set(tabId, { url, promise });
+  try {
+    return await promise;
+  } finally {
+    if (pending.get(tabId)?.promise === promise) pending.delete(tabId);
+  }
+}
+
+async function setBadge(tabId, result) {
+  let text = "";
+  let title = "applinkd";
+  let color = "#1e5ac8";
+  if (result.state === "record") {
+    text = String(result.others.length);
+    title = `applinkd: ${result.answer.record.kind} ${result.answer.record.name}, in ${result.others.length} other app(s)`;
+  } else if (result.state === "down") {
+    text = "!";
+    color = "#b00020";
+    title = `applinkd: ${result.message}`;
+  } else if (result.state === "error") {
+    text = "?";
+    color = "#c77800";
+    title = `applinkd: ${result.message}`;
+  }
+  if (result.errors > 0 && result.state !== "unknown-origin") {
+    color = "#c77800";
+    if (text === "") text = "?";
+    title += ` (the link files have ${result.errors} error(s))`;
+  }
+  try {
+    await api.action.setBadgeBackgroundColor({ tabId, color });
+    await api.action.setBadgeText({ tabId, text });
+    await api.action.setTitle({ tabId, title });
+  } catch {
+    // The tab closed meanwhile.
+  }
+}
+
+async function relookAllTabs() {
+  const tabs = await api.tabs.query({});
+  await Promise.all(tabs.filter((t) => t.url).map((t) => tabResult(t.id, t.url)));
+  await updateOpenInMenu();
+}
+
+api.tabs.onUpdated.addListener((tabId, change, tab) => {
+  if (change.url || change.status === "complete") {
+    ready.then(() => tabResult(tabId, tab.url ?? change.url)).then(() => updateOpenInMenu());
+  }
+  if (change.url) clearBypass(tabId, change.url);
+});
+api.tabs.onRemoved.addListener((tabId) => state.tabs.delete(tabId));
+api.tabs.onActivated.addListener(() => ready.then(() => updateOpenInMenu()));
+
+// ---- the native host -------------------------------------------------------
+
+async function native(message) {
+  const answer = await api.runtime.sendNativeMessage(HOST, message);
+  if (!answer || typeof answer !== "object") throw new Error("the native host answered nothing");
+  return answer;
+}
+
+// Any answer, even an error one, means the host is installed and runs.
+async function probeNative() {
+  try {
+    await native({ op: "route", url: "about:blank" });
+    state.native = true;
+  } catch {
+    state.native = false;
+  }
+}
+
+// Opens one link of a record as `applinkd open` would: through the native host
+// when installed, else in a new tab through the daemon's redirect.
+async function openLink(link, besideTab) {
+  if (state.native && link.url) {
+    try {
+      const answer = await native({ op: "open", url: link.url });
+      if (answer.ok) return { via: "native", answer: answer.answer };
+    } catch {
+      state.native = false;
+    }
+  }
+  const url = link.id !== undefined ? state.daemon.redirect(link.app, link.id) : link.url;
+  await api.tabs.create({ url, index: besideTab ? besideTab.index + 1 : undefined });
+  return { via: "tab", url };
+}
+
+// ---- routing inside the browser ---------------------------------------------
+
+function escapeRegex(text) {
+  return text.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+}
+
+// One redirect rule per routed origin (apps with `native` or `open_with`, not
+// switched off), to route.html with the URL after `#`. No host: no rules.
+async function updateRoutingRules() {
+  const existing = await api.declarativeNetRequest.getDynamicRules();
+  const removeRuleIds = existing.map((r) => r.id);
+  const addRules = [];
+  if (state.native) {
+    // The key proves to route.html's request that the rule sent the tab there:
+    // route.html is web-accessible, so any page could open it with a URL of its own.
+    state.routeKey = crypto.randomUUID();
+    await api.storage.session.set({ routeKey: state.routeKey });
+    const page = api.runtime.getURL(`route.html?key=${state.routeKey}`);
+    const origins = new Set(
+      state.routed
+        .filter((r) => (r.native || r.open_with) && !state.disabledApps.has(r.app) && originOf(r.origin))
+        .map((r) => originOf(r.origin)),
+    );
+    let id = 1;
+    for (const origin of origins) {
+      addRules.push({
+        id: id++,
+        priority: 1,
+        action: { type: "redirect", redirect: { regexSubstitution: `${page}#\\0` } },
+        condition: { regexFilter: `^${escapeRegex(origin)}/.*`, resourceTypes: ["main_frame"] },
+      });
+    }
+  }
+  await api.declarativeNetRequest.updateDynamicRules({ removeRuleIds, addRules });
+}
+
+// "Open in browser anyway": one navigation of this tab is let through.
+const bypasses = new Map(); // tabId → url
+async function bypass(tabId, url) {
+  bypasses.set(tabId, url);
+  await api.declarativeNetRequest.updateSessionRules({
+    removeRuleIds: [BYPASS_RULE_BASE + tabId],
+    addRules: [
+      {
+        id: BYPASS_RULE_BASE + tabId,
+        priority: 2,
+        action: { type: "allow" },
+        condition: { tabIds: [tabId], resourceTypes: ["main_frame"] },
+      },
+    ],
+  });
+  await api.tabs.update(tabId, { url });
+}
+
+// The first real navigation of the tab after the bypass (the URL, or where it
+// redirected) uses it up.
+function clearBypass(tabId, url) {
+  if (bypasses.has(tabId) && url !== "about:blank") {
+    bypasses.delete(tabId);
+    api.declarativeNetRequest.updateSessionRules({ removeRuleIds: [BYPASS_RULE_BASE + tabId] });
+  }
+}
+
+// What route.html asks: route the URL through the host; open it when the app has
+// a desktop program; otherwise let the tab load it once.
+async function routeFromPage(url, key, tab) {
+  if (state.routeKey === undefined) ({ routeKey: state.routeKey } = await api.storage.session.get("routeKey"));
+  if (!key || key !== state.routeKey) {
+    await bypass(tab.id, url);
+    return { routed: false };
+  }
+  const origin = originOf(url);
+  const answer = state.native ? await native({ op: "route", url }).catch((e) => ({ ok: false, error: { message: e.message } })) : null;
+  const route = answer && answer.ok ? answer.answer : null;
+  const routed = route && (route.route === "native" || route.route === "open_with") && !state.disabledApps.has(route.app);
+  if (!routed || origin === null) {
+    await bypass(tab.id, url);
+    return { routed: false };
+  }
+  const opened = await native({ op: "open", url }).catch((e) => ({ ok: false, error: { message: e.message } }));
+  if (!opened.ok) return { routed: false, error: opened.error?.message ?? "the native host could not open it" };
+  return { routed: true, app: route.app_name ?? route.app, with: opened.answer?.with };
+}
+
+// ---- context menus ---------------------------------------------------------
+
+async function setupMenus() {
+  await api.contextMenus.removeAll();
+  api.contextMenus.create({ id: "show-record", title: "Show the record", contexts: ["link", "page", "selection"] });
+  api.contextMenus.create({ id: "open-anyway", title: "Open link in the browser anyway", contexts: ["link"] });
+}
+
+async function setOpenInItems(others) {
+  for (const id of state.menuLinks.keys()) {
+    await api.contextMenus.remove(id).catch(() => {});
+  }
+  state.menuLinks.clear();
+  for (const link of others) {
+    const id = `open-in:${link.app}`;
+    state.menuLinks.set(id, link);
+    api.contextMenus.create({ id, title: `Open in ${link.app_name ?? link.app}`, contexts: IS_FIREFOX ? ["page", "link"] : ["page"] });
+  }
+}
+
+// Chromium cannot build a menu when it is shown: the items are those of the
+// active tab's record, kept up to date as tabs change.
+async function updateOpenInMenu() {
+  if (IS_FIREFOX) return;
+  const [tab] = await api.tabs.query({ active: true, lastFocusedWindow: true });
+  const cached = tab ? state.tabs.get(tab.id) : undefined;
+  const others = cached && cached.url === tab.url && cached.result.state === "record" ? cached.result.others : [];
+  await setOpenInItems(others);
+}
+
+// Firefox builds "Open in <App>" for the link or page under the pointer.
+const menus = api.menus ?? api.contextMenus;
+if (IS_FIREFOX && menus.onShown) {
+  menus.onShown.addListener(async (info) => {
+    const target = info.linkUrl ?? info.pageUrl;
+    const result = target ? await lookup(target) : { state: "unknown-origin" };
+    await setOpenInItems(result.state === "record" ? result.others : []);
+    menus.refresh();
+  });
+}
+
+// A selection is taken as a URL when it is one, else as a name to search.
+function selectionTarget(text) {
+  const trimmed = (text ?? "").trim();
+  try {
+    const url = new URL(trimmed);
+    if (url.protocol === "http:" || url.protocol === "https:") return { url: url.href };
+  } catch {
+    // not a URL
+  }
+  return { query: trimmed };
+}
+
+async function onMenuClicked(info, tab) {
+  await ready;
+  if (info.menuItemId === "show-record") {
+    let page;
+    if (info.linkUrl) page = state.daemon.showPage(info.linkUrl);
+    else if (info.selectionText) {
+      const target = selectionTarget(info.selectionText);
+      page = target.url ? state.daemon.showPage(target.url) : state.daemon.indexPage(target.query);
+    } else page = state.daemon.showPage(info.pageUrl ?? tab.url);
+    return api.tabs.create({ url: page, index: tab ? tab.index + 1 : undefined });
+  }
+  if (info.menuItemId === "open-anyway" && info.linkUrl) {
+    const created = await api.tabs.create({ url: "about:blank", index: tab ? tab.index + 1 : undefined });
+    await bypass(created.id, info.linkUrl);
+    return created;
+  }
+  const link = state.menuLinks.get(info.menuItemId);
+  if (link) return openLink(link, tab);
+}
+api.contextMenus.onClicked.addListener((info, tab) => {
+  onMenuClicked(info, tab);
+});
+
+// ---- omnibox ---------------------------------------------------------------
+
+// Chromium's descriptions are XML; Firefox's are plain text.
+function describe(text) {
+  return IS_FIREFOX ? text : text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}
+
+// What `al TEXT` means: a URL, an `APP ID` pair, or a name to search.
+function parseOmnibox(text) {
+  const trimmed = text.trim();
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed)) return { url: trimmed };
+  const words = trimmed.split(/\s+/);
+  if (words.length === 2 && words[0].includes(".")) return { app: words[0].toLowerCase(), id: words[1] };
+  return { query: trimmed };
+}
+
+function omniboxPage(text) {
+  const parsed = parseOmnibox(text);
+  if (parsed.url) return state.daemon.showPage(parsed.url);
+  if (parsed.app) return state.daemon.showPairPage(parsed.app, parsed.id);
+  return state.daemon.indexPage(parsed.query);
+}
+
+async function suggest(text) {
+  const parsed = parseOmnibox(text);
+  if (parsed.url) return [{ content: parsed.url, description: describe(`Show the record of ${parsed.url}`) }];
+  if (parsed.app) return [{ content: text.trim(), description: describe(`Show the record of ${parsed.app} ${parsed.id}`) }];
+  if (parsed.query.length === 0) return [];
+  const records = await state.daemon.records(parsed.query, 6).catch(() => []);
+  const suggestions = [];
+  for (const record of records) {
+    const link = (record.links ?? [])[0];
+    if (!link) continue;
+    const apps = [...new Set(record.links.map((l) => l.app_name ?? l.app))].join(", ");
+    suggestions.push({ content: `${link.app} ${link.id}`, description: describe(`${record.kind} ${record.name} — ${apps}`) });
+  }
+  return suggestions;
+}
+
+async function onOmniboxEntered(text, disposition) {
+  await ready;
+  const url = omniboxPage(text);
+  if (disposition === "currentTab") {
+    const [tab] = await api.tabs.query({ active: true, lastFocusedWindow: true });
+    if (tab) return api.tabs.update(tab.id, { url });
+  }
+  return api.tabs.create({ url, active: disposition !== "newBackgroundTab" });
+}
+
+api.omnibox.setDefaultSuggestion({ description: describe("applinkd: a name, APP ID, or an App URL") });
+api.omnibox.onInputChanged.addListener((text, send) => {
+  ready.then(() => suggest(text)).then(send);
+});
+api.omnibox.onInputEntered.addListener((text, disposition) => {
+  onOmniboxEntered(text, disposition);
+});
+
+// ---- messages from the popup, the options page and route.html -----------------
+
+async function onMessage(message, sender) {
+  await ready;
+  switch (message?.type) {
+    case "tab-state": {
+      const tab = await api.tabs.get(message.tabId);
+      const result = await tabResult(tab.id, tab.url);
+      return { ...result, url: tab.url, daemon: state.daemon.base, native: state.native };
+    }
+    case "open-link":
+      return openLink(message.link, message.tabId !== undefined ? await api.tabs.get(message.tabId) : undefined);
+    case "route":
+      return routeFromPage(message.url, message.key, sender.tab);
+    case "bypass":
+      await bypass(sender.tab.id, message.url);
+      return { ok: true };
+    case "status":
+      return {
+        daemon: state.daemon.base,
+        down: state.down,
+        errors: state.errors,
+        native: state.native,
+        originsMissing: state.originsMissing,
+        origins: state.origins ? state.origins.size : null,
+        routed: state.routed,
+        disabledApps: [...state.disabledApps],
+      };
+    case "settings-changed":
+      await settingsChanged();
+      return { ok: true };
+    default:
+      return { error: "unknown message" };
+  }
+}
+api.runtime.onMessage.addListener((message, sender, reply) => {
+  onMessage(message, sender).then(reply, (e) => reply({ error: String(e) }));
+  return true;
+});
+
+async function settingsChanged() {
+  await loadSettings();
+  await probeNative();
+  state.origins = null;
+  state.tabs.clear();
+  await refresh(true);
+}
+
+// What the options page does when a daemon address is saved.
+async function useDaemon(url) {
+  const checked = checkDaemonUrl(url);
+  if (!checked.ok) throw new Error(checked.why);
+  await api.storage.local.set({ daemon: checked.url });
+  await settingsChanged();
+}
+
+// ---- start -----------------------------------------------------------------
+
+api.alarms.onAlarm.addListener((alarm) => {
+  if (alarm.name === POLL_ALARM) ready.then(() => refresh());
+});
+api.runtime.onInstalled.addListener(() => setupMenus());
+api.runtime.onStartup?.addListener(() => setupMenus());
+
+async function start() {
+  await loadSettings();
+  await api.alarms.create(POLL_ALARM, { periodInMinutes: 0.5 });
+  await probeNative();
+  await refresh(true);
+}
+const ready = start();
+
+// For tests driving the worker over CDP or BiDi, and for a person in its console.
+globalThis.applinkd = { state, ready, refresh, useDaemon, updateOpenInMenu, lookup, onMenuClicked, onOmniboxEntered, suggest, setupMenus, parseOmnibox };
