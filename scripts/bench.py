@@ -861,7 +861,7 @@ BOUNDS_TEMPLATES = [
 
 def bounds_data(work, apps):
     """`apps` templated apps on one origin, every one a template that can cut a URL
-    many ways (SPEC §3's worst case), and an ordinary app with records beside them."""
+    many ways (README: identify's worst case), and an ordinary app with records beside them."""
     data = os.path.join(work, f"bounds-data-{apps}")
     os.makedirs(data, exist_ok=True)
     with open(os.path.join(data, "links.toml"), "w") as f:
@@ -920,7 +920,7 @@ def daemon_cpu_per_request(port, pid, paths, seconds, timeout):
 
 
 def bounds(binaries, work, quick, rounds):
-    """SPEC §3, "Identify is bounded": the worst identify I can construct (adversarial
+    """README: identify, "Identify is bounded": the worst identify I can construct (adversarial
     templates, 2000 templated apps on the URL's origin, 8 KiB URLs) in daemon CPU per
     request, beside the ordinary requests (forward `/{app}/{id}` and `/go`), for each
     binary (the new one and `--baseline`). A baseline request that does not finish

@@ -1,6 +1,6 @@
 //! `AppId`: the application a link points into, named by its domain.
 //!
-//! Owns the rules of SPEC §2 for App IDs. Everything past the loader holds an
+//! Owns the rules of README: Link files for App IDs. Everything past the loader holds an
 //! `AppId` and never re-checks it.
 
 use std::fmt;

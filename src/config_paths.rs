@@ -1,4 +1,4 @@
-//! Config paths: which files the link files are (SPEC §2 and §4).
+//! Config paths: which files the link files are (README: Link files and §4).
 //!
 //! Owns the order of files (it decides which definition wins a conflict) and
 //! the skipping of hidden files and editor droppings. Reads directories, never files.
@@ -110,7 +110,7 @@ fn toml_files_below(
             .with_hint(Some("replace the symlink with the file itself, or point it inside the config directory"))
     };
     // A symlinked directory is entered only when its real path is inside the roots
-    // (SPEC §2): one leading to `/` or `~` is reported and never walked.
+    // (README: Link files): one leading to `/` or `~` is reported and never walked.
     let mut refused = Vec::new();
     let walk = walkdir::WalkDir::new(dir).follow_links(true).into_iter().filter_entry(|e| {
         if e.depth() > 0 && e.file_name().as_encoded_bytes().starts_with(b".") {

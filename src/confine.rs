@@ -1,4 +1,4 @@
-//! The link directory is a boundary (SPEC §2): which real paths are inside the
+//! The link directory is a boundary (README: Link files): which real paths are inside the
 //! config roots. A `*.toml` symlink (or a symlinked directory) whose real target lies
 //! outside every root is never followed, read, printed or written, so a shared link
 //! repository cannot make `check`, the daemon or an edit read `~/.git-credentials` or

@@ -1,4 +1,4 @@
-//! Identify (SPEC §3, reverse resolution): an App URL → every (app, id) it is, best
+//! Identify (README: identify, reverse resolution): an App URL → every (app, id) it is, best
 //! first: links whose `url` it is, then apps whose template could have made it, the
 //! template with the most literal text first. Pure: no I/O, no async; beside
 //! `resolve`, on the same index, and agreeing with it: identify(resolve(app, id))
@@ -19,10 +19,10 @@ use crate::url_parts::UrlParts;
 pub const CUT_SHORT_NOTE: &str =
     " (identify was cut short: its templates can cut this URL in too many ways to try them all)";
 
-/// Longest App URL identified, in bytes (SPEC §3's bad input: "over 8 KiB").
+/// Longest App URL identified, in bytes (README: identify's bad input: "over 8 KiB").
 pub const MAX_URL: usize = 8 * 1024;
 
-/// Most matches in one answer (SPEC §3); the answer says how many more there were.
+/// Most matches in one answer (README: identify); the answer says how many more there were.
 pub const MAX_MATCHES: usize = 16;
 
 /// What one identify found: the matches shown, best first, and what was left out.
@@ -70,7 +70,7 @@ pub struct Match<'a> {
     /// `link` when a link's `url` matched, `template` when the app's template did.
     pub source: Source,
     /// The template's other variables the URL gave (`pwd` of a Zoom link), for the
-    /// app's `native` deep link (SPEC §9).
+    /// app's `native` deep link (README: The web-link router).
     pub extras: Vec<(Box<str>, String)>,
 }
 
@@ -127,7 +127,7 @@ fn canonical(url: &str) -> Result<url::Url, LinkUrlError> {
 }
 
 impl Index {
-    /// SPEC §3: every (app, id) that `url` is, best first, at most `MAX_MATCHES`. An
+    /// README: identify: every (app, id) that `url` is, best first, at most `MAX_MATCHES`. An
     /// error when `url` is not a usable absolute URL, or when nothing matches (then it
     /// says what is close).
     pub fn identify(&self, url: &str) -> Result<Vec<Match<'_>>, IdentifyError> {
@@ -135,7 +135,7 @@ impl Index {
     }
 
     /// `identify`, with what the answer left out: the bounded matcher every identify
-    /// goes through (SPEC §3, "Identify is bounded"). Links whose `url` it is come
+    /// goes through (README: identify, "Identify is bounded"). Links whose `url` it is come
     /// first; then, for each template (most literal text first), its readings that a
     /// record carries, or else its one best reading. All within one `Work` budget.
     pub fn identification(&self, url: &str) -> Result<Identification<'_>, IdentifyError> {
@@ -305,7 +305,7 @@ mod tests {
                 let url = resolution.url.into_owned();
                 let found = pairs(index, &url);
                 // A `{+id}` URL with `%XX`, `?` or `#` has several readings; without a
-                // record that carries one, the answer holds the template's best (SPEC §3).
+                // record that carries one, the answer holds the template's best (README: identify).
                 let reserved = index.template(app).is_some_and(|t| t.as_str().contains(['+', '#']));
                 let ambiguous = reserved && id.contains(['%', '?', '#']);
                 let exact = found.contains(&(app.id.to_string(), id.clone()));

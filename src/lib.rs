@@ -1,5 +1,5 @@
 //! applinkd resolves App Links: a record's (App ID, Unique ID) pair → its URL in that
-//! application, from hand-edited TOML link files. See `README.md` and `SPEC.md`.
+//! application, from hand-edited TOML link files. See `README.md`, which is the contract.
 //!
 //! The core is pure: files are parsed and validated into types that cannot hold bad
 //! values, combined into an immutable [`Index`], and [`Index::resolve`] needs no I/O.
@@ -21,8 +21,8 @@
 //! - `catalog`: `Catalog`, the files in force, each keeping its last good version.
 //! - `index/`: `Index`, all files combined: merges, aliases, conflicts, lookups, the
 //!   reverse lookups identify uses, patches for reloads, and the copy-on-write storage they share.
-//! - `resolve`: SPEC §3 resolution on the index, and `NotFound`.
-//! - `identify`: SPEC §3 identify: an App URL → the (app, id) pairs it is, best first.
+//! - `resolve`: README: identify resolution on the index, and `NotFound`.
+//! - `identify`: README: identify identify: an App URL → the (app, id) pairs it is, best first.
 //! - `url_parts`: `UrlParts`, a canonical URL cut into origin, path, query, fragment.
 //! - `target`: `Target`, a TARGET a user gives: `APP ID`, `applink://`, the daemon's URL, an App URL.
 //! - `report`: JSON shapes and answers (resolve, show, records, errors), for CLI and API alike.
@@ -33,7 +33,7 @@
 //! - `lookup`: the CLI's resolution: the running daemon first, else the files.
 //! - `proof`: whether a daemon is the user's own: a private secret, and an HMAC of a client's nonce.
 //! - `opener`: the one launcher of what `open` starts (browser, system opener, `open_with`, fallback), with the loop marker.
-//! - `browser/`: the web-link router (SPEC §9): where a clicked URL goes, the fallback browser, desktop files' `Exec`.
+//! - `browser/`: the web-link router (README: The web-link router): where a clicked URL goes, the fallback browser, desktop files' `Exec`.
 //! - `alert`: a failure of `open` shown where the person is: daemon page, desktop notification.
 //! - `register/`: becoming the `applink://` handler, and (`--browser`) the `http`/`https` one: plans for Linux, macOS, Windows.
 //! - `edit/`: changes to link files (add, rm, app, import): format-preserving, checked, and

@@ -1,4 +1,4 @@
-//! `LinkUrl`: a checked, absolute, canonical URL written on a link (SPEC §2).
+//! `LinkUrl`: a checked, absolute, canonical URL written on a link (README: Link files).
 
 use crate::scheme::{self, SchemeError};
 

@@ -1,6 +1,6 @@
 //! Loader: one file's bytes → a validated [`ParsedFile`], or every error in it.
 //!
-//! Owns the file format of SPEC §2 and every rule that one file can check alone.
+//! Owns the file format of README: Link files and every rule that one file can check alone.
 //! Rules that need all files (merges, conflicts, aliases) belong to the index.
 //! Never panics on any input.
 
@@ -45,7 +45,7 @@ struct RawApp {
     native: Option<Spanned<String>>,
 }
 
-/// `[browser]`: what `open` does with web links that are no App URL (SPEC §9).
+/// `[browser]`: what `open` does with web links that are no App URL (README: The web-link router).
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawBrowser {
@@ -423,7 +423,7 @@ impl<'a> FileParser<'a> {
         }
     }
 
-    /// `native`: the desktop app's deep link (SPEC §9), checked like `url`: a
+    /// `native`: the desktop app's deep link (README: The web-link router), checked like `url`: a
     /// template whose literal text fixes scheme and host, in one of the app's
     /// `schemes`, and not `http`/`https` (that is `url`'s place).
     fn native(&mut self, native: &Spanned<String>, schemes: &Schemes) -> Option<UrlTemplate> {

@@ -1,4 +1,4 @@
-//! Lookup as the command line does it (SPEC §4): without `-c`, ask the running
+//! Lookup as the command line does it (README: Command line): without `-c`, ask the running
 //! daemon first and fall back to reading the default files; with `-c`, read those.
 //!
 //! What a daemon answers is checked again here before anyone opens it: the
@@ -99,7 +99,7 @@ pub fn find(given: &[PathBuf], target: &Target, to: Option<&str>) -> (Result<Fou
 /// A route, the `[browser] fallback` that came with it, and who answered.
 pub type Routed = (crate::browser::Route, Option<Vec<String>>, Via);
 
-/// Where `open URL` sends a clicked link (SPEC §9), the same way: the daemon's
+/// Where `open URL` sends a clicked link (README: The web-link router), the same way: the daemon's
 /// `/api/v1/route`, else the files. With `[browser] fallback`, if the files give one.
 /// A daemon's programs (`open_with`, the fallback) are taken only from this user's
 /// own loopback daemon, and a deep link only if it passes the scheme rules.

@@ -1,4 +1,4 @@
-//! Opener: the one launcher of every program `open` starts (SPEC §6, §9).
+//! Opener: the one launcher of every program `open` starts (README: Opening links; README: The web-link router).
 //!
 //! `http`/`https` go to the web browser (`$BROWSER`, else the system opener:
 //! `xdg-open`, macOS `open`, Windows' URL handler); other schemes an app allows

@@ -103,7 +103,7 @@ pub struct AppDef {
     pub schemes: Schemes,
     /// The program and arguments `open` launches this app's links with (URL appended).
     pub open_with: Option<Vec<String>>,
-    /// The desktop app's deep link template (SPEC §9), in one of `schemes`.
+    /// The desktop app's deep link template (README: The web-link router), in one of `schemes`.
     pub native: Option<UrlTemplate>,
     pub at: Pos,
 }

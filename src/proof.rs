@@ -1,4 +1,4 @@
-//! Whether a daemon is the user's own, proven on every OS (SPEC §9): `open` takes
+//! Whether a daemon is the user's own, proven on every OS (README: The web-link router): `open` takes
 //! programs (`open_with`, the fallback browser) from a daemon only then.
 //!
 //! The daemon keeps a secret that only its user can read (`$XDG_RUNTIME_DIR/applinkd/secret`,

@@ -192,7 +192,7 @@ pub fn show(index: &Index, target: &Target) -> Result<Value, Problem> {
             })
         })
         .collect();
-    // SPEC §3: at most 16 matches, and a note when more were left out.
+    // README: identify: at most 16 matches, and a note when more were left out.
     let mut answer = json!({
         "matches": shown,
         "truncated": more > 0 || cut_short,

@@ -1,4 +1,4 @@
-//! Resolution: (app, id) → URL, exactly as SPEC §3 says. Pure: no I/O, no async.
+//! Resolution: (app, id) → URL, exactly as README: identify says. Pure: no I/O, no async.
 //!
 //! An exact pair with an explicit URL is answered without allocating.
 
@@ -135,7 +135,7 @@ pub enum NotFound {
 }
 
 /// For a pair on records of different kinds (a person and a company): what to do
-/// instead, as `add` and `check` say it (SPEC §2).
+/// instead, as `add` and `check` say it (README: Link files).
 fn kinds_hint(app: &str, candidates: &[Candidate]) -> String {
     let mut kinds = candidates.iter().filter_map(|c| c.kind);
     let Some(first) = kinds.next() else { return String::new() };
@@ -192,7 +192,7 @@ impl NotFound {
 }
 
 impl Index {
-    /// SPEC §3: the URL of (app, id), optionally of the same record in `to`.
+    /// README: identify: the URL of (app, id), optionally of the same record in `to`.
     pub fn resolve<'a>(&'a self, app: &str, id: &'a str, to: Option<&str>) -> Result<Resolved<'a>, NotFound> {
         unique_id::check(id).map_err(|reason| NotFound::InvalidId { id: id.to_owned(), reason })?;
         let Some(known) = self.app(app) else {

@@ -1,4 +1,4 @@
-//! URL schemes: which an app allows, and which are never allowed (SPEC §2).
+//! URL schemes: which an app allows, and which are never allowed (README: Link files).
 
 /// Schemes that run code or read local data in a browser; refused even when listed.
 pub const DANGEROUS: [&str; 5] = ["javascript", "data", "file", "vbscript", "blob"];
@@ -8,7 +8,7 @@ pub const DANGEROUS: [&str; 5] = ["javascript", "data", "file", "vbscript", "blo
 pub const NEVER_OPENED: [&str; 10] =
     ["smb", "cifs", "nfs", "afp", "ms-msdt", "search-ms", "search", "shell", "jar", "view-source"];
 
-/// Refuses a URL `open` was given in a scheme it never passes on (SPEC §9).
+/// Refuses a URL `open` was given in a scheme it never passes on (README: The web-link router).
 pub fn check_openable(url: &str) -> Result<(), SchemeError> {
     let Some(scheme) = of(url) else { return Ok(()) };
     let lower = scheme.to_ascii_lowercase();

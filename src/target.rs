@@ -1,4 +1,4 @@
-//! `Target`: what a user asks about, in the forms of SPEC §4: `APP ID`,
+//! `Target`: what a user asks about, in the forms of README: Command line: `APP ID`,
 //! `applink://APP/ID`, the daemon's own URL (`http://127.0.0.1:7133/APP/ID`, any
 //! loopback or `*.localhost` origin, or the origin of `$APPLINKD_URL`), and any other
 //! absolute URL, which is an App URL: the page of a record in some application.
@@ -9,7 +9,7 @@ use std::borrow::Cow;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Target {
     Pair(Pair),
-    /// An App URL, to identify (SPEC §3). As given: identification checks it.
+    /// An App URL, to identify (README: identify). As given: identification checks it.
     AppUrl(String),
 }
 
@@ -83,12 +83,12 @@ pub fn is_daemon_url(url: &str, daemon: &str) -> bool {
     loopback || url::Url::parse(daemon).is_ok_and(|d| d.origin() == parsed.origin())
 }
 
-/// The port the daemon listens on by default (SPEC §1: `127.0.0.1:7133`).
+/// The port the daemon listens on by default (README: The daemon: `127.0.0.1:7133`).
 pub const DAEMON_PORT: u16 = 7133;
 
 /// Whether `url` is on the daemon's own default origin: a loopback address,
 /// `localhost` or `*.localhost`, port 7133. A link or template that makes such URLs
-/// would send a click back into applinkd (SPEC §9): an error in the files.
+/// would send a click back into applinkd (README: The web-link router): an error in the files.
 pub fn is_daemon_origin(url: &str) -> bool {
     url::Url::parse(url).is_ok_and(|parsed| {
         matches!(parsed.scheme(), "http" | "https")

@@ -1,4 +1,4 @@
-//! `UniqueId`: a record's identifier inside its application (SPEC §2).
+//! `UniqueId`: a record's identifier inside its application (README: Link files).
 
 /// Longest Unique ID accepted, in bytes.
 pub const MAX_LEN: usize = 1024;

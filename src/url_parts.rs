@@ -39,12 +39,12 @@ impl<'a> UrlParts<'a> {
         self.query.unwrap_or("").split('&').filter(|p| !p.is_empty())
     }
 
-    /// The path without one trailing `/` (SPEC §3 compares paths "one trailing `/` aside").
+    /// The path without one trailing `/` (README: identify compares paths "one trailing `/` aside").
     pub fn trimmed_path(&self) -> &'a str {
         self.path.strip_suffix('/').unwrap_or(self.path)
     }
 
-    /// SPEC §3 for a URL without expressions (a link's `url`) as `self`: same origin,
+    /// README: identify for a URL without expressions (a link's `url`) as `self`: same origin,
     /// same path (one trailing `/` aside), each of its query parameters in `other`
     /// (which may have more, in any order), and its fragment, if it has one.
     pub fn matched_by(&self, other: &UrlParts<'_>) -> bool {

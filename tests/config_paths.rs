@@ -1,4 +1,4 @@
-//! Where link files come from when no `-c` is given (SPEC §4).
+//! Where link files come from when no `-c` is given (README: Command line).
 
 use crate::test::{APPS, Test};
 

@@ -1,5 +1,5 @@
-//! The link directory is a boundary (SPEC §2), and edits keep files as their owners
-//! keep them (SPEC §7): symlinks out of the root for `check`, the daemon and each
+//! The link directory is a boundary (README: Link files), and edits keep files as their owners
+//! keep them (README: Links in and out): symlinks out of the root for `check`, the daemon and each
 //! edit; CRLF, BOM, mode, read-only, hard links, new files' mode, inline arrays.
 
 use std::os::unix::fs::PermissionsExt;

@@ -1,4 +1,4 @@
-//! Conflicts (SPEC §2): where definitions disagree on where a link goes or what
+//! Conflicts (README: Link files): where definitions disagree on where a link goes or what
 //! runs, neither applies, whatever the order of the files; both files say so, and
 //! the rest of both files still applies.
 

@@ -1,4 +1,4 @@
-//! Editing, import and export (SPEC §7), through the real binary on real files.
+//! Editing, import and export (README: Links in and out), through the real binary on real files.
 
 use crate::daemon::Daemon;
 use crate::test::Test;
@@ -392,7 +392,7 @@ fn export_then_import_into_an_empty_directory_gives_the_same() {
     for format in ["jsonl", "csv"] {
         let exported = t.clone_args(["export", "-c", "links", "--format", format]).run().status(0).stdout;
         let name = format!("all.{format}");
-        // CSV holds links only: its apps must be there already (as SPEC §7 has it).
+        // CSV holds links only: its apps must be there already (as README: Links in and out has it).
         let t2 = match format {
             "csv" => Test::new().file("links/apps.toml", APPS).file(
                 "links/slack.toml",
@@ -428,7 +428,7 @@ fn export_then_import_into_an_empty_directory_gives_the_same() {
         }
         let spaced = t2.clone_args(["show", "-c", "links", "--json", "--", "zendesk.com", "-5"]).run().status(0).json();
         assert_eq!(spaced["record"]["name"], "  Spaced Inc  ", "{format}");
-        // An app's `native` deep link (SPEC §9) survives the round trip.
+        // An app's `native` deep link (README: The web-link router) survives the round trip.
         let routed =
             t2.clone_args(["open", "-c", "links", "--dry-run", "https://zoom.us/j/85?pwd=x"]).run().status(0).stdout;
         assert!(routed.starts_with("zoommtg://zoom.us/join?confno=85&pwd=x\n"), "{format}: {routed}");

@@ -1,4 +1,4 @@
-//! The browser extension (`packaging/browser-extension/`, SPEC §10) in a real
+//! The browser extension (`packaging/browser-extension/`, README: In the browser) in a real
 //! headless Chromium, loaded unpacked, driven over the DevTools protocol: its
 //! service worker is evaluated in (`Runtime.evaluate`), pages are opened as tabs.
 //! A real daemon serves the link files; stand-in app pages run on `*.localhost`

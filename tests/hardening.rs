@@ -13,7 +13,7 @@ fn a_fifo_or_device_is_never_read() {
     let run = |args: &[&str]| {
         std::process::Command::new(env!("CARGO_BIN_EXE_applinkd")).args(args).current_dir(dir.path()).output().unwrap()
     };
-    // A FIFO in a directory is an error naming it (SPEC §2: anything that is not a regular file), never opened.
+    // A FIFO in a directory is an error naming it (README: Link files: anything that is not a regular file), never opened.
     let out = run(&["check", "-c", "links"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("links/pipe.toml") && stderr.contains("not a regular file"), "{stderr}");

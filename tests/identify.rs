@@ -1,4 +1,4 @@
-//! Identify (SPEC §3): from an App URL to its record, from the command line and
+//! Identify (README: identify): from an App URL to its record, from the command line and
 //! the daemon. One test per rule of §3, and the bad input of the issue.
 
 use crate::daemon::Daemon;
@@ -166,7 +166,7 @@ fn open_takes_an_app_url_with_to() {
         );
 }
 
-// SPEC §3, rule by rule.
+// README: identify, rule by rule.
 
 #[test]
 fn scheme_host_and_port_compare_after_canonicalisation() {
@@ -383,7 +383,7 @@ fn the_index_search_takes_an_app_url_and_offers_a_bookmarklet() {
     assert!(index.contains(&expected), "{index}");
 }
 
-// Identify is bounded (SPEC §3, issue 18).
+// Identify is bounded (README: identify, issue 18).
 
 /// `value` as RFC 6570 writes a simple expression's value: all but unreserved encoded.
 fn simple(value: &str) -> String {

@@ -1,4 +1,4 @@
-//! A team's resolver (SPEC §8): replicas on one link directory answer alike, follow
+//! A team's resolver (README: Running it for a team): replicas on one link directory answer alike, follow
 //! an atomic swap of a symlinked config directory (what git-sync and ConfigMap
 //! volumes do), keep following edits inside the new target, and a restarted replica
 //! answers the same at once.

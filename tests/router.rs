@@ -1,4 +1,4 @@
-//! applinkd as the desktop's web-link router (SPEC §9, issue 13), end to end on Linux:
+//! applinkd as the desktop's web-link router (README: The web-link router, issue 13), end to end on Linux:
 //! `register --browser` in throw-away XDG directories, then the real `xdg-open` and
 //! `gio open` deliver clicked links to applinkd, which hands each to a stand-in
 //! program (recording its argv): the app's `native` deep link, its `open_with`, or

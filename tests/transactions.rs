@@ -1,4 +1,4 @@
-//! Edits are transactions (SPEC §7): bounded, repeated races of the real binary
+//! Edits are transactions (README: Links in and out): bounded, repeated races of the real binary
 //! against itself and against other writers, and a process killed mid-edit. Each race
 //! runs `ROUNDS` times; RELIABILITY.md says how often each failed before the lock and
 //! the compare-and-swap (run with `APPLINKD_TEST_BINARY=<old applinkd>` to see it).

@@ -1,4 +1,4 @@
-//! The fallback browser: where web links that are no App URL go (SPEC §9), and the
+//! The fallback browser: where web links that are no App URL go (README: The web-link router), and the
 //! guard that it is never applinkd itself.
 //!
 //! Chosen in this order: `[browser] fallback = [program, args...]` from the link

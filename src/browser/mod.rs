@@ -1,4 +1,4 @@
-//! applinkd as the desktop's web-link router (SPEC §9): where a clicked URL goes.
+//! applinkd as the desktop's web-link router (README: The web-link router): where a clicked URL goes.
 //!
 //! `route` decides, on the index, with identify (no second matcher): an App URL of an
 //! app that says how to open its records goes to the app's `native` deep link (unless
@@ -48,7 +48,7 @@ impl Way {
     }
 }
 
-/// SPEC §9: where `open URL` (no `--to`) sends `url`. `web`: `--web`, the web URL
+/// README: The web-link router: where `open URL` (no `--to`) sends `url`. `web`: `--web`, the web URL
 /// even where the app has a `native` deep link.
 ///
 /// Only the best match routes (identify's order: links, longest URL first, then
@@ -199,7 +199,7 @@ fn gives_back<'a>(index: &'a Index, m: &Match<'a>, clicked: &str) -> Option<Matc
     }
 }
 
-/// Whether `forward` (an expansion) is the clicked URL by identify's rules (SPEC §3:
+/// Whether `forward` (an expansion) is the clicked URL by identify's rules (README: identify:
 /// the clicked URL may carry more query parameters, and a fragment the template has
 /// none of), after normalising percent-encoding only where it cannot change what a URL
 /// says: hex case, and triplets of characters that have no structural meaning.
@@ -239,7 +239,7 @@ fn normalise(url: &str) -> String {
     out
 }
 
-/// SPEC §9: a `native` link never carries a character the clicked URL did not. Each
+/// README: The web-link router: a `native` link never carries a character the clicked URL did not. Each
 /// character the deep link writes plainly is in the `native` template's own text or
 /// plainly in the clicked URL (as given, canonical, or with harmless triplets decoded),
 /// so an encoded `%3F` never becomes a `?`; each it writes as `%XX` is one of those or

@@ -1,5 +1,5 @@
 //! `add`, `rm`, `app add`, `app rename`, `import` and `export`: links in and out
-//! without typing TOML (SPEC §7). Edits read the link files (never a daemon), are
+//! without typing TOML (README: Links in and out). Edits read the link files (never a daemon), are
 //! checked like any load, and are written atomically; `--dry-run` prints the diff.
 
 use std::path::{Path, PathBuf};

@@ -1,4 +1,4 @@
-//! The command line (SPEC §4): `check`, `resolve`, `show`, `list`, `open`, `serve`,
+//! The command line (README: Command line): `check`, `resolve`, `show`, `list`, `open`, `serve`,
 //! `register`.
 //!
 //! Arguments become a validated `Config` once; commands print results to stdout

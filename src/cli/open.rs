@@ -1,5 +1,5 @@
 //! `applinkd open`: what the operating system runs for an `applink://` link, and,
-//! after `register --browser`, for every clicked `http`/`https` link (SPEC §9).
+//! after `register --browser`, for every clicked `http`/`https` link (README: The web-link router).
 //! Resolve (daemon first), check, and hand the URL to the right program.
 
 use std::process::ExitCode;

@@ -11,7 +11,7 @@ use crate::config_paths;
 use crate::live::Reloader;
 use crate::server;
 
-/// The default listen address (SPEC §1).
+/// The default listen address (README: The daemon).
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:7133";
 
 #[derive(Args, Debug)]

@@ -53,7 +53,7 @@ fn profile(answer: &Value) -> String {
     out
 }
 
-/// What a show document says it left out (SPEC §3), one line each, or nothing.
+/// What a show document says it left out (README: identify), one line each, or nothing.
 pub fn left_out(answer: &Value) -> String {
     let mut out = String::new();
     match answer["more"].as_u64().unwrap_or(0) {

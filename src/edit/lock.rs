@@ -1,4 +1,4 @@
-//! The edit lock: two applinkd edits of the same link files never interleave (SPEC §7).
+//! The edit lock: two applinkd edits of the same link files never interleave (README: Links in and out).
 //!
 //! Each config root's directory (a file root: the directory holding it) is locked with
 //! `flock(LOCK_EX)` on the directory itself, from before the first read to after the

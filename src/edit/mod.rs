@@ -1,4 +1,4 @@
-//! Editing link files (SPEC §7): `add`, `rm`, `app add`, `app rename` and `import`
+//! Editing link files (README: Links in and out): `add`, `rm`, `app add`, `app rename` and `import`
 //! as changes to the files people edit by hand. A change is computed whole (every
 //! file it touches), checked like any load (an edit that would add an error or a
 //! conflict is refused and writes nothing), shown as a unified diff (`--dry-run`), or
@@ -99,7 +99,7 @@ struct Change {
 }
 
 /// How a file writes its text: a BOM or not, CRLF or LF line ends. An edit keeps both,
-/// in the lines it adds too (SPEC §7).
+/// in the lines it adds too (README: Links in and out).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 struct Encoding {
     bom: bool,
@@ -166,7 +166,7 @@ impl Workspace {
     }
 
     /// Refuses an edit of `path` unless it is a link file in force inside the roots,
-    /// or a new file there (SPEC §2, §7).
+    /// or a new file there (README: Link files; README: Links in and out).
     pub(crate) fn writable(&self, path: &Path) -> Result<PathBuf, EditError> {
         let shown = path.display().to_string();
         let real = self.roots.check(path).map_err(|why| EditError::refused(format!("{shown}: {why}"), Vec::new()))?;

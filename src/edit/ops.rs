@@ -265,7 +265,7 @@ pub struct IncomingApp {
     pub app: String,
     pub name: Option<String>,
     pub url: Option<String>,
-    /// The desktop app's deep link template (SPEC §9).
+    /// The desktop app's deep link template (README: The web-link router).
     pub native: Option<String>,
     pub formerly: Vec<String>,
     pub schemes: Vec<String>,

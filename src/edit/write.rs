@@ -1,4 +1,4 @@
-//! One link file replaced as a compare-and-swap against every other writer (SPEC §7).
+//! One link file replaced as a compare-and-swap against every other writer (README: Links in and out).
 //!
 //! The new text goes to a temporary file beside the old one (a hidden name no watcher
 //! takes for a link file), written, synced, and given the old file's mode and owner.

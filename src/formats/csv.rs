@@ -7,7 +7,7 @@
 //! Export writes `kind,record,app,id,url,name,ref` (`name`: the link's own App Name;
 //! `ref`: the record's number, so that two records with one name stay two), and a
 //! cell a spreadsheet would run as a formula (starting with `=`, `+`, `-`, `@`, tab
-//! or CR) with a leading `'`, which import takes off again (SPEC §7).
+//! or CR) with a leading `'`, which import takes off again (README: Links in and out).
 
 use super::{CsvColumns, Input, InputError};
 use crate::edit::ops::Incoming;

@@ -4,7 +4,7 @@
 //! "formerly", "schemes", "open_with", "native"}`; the fallback browser:
 //! `{"browser": {"fallback": [...]}}`.
 //!
-//! Read as strictly as a link file (SPEC §7): each line is one of those shapes exactly
+//! Read as strictly as a link file (README: Links in and out): each line is one of those shapes exactly
 //! (an unknown or mis-cased field, a value of the wrong type or a duplicate key is an
 //! error at its line and column), and an id written as a number must survive as written
 //! (an integer up to 2^53; `1e3` or a longer integer is an error: write it as a string).

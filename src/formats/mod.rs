@@ -1,4 +1,4 @@
-//! Import and export formats (SPEC §7): `cloze` (the JSON of Cloze's API), `csv`
+//! Import and export formats (README: Links in and out): `cloze` (the JSON of Cloze's API), `csv`
 //! (a header row; columns named by options) and `jsonl` (one object a line, as
 //! export writes it). Parsing checks every App ID, id and URL as a link file would
 //! and stops at the first bad row, naming its line (and column).

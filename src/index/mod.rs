@@ -1,6 +1,6 @@
 //! `Index`: every link file combined into one immutable lookup structure.
 //!
-//! Owns the rules that need all files at once (SPEC §2): records that share a pair
+//! Owns the rules that need all files at once (README: Link files): records that share a pair
 //! merge (transitively, across files), `formerly` aliases, and conflicts, where the
 //! earlier file wins and both places are reported. Never mutated: a reload makes a
 //! new one beside the old (built whole, or patched: a copy with the edited file's
@@ -91,7 +91,7 @@ struct Dup {
 const NO_RECORD: u32 = u32::MAX;
 
 /// A pair whose definitions disagree (two URLs, or records of two kinds): neither
-/// applies (SPEC §2), whatever the order of the files.
+/// applies (README: Link files), whatever the order of the files.
 #[derive(Clone)]
 pub struct PairConflict {
     entry: u32,
@@ -407,7 +407,7 @@ impl Index {
             .copied()
     }
 
-    /// When the definitions of (app, id) disagree: each of them (SPEC §2 "Conflicts").
+    /// When the definitions of (app, id) disagree: each of them (README: Link files "Conflicts").
     pub fn pair_conflict(&self, app: &App, id: &str) -> Option<Vec<Candidate>> {
         let conflict = self.conflict_of_entry.get(&self.entry(app, id)?)?;
         Some(self.candidates(&self.pair_conflicts[*conflict as usize]))

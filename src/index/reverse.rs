@@ -1,4 +1,4 @@
-//! `Reverse`: the index's reverse part, for identifying App URLs (SPEC §3): link URLs
+//! `Reverse`: the index's reverse part, for identifying App URLs (README: identify): link URLs
 //! hashed by origin, path and one query parameter (a 4-byte slot per link with a URL;
 //! lookups probe once per parameter of the App URL and allocate nothing), and the
 //! templates' inverses by origin. Built with the index and patched with it; the

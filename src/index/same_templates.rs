@@ -1,7 +1,7 @@
 //! Apps whose URL templates are the same up to variable names
 //! (`https://github.com/{+id}` twice): every URL one makes, the other makes too, so
 //! their App URLs are ambiguous and the router opens none of them with a program
-//! (SPEC §9). `check` warns about each such pair.
+//! (README: The web-link router). `check` warns about each such pair.
 
 use hashbrown::HashMap;
 

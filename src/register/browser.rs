@@ -1,4 +1,4 @@
-//! `register --browser` / `unregister --browser` (SPEC §9): applinkd as the handler
+//! `register --browser` / `unregister --browser` (README: The web-link router): applinkd as the handler
 //! of `http`/`https` links, beside (not instead of) its `applink://` registration.
 //!
 //! Linux: a second desktop file, `applinkd-browser.desktop` (`Categories=Network;

@@ -1,4 +1,4 @@
-//! Registration as the `applink://` handler (SPEC §6), as a [`Plan`]: files with
+//! Registration as the `applink://` handler (README: Opening links), as a [`Plan`]: files with
 //! their contents, registry values, commands. Plans for every OS are built (and
 //! tested) on any OS; a plan is executed only on the OS it is for.
 
@@ -195,7 +195,7 @@ pub fn current_exe() -> Result<PathBuf, RegisterError> {
 }
 
 /// The plan for this OS: register (`true`) or unregister; `browser`: as the handler
-/// of `http`/`https` links (SPEC §9) instead of `applink://`.
+/// of `http`/`https` links (README: The web-link router) instead of `applink://`.
 pub fn for_this_os(register: bool, browser: bool) -> Result<Plan, RegisterError> {
     let exe = current_exe()?;
     if cfg!(target_os = "macos") {

@@ -45,7 +45,7 @@ fn answer_route(snapshot: &Snapshot, path: &str, query: Option<&str>) -> Respons
             None => error(StatusCode::BAD_REQUEST, "no_url", &format!("give /api{path}?url=APP_URL")),
         },
         "/v1/route" => match param(query, "url") {
-            // SPEC §9: where `open URL` sends a clicked link (what the CLI asks a daemon).
+            // README: The web-link router: where `open URL` sends a clicked link (what the CLI asks a daemon).
             Some(url) => {
                 let web = param(query, "web").is_some_and(|w| w == "1" || w == "true");
                 let route = crate::browser::route(&snapshot.index, &url, web);

@@ -1,4 +1,4 @@
-//! `HostGuard`: answers only requests addressed to the daemon itself (SPEC §5).
+//! `HostGuard`: answers only requests addressed to the daemon itself (README: The daemon).
 //!
 //! A web page on another site can make the browser send requests to
 //! 127.0.0.1 under its own host name (DNS rebinding); the `Host` header is the

@@ -1,11 +1,11 @@
-//! The HTTP daemon (SPEC §5): hyper 1 on tokio, HTTP/1 only, no framework.
+//! The HTTP daemon (README: The daemon): hyper 1 on tokio, HTTP/1 only, no framework.
 //!
 //! [`run`] takes an already-bound listener and any future as its shutdown signal,
 //! so tests bind `127.0.0.1:0` and talk to the real thing. Handlers are
 //! synchronous: a request only reads the current snapshot, which never blocks;
 //! those that scan every record, and identifies of App URLs that take more work
 //! than a redirect (a bounded first try says which; at most a few milliseconds,
-//! SPEC §3), run on the blocking pool, identifies a few at a time, so that a
+//! README: identify), run on the blocking pool, identifies a few at a time, so that a
 //! redirect never waits behind them.
 //!
 //! - `routes`: which request gets which answer; `api`: the JSON API; `pages`: HTML.

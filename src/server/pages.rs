@@ -359,7 +359,7 @@ pub fn record(answer: &serde_json::Value, url: Option<&str>) -> String {
     if matches > 1 {
         let _ = write!(body, "<p class=\"meta\">The URL matches {matches} pairs; the best is shown.</p>");
     }
-    // SPEC §3: an answer lists at most 16 matches and says when more were left out.
+    // README: identify: an answer lists at most 16 matches and says when more were left out.
     match answer["more"].as_u64().unwrap_or(0) {
         0 => {}
         1 => body.push_str("<p class=\"meta\">1 more match was left out.</p>"),

@@ -55,7 +55,7 @@ impl Router {
 
     /// The answer, if it takes no more than a redirect's work: an identify that needs
     /// more (an App URL its templates can cut many ways) gives `None`, and the request
-    /// is to be handled again off the runtime's workers (SPEC §3: a redirect never
+    /// is to be handled again off the runtime's workers (README: identify: a redirect never
     /// waits behind it). Identify is pure: the second answer is the whole one.
     pub fn handle_inline<B>(&self, request: &Request<B>) -> Option<Response<Body>> {
         let started = Instant::now();

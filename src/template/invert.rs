@@ -1,4 +1,4 @@
-//! Inversion (SPEC §3 "Identify"): which ids a template could have expanded to a
+//! Inversion (README: identify "Identify"): which ids a template could have expanded to a
 //! given App URL.
 //!
 //! The template is expanded once with a placeholder id and canonicalised by the
@@ -235,7 +235,7 @@ impl Inverse {
         self.readings_within(url, parts, &mut Work::default())
     }
 
-    /// `readings`, spending at most what `work` holds (SPEC §3: identify is bounded):
+    /// `readings`, spending at most what `work` holds (README: identify: identify is bounded):
     /// when it runs out, the readings found so far, and `work` says it was cut short.
     pub fn readings_within(&self, url: &str, parts: &UrlParts<'_>, work: &mut Work) -> Vec<Reading> {
         let mut readings = self.full.as_ref().map(|full| full.readings_within(url, parts, work)).unwrap_or_default();
@@ -697,7 +697,7 @@ mod tests {
         inverse.readings(&canonical, &UrlParts::of(&canonical))
     }
 
-    /// SPEC §9: variables besides `id` are captured when the URL has them, and the
+    /// README: The web-link router: variables besides `id` are captured when the URL has them, and the
     /// URL still matches when it lacks them.
     #[test]
     fn other_variables_are_captured_when_present() {

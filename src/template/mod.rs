@@ -4,7 +4,7 @@
 //!
 //! Parsing and expansion are `iri-string`'s; this folder adds the project's rules:
 //! only the variables `id` and `app`, a literal scheme, and a scheme, host and port
-//! that no id can change (SPEC §2). It must not know about files or the index.
+//! that no id can change (README: Link files). It must not know about files or the index.
 
 mod expand;
 mod invert;
@@ -34,7 +34,7 @@ pub struct UrlTemplate {
     /// (checked with probe ids of every character in every part of the URL), so
     /// they need not be parsed again one by one. Checked at the first expansion, not
     /// when parsing: hundreds of probes per template would cost a command that
-    /// expands nothing (`open` of a web link, SPEC §9: at once) about 1 ms a template.
+    /// expands nothing (`open` of a web link, README: The web-link router: at once) about 1 ms a template.
     canonical: Canonical,
     origin: Origin,
     /// The variables it names besides `id` and `app`, in order of first use.
@@ -113,7 +113,7 @@ impl UrlTemplate {
                 hint: Some("templates follow RFC 6570: `https://host/path/{id}`".into()),
             }
         })?;
-        // Variables besides `id` and `app` (SPEC §9): filled only from what identify
+        // Variables besides `id` and `app` (README: The web-link router): filled only from what identify
         // captured of an App URL, undefined (so left out) when resolving from a pair.
         let mut extras: Vec<Box<str>> = Vec::new();
         for var in template.variables() {

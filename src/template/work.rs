@@ -1,4 +1,4 @@
-//! `Work`: the budget of one identify (SPEC §3, "Identify is bounded").
+//! `Work`: the budget of one identify (README: identify, "Identify is bounded").
 //!
 //! Inverting a template searches the ways of cutting a URL's text between its
 //! expressions; a template such as `{id}.{id}.{id}` can be cut in millions of ways.
