@@ -35,7 +35,7 @@
 //! - `opener`: the one launcher of what `open` starts (browser, system opener, `open_with`, fallback), with the loop marker.
 //! - `browser/`: the web-link router (README: The web-link router): where a clicked URL goes, the fallback browser, desktop files' `Exec`.
 //! - `alert`: a failure of `open` shown where the person is: daemon page, desktop notification.
-//! - `register/`: becoming the `applink://` handler, and (`--browser`) the `http`/`https` one: plans for Linux, macOS, Windows.
+//! - `register/`: becoming the `applink://` handler, and (`--browser`) the `http`/`https` one, and (`--extension`) the native host manifests: plans for Linux, macOS, Windows.
 //! - `edit/`: changes to link files (add, rm, app, import): format-preserving, checked, and
 //!   written as one transaction (lock, compare-and-swap, all or nothing, postcondition).
 //! - `formats/`: import and export formats: Cloze's JSON, CSV, JSON lines.
