@@ -501,6 +501,38 @@ def click_to_open(applinkd, work, quick, data):
     return {r["command"]: {"median_ms": r["median"] * 1000, "mean_ms": r["mean"] * 1000} for r in results}
 
 
+def native_host(applinkd, work, quick, data=None):
+    """`applinkd native-host` on a kept-open port, as the extension's `connectNative` keeps
+    it: messages `route` one after the other (each answered before the next is sent), from
+    the link files of `config/` (no daemon) and, with `data`, of a million links; the time
+    per message from writing its frame to reading the answer's."""
+    import struct
+    env = dict(os.environ, APPLINKD_URL="http://127.0.0.1:9")
+    cases = [("config/", os.path.join(ROOT, "config"))]
+    if data:
+        cases.append(("1M links", data))
+    urls = ["https://zoom.us/j/85?pwd=x", "https://acme.zendesk.com/agent/users/991", "https://example.org/not-an-app-url"]
+    out = {}
+    for name, config in cases:
+        env["APPLINKD_CONFIG"] = config
+        proc = subprocess.Popen([applinkd, "native-host", "applinkd@applinkd.dev"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
+        times = []
+        for i in range(50 if quick else 1000):
+            body = json.dumps({"op": "route", "url": urls[i % len(urls)], "id": i}).encode()
+            start = time.perf_counter()
+            proc.stdin.write(struct.pack("=I", len(body)) + body)
+            proc.stdin.flush()
+            length = struct.unpack("=I", proc.stdout.read(4))[0]
+            answer = json.loads(proc.stdout.read(length))
+            times.append(time.perf_counter() - start)
+            assert answer["ok"] and answer["id"] == i, answer
+        proc.stdin.close()
+        assert proc.wait(timeout=30) == 0
+        times.sort()
+        out[name] = {"messages": len(times), "median_ms": times[len(times) // 2] * 1000, "p95_ms": times[int(len(times) * 0.95)] * 1000}
+    return out
+
+
 def click_trust(applinkd, work, quick, base=None):
     """Issue 18: the click's check that a daemon naming a program is the user's own (the
     proof: a fresh nonce, HMAC with the private secret), `open --dry-run` of a web link
@@ -1013,7 +1045,7 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("--quick", action="store_true", help="tiny sizes: checks the suite runs, measures nothing")
     p.add_argument("--rounds", type=int)
-    p.add_argument("--only", choices=["redirects", "identify", "edits", "memory", "reload", "import", "click", "bounds"], help="run only this part (for profiling work)")
+    p.add_argument("--only", choices=["redirects", "identify", "edits", "memory", "reload", "import", "click", "bounds", "native-host"], help="run only this part (for profiling work)")
     p.add_argument("--base", help="with --only click: an older applinkd to measure beside this one")
     p.add_argument("--baseline", metavar="BIN", help="with --only bounds: an older applinkd to measure beside this one")
     p.add_argument("--binary", metavar="BIN", help="with --only bounds: measure this applinkd instead of a release build")
@@ -1060,6 +1092,9 @@ def main():
         if a.only == "click":
             print(json.dumps(click_trust(applinkd, work, a.quick, a.base), indent=2))
             return
+        if a.only == "native-host":
+            print(json.dumps(native_host(applinkd, work, a.quick), indent=2))
+            return
         print("redirects ...", flush=True)
         results["redirects"] = redirects(applinkd, tools, work, a.quick, rounds)
         if a.only == "redirects":
@@ -1079,6 +1114,8 @@ def main():
         results["edits"] = edits(applinkd, tools, work, a.quick, rounds)
         print("the click's trust check ...", flush=True)
         results["click_trust"] = click_trust(applinkd, work, a.quick)
+        print("native host ...", flush=True)
+        results["native_host"] = native_host(applinkd, work, a.quick, results["load"]["data"])
         print("identify's bounds ...", flush=True)
         results["bounds"] = bounds({"this build": applinkd}, work, a.quick, rounds)
         print("in process ...", flush=True)
@@ -1086,6 +1123,9 @@ def main():
     finally:
         shutil.rmtree(work, ignore_errors=True)
     text = report(results) + "\n### 8. Identify's bounds\n\n" + bounds_report(results["bounds"]) + "\n"
+    text += "\n### 9. The native host, `route` on a kept-open port\n\n| link files | messages | median | p95 |\n|---|---:|---:|---:|\n"
+    for name, m in results["native_host"].items():
+        text += f"| {name} | {m['messages']} | {m['median_ms']:.2f} ms | {m['p95_ms']:.2f} ms |\n"
     os.makedirs(os.path.join(ROOT, "target/bench"), exist_ok=True)
     with open(os.path.join(ROOT, "target/bench/results.md"), "w") as f:
         f.write(text + "\n")

@@ -278,7 +278,29 @@ fn ask(
         }
     }
     let paths = crate::config_paths::from_arguments(given);
-    let catalog = Catalog::load(paths.clone());
+    let mut kept = KEPT.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let fresh;
+    let (catalog, index) = match kept.as_mut() {
+        // A session that keeps the files (the native host): re-read only what changed.
+        Some(Some((catalog, index, at))) if *at == paths => {
+            if !catalog.refresh(&[], false).is_empty() {
+                *index = catalog.index();
+            }
+            (&*catalog, &*index)
+        }
+        Some(slot) => {
+            let catalog = Catalog::load(paths.clone());
+            let index = catalog.index();
+            let (catalog, index, _) = slot.insert((catalog, index, paths.clone()));
+            (&*catalog, &*index)
+        }
+        None => {
+            let catalog = Catalog::load(paths.clone());
+            let index = catalog.index();
+            fresh = (catalog, index);
+            (&fresh.0, &fresh.1)
+        }
+    };
     if catalog.files().iter().all(|f| f.good.is_none()) {
         // Nothing to answer from: say everywhere that was tried.
         let shown: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
@@ -295,8 +317,21 @@ fn ask(
         ));
         warnings.extend(errors.into_iter().take(3));
     }
-    let answer = local(&catalog.index()).map(|json| (json, Via::Files)).map_err(|problem| problem.into());
+    let answer = local(index).map(|json| (json, Via::Files)).map_err(|problem| problem.into());
     (answer, warnings)
+}
+
+/// The link files kept between the lookups of one process, once `keep_files` was called:
+/// `None` while not kept; `Some(None)` until the first lookup reads them.
+type Kept = Option<Option<(Catalog, crate::index::Index, Vec<PathBuf>)>>;
+static KEPT: std::sync::Mutex<Kept> = std::sync::Mutex::new(None);
+
+/// From now on, lookups that read the link files keep them, and later lookups re-read only
+/// the files that changed (and build the index again only then): for a process that answers
+/// many lookups, the native host on a port the browser keeps open.
+pub fn keep_files() {
+    let mut kept = KEPT.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    kept.get_or_insert(None);
 }
 
 impl From<report::Problem> for Failure {

@@ -208,3 +208,40 @@ fn the_host_allows_the_extensions_ids() {
     assert_eq!(ids["gecko"], applinkd::native_host::GECKO_ID);
     assert_eq!(ids["native_host"], applinkd::native_host::HOST_NAME);
 }
+
+/// On a port the browser keeps open the host reads the files once, and again only what changed:
+/// an edit between two messages is in the second answer.
+#[test]
+fn a_kept_open_port_sees_edits_between_messages() {
+    use std::io::Read;
+    let dir = links();
+    let mut child = Command::new(crate::test::binary())
+        .args(["native-host", GECKO])
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", dir.path())
+        .env("APPLINKD_CONFIG", dir.path().join("links"))
+        .env("APPLINKD_URL", "http://127.0.0.1:9")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let (mut stdin, mut stdout) = (child.stdin.take().unwrap(), child.stdout.take().unwrap());
+    let mut ask = |url: &str| -> Value {
+        stdin.write_all(&framed(&json!({"op": "show", "url": url}))).unwrap();
+        stdin.flush().unwrap();
+        let mut length = [0u8; 4];
+        stdout.read_exact(&mut length).unwrap();
+        let mut body = vec![0; u32::from_ne_bytes(length) as usize];
+        stdout.read_exact(&mut body).unwrap();
+        serde_json::from_slice(&body).unwrap()
+    };
+    let url = "https://n.example/people/7";
+    assert_eq!(ask(url)["ok"], false);
+    write(&dir.path().join("links/new.toml"), "[apps.\"n.example\"]\nurl = \"https://n.example/people/{id}\"\n");
+    let answer = ask(url);
+    assert_eq!(answer["answer"]["matches"][0]["app"], "n.example", "{answer}");
+    drop(stdin);
+    assert!(child.wait().unwrap().success());
+}

@@ -43,6 +43,8 @@ pub fn run(args: &NativeHostArgs) -> ExitCode {
 
 fn serve(caller: &Caller, given: &[std::path::PathBuf]) -> ExitCode {
     let (caller, given) = (caller.clone(), given.to_vec());
+    // A port the browser keeps open asks many times: read the files once.
+    crate::lookup::keep_files();
     let mut handle = move |request: &Request| -> Answer {
         match request.op {
             Op::Show => show(&given, &request.url),
