@@ -541,15 +541,10 @@ fn the_omnibox_suggests_records_by_name_and_opens_pairs_and_urls() {
     browser.wait_tab("the record page of the URL", |u| u == shown);
 }
 
-#[test]
-fn a_daemon_that_is_down_is_said_plainly_and_nothing_is_sent() {
-    let closed = {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.local_addr().unwrap().port()
-    };
-    let w = world();
-    let mut browser = Chromium::start();
-    browser.use_daemon(&format!("http://127.0.0.1:{closed}"));
+/// Points the extension at the daemon on `port` (down, silent or not applinkd), opens a
+/// record's page, waits for the `!` mark; the tab, the page and the popup's text.
+fn down_mark_then_popup(browser: &mut Chromium, w: &World, port: u16) -> (i64, String, String) {
+    browser.use_daemon(&format!("http://127.0.0.1:{port}"));
     let contact = format!("http://crm.localhost:{}/contacts/501", w.crm);
     let tab = browser.open_tab(&contact);
     let badge = browser.wait_worker(
@@ -558,6 +553,18 @@ fn a_daemon_that_is_down_is_said_plainly_and_nothing_is_sent() {
     );
     assert_eq!(badge, "!");
     let (_, text) = browser.extension_page(&format!("popup.html?tab={tab}"), "document.body?.dataset.state");
+    (tab, contact, text)
+}
+
+#[test]
+fn a_daemon_that_is_down_is_said_plainly_and_nothing_is_sent() {
+    let closed = {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let w = world();
+    let mut browser = Chromium::start();
+    let (tab, contact, text) = down_mark_then_popup(&mut browser, &w, closed);
     assert!(text.contains("not answering"), "{text}");
     assert!(w.proxy.requests().is_empty(), "{:?}", w.proxy.requests());
 
@@ -651,15 +658,7 @@ fn a_daemon_that_never_answers_is_said_plainly() {
     });
     let w = world();
     let mut browser = Chromium::start();
-    browser.use_daemon(&format!("http://127.0.0.1:{port}"));
-    let contact = format!("http://crm.localhost:{}/contacts/501", w.crm);
-    let tab = browser.open_tab(&contact);
-    let badge = browser.wait_worker(
-        "the down mark",
-        &format!("const t = await chrome.action.getBadgeText({{ tabId: {tab} }}); return t === '!' ? t : null"),
-    );
-    assert_eq!(badge, "!");
-    let (_, text) = browser.extension_page(&format!("popup.html?tab={tab}"), "document.body?.dataset.state");
+    let (_, _, text) = down_mark_then_popup(&mut browser, &w, port);
     assert!(text.contains("not answering") && text.contains("TimeoutError"), "{text}");
 }
 
@@ -668,15 +667,7 @@ fn a_daemon_answering_garbage_is_said_plainly() {
     let garbage = canned_server("text/html", "<html>not applinkd</html>".to_owned()).port();
     let w = world();
     let mut browser = Chromium::start();
-    browser.use_daemon(&format!("http://127.0.0.1:{garbage}"));
-    let contact = format!("http://crm.localhost:{}/contacts/501", w.crm);
-    let tab = browser.open_tab(&contact);
-    let badge = browser.wait_worker(
-        "the down mark",
-        &format!("const t = await chrome.action.getBadgeText({{ tabId: {tab} }}); return t === '!' ? t : null"),
-    );
-    assert_eq!(badge, "!");
-    let (_, text) = browser.extension_page(&format!("popup.html?tab={tab}"), "document.body?.dataset.state");
+    let (_, _, text) = down_mark_then_popup(&mut browser, &w, garbage);
     assert!(text.contains("not JSON"), "{text}");
 }
 

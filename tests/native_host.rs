@@ -31,15 +31,9 @@ fn frames(mut bytes: &[u8]) -> Vec<Value> {
 /// Runs the binary with `args` as a browser would, feeding `input`; the exit code and the
 /// answers. Bounded: a host that hangs fails the test at the deadline.
 fn host(dir: &std::path::Path, args: &[&str], input: Vec<u8>) -> (Option<i32>, Vec<Value>) {
-    let mut child = Command::new(crate::test::binary())
+    let mut child = host_command(dir)
         .args(args)
         .current_dir(dir)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", dir)
-        .env("XDG_CONFIG_HOME", dir.join("xdg-config"))
-        .env("APPLINKD_CONFIG", dir.join("links"))
-        .env("APPLINKD_URL", "http://127.0.0.1:9")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -63,6 +57,14 @@ fn host(dir: &std::path::Path, args: &[&str], input: Vec<u8>) -> (Option<i32>, V
     let status = child.wait().unwrap();
     writer.join().unwrap();
     (status.code(), frames(&output))
+}
+
+/// The binary in a clean environment (`test::clean`: throw-away HOME and XDG directories, no
+/// daemon), reading the link files in `dir/links`, as a browser would start it.
+fn host_command(dir: &std::path::Path) -> Command {
+    let mut command = crate::test::clean(crate::test::binary(), dir);
+    command.env("APPLINKD_CONFIG", dir.join("links"));
+    command
 }
 
 fn links() -> tempfile::TempDir {
@@ -162,11 +164,8 @@ fn open_runs_what_applinkd_open_runs() {
 fn register_extension_writes_the_manifests_and_unregister_removes_them() {
     let dir = tempfile::tempdir().unwrap();
     let run = |args: &[&str]| {
-        Command::new(crate::test::binary())
+        crate::test::clean(crate::test::binary(), dir.path())
             .args(args)
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("HOME", dir.path())
             .env("XDG_CONFIG_HOME", dir.path().join("config"))
             .env("XDG_DATA_HOME", dir.path().join("data"))
             .output()
@@ -215,13 +214,8 @@ fn the_host_allows_the_extensions_ids() {
 fn a_kept_open_port_sees_edits_between_messages() {
     use std::io::Read;
     let dir = links();
-    let mut child = Command::new(crate::test::binary())
+    let mut child = host_command(dir.path())
         .args(["native-host", GECKO])
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", dir.path())
-        .env("APPLINKD_CONFIG", dir.path().join("links"))
-        .env("APPLINKD_URL", "http://127.0.0.1:9")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())

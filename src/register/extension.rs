@@ -167,6 +167,21 @@ mod tests {
         assert_eq!(firefox["allowed_extensions"], json!([GECKO_ID]));
     }
 
+    /// The files and registry keys a plan touches, sorted.
+    fn touched(plan: &Plan) -> Vec<String> {
+        let mut out: Vec<String> = plan
+            .steps
+            .iter()
+            .map(|s| match s {
+                Step::Write { path, .. } | Step::Remove { path } => path.display().to_string(),
+                Step::RegistrySet { key, .. } | Step::RegistryDelete { key } => key.clone(),
+                Step::Run { program, .. } => program.clone(),
+            })
+            .collect();
+        out.sort();
+        out
+    }
+
     #[test]
     fn unregister_removes_exactly_what_register_writes() {
         let (exe, config, home, data) = (Path::new("/a"), Path::new("/c"), Path::new("/h"), Path::new("/d"));
@@ -175,27 +190,7 @@ mod tests {
             (macos(exe, home), macos_unregister(home)),
             (windows(exe, data), windows_unregister(data)),
         ] {
-            let mut wrote: Vec<String> = written
-                .steps
-                .iter()
-                .map(|s| match s {
-                    Step::Write { path, .. } | Step::Remove { path } => path.display().to_string(),
-                    Step::RegistrySet { key, .. } | Step::RegistryDelete { key } => key.clone(),
-                    Step::Run { program, .. } => program.clone(),
-                })
-                .collect();
-            let mut gone: Vec<String> = removed
-                .steps
-                .iter()
-                .map(|s| match s {
-                    Step::Write { path, .. } | Step::Remove { path } => path.display().to_string(),
-                    Step::RegistrySet { key, .. } | Step::RegistryDelete { key } => key.clone(),
-                    Step::Run { program, .. } => program.clone(),
-                })
-                .collect();
-            wrote.sort();
-            gone.sort();
-            assert_eq!(wrote, gone);
+            assert_eq!(touched(&written), touched(&removed));
         }
     }
 }
