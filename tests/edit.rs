@@ -320,6 +320,34 @@ fn csv_import_merges_through_shared_pairs_and_twice_changes_nothing() {
     assert_eq!((read(&t, "links/people.toml"), read(&t, "links/links.toml")), before);
 }
 
+/// A pair one input record puts on a record of the files leads a later input record
+/// there too (records merge through shared pairs, also pairs the import itself adds).
+#[test]
+fn input_records_chain_onto_a_record_of_the_files() {
+    let input = concat!(
+        r#"{"kind":"person","record":"A. Lovelace","app":"zendesk.com","id":"991","ref":1}"#,
+        "\n",
+        r#"{"kind":"person","record":"A. Lovelace","app":"github.com","id":"ada","url":"https://github.com/ada","ref":1}"#,
+        "\n",
+        r#"{"kind":"person","record":"Countess","app":"github.com","id":"ada","ref":2}"#,
+        "\n",
+        r#"{"kind":"person","record":"Countess","app":"hubspot.com","id":"501","ref":2}"#,
+        "\n",
+        r#"{"kind":"person","record":"Bob","app":"hubspot.com","id":"777","ref":3}"#,
+        "\n",
+    );
+    let t = files().file("in.jsonl", input);
+    t.clone_args(["import", "-c", "links", "in.jsonl"]).run().status(0).stdout_has(
+        "imported in.jsonl: 3 link(s) added, 1 record(s) created, 2 record(s) merged, 0 app(s) added, 0 row(s) skipped",
+    );
+    let people = read(&t, "links/people.toml");
+    let ada = &people[people.find("Ada Lovelace").unwrap()..people.find("[[company]]").unwrap()];
+    assert!(ada.contains(r#"id = "ada""#) && ada.contains(r#"id = "501""#), "{people}");
+    assert!(!std::fs::read_to_string(t.path().join("links/links.toml")).unwrap_or_default().contains("Countess"));
+    t.clone_args(["resolve", "-c", "links", "hubspot.com", "501", "--to", "mailchimp.com"]).run().status(0);
+    t.clone_args(["import", "-c", "links", "in.jsonl"]).run().status(0).stdout_has("nothing to change");
+}
+
 #[test]
 fn a_bad_row_stops_the_import_naming_its_line_and_column() {
     let t = files().file("people.csv", "Name,HubSpot ID\nAda,501\nBob,\"multi\nline id\"\nEve,7\n");

@@ -18,24 +18,29 @@ pub struct NewLink {
 }
 
 impl NewLink {
-    fn inline(&self) -> InlineTable {
-        let mut table = InlineTable::new();
-        table.insert("app", self.app.as_str().into());
-        table.insert("id", self.id.as_str().into());
-        if let Some(name) = &self.name {
-            table.insert("name", name.as_str().into());
-        }
-        if let Some(url) = &self.url {
-            table.insert("url", url.as_str().into());
-        }
-        table.fmt();
-        table
-    }
-
     /// The link as TOML text: `{ app = "…", id = "…" }`.
     pub fn text(&self) -> String {
-        self.inline().to_string().trim().to_owned()
+        link_text(&self.app, &self.id, self.url.as_deref(), self.name.as_deref())
     }
+}
+
+fn inline(app: &str, id: &str, url: Option<&str>, name: Option<&str>) -> InlineTable {
+    let mut table = InlineTable::new();
+    table.insert("app", app.into());
+    table.insert("id", id.into());
+    if let Some(name) = name {
+        table.insert("name", name.into());
+    }
+    if let Some(url) = url {
+        table.insert("url", url.into());
+    }
+    table.fmt();
+    table
+}
+
+/// A link as TOML text: `{ app = "…", id = "…" }`.
+pub fn link_text(app: &str, id: &str, url: Option<&str>, name: Option<&str>) -> String {
+    inline(app, id, url, name).to_string().trim().to_owned()
 }
 
 pub fn parse(text: &str) -> Result<DocumentMut, String> {
@@ -65,7 +70,7 @@ pub fn add_links(doc: &mut DocumentMut, kind: Kind, name: &str, links: &[NewLink
         Some(Item::Value(Value::Array(array))) => push_links(array, links),
         Some(Item::ArrayOfTables(tables)) => {
             for link in links {
-                tables.push(link.inline().into_table());
+                tables.push(inline(&link.app, &link.id, link.url.as_deref(), link.name.as_deref()).into_table());
             }
         }
         _ => {
@@ -104,7 +109,7 @@ fn push_links(array: &mut Array, links: &[NewLink]) {
     let multi_line = last_prefix.contains('\n');
     let indent = last_prefix.rsplit('\n').next().unwrap_or("").to_owned();
     for link in links {
-        let mut value = Value::InlineTable(link.inline());
+        let mut value = Value::InlineTable(inline(&link.app, &link.id, link.url.as_deref(), link.name.as_deref()));
         if multi_line {
             // What follows the last element up to its line end (a comment) stays on its line.
             let trailing = array.trailing().as_str().unwrap_or("\n").to_owned();
@@ -300,12 +305,20 @@ fn push_string(array: &mut Array, text: &str) {
 
 /// TOML text for a new record: `[[person]]`, its name and links, after a blank line.
 pub fn record_text(kind: Kind, name: &str, links: &[NewLink]) -> String {
-    let mut out = format!("\n[[{}]]\nname = {}\nlinks = [\n", kind.key(), Value::from(name).to_string().trim());
+    let mut out = String::new();
+    push_record(&mut out, kind, name, links.iter().map(NewLink::text));
+    out
+}
+
+/// `record_text` written onto `out`, from each link's text.
+pub fn push_record(out: &mut String, kind: Kind, name: &str, links: impl IntoIterator<Item = String>) {
+    out.push_str(&format!("\n[[{}]]\nname = {}\nlinks = [\n", kind.key(), Value::from(name).to_string().trim()));
     for link in links {
-        out.push_str(&format!("  {},\n", link.text()));
+        out.push_str("  ");
+        out.push_str(&link);
+        out.push_str(",\n");
     }
     out.push_str("]\n");
-    out
 }
 
 /// TOML text for a new app definition.
@@ -323,6 +336,13 @@ pub fn app_text(app: &str, name: Option<&str>, url: Option<&str>) -> String {
 /// `text` with `addition` appended, on a line of its own.
 pub fn append(text: &str, addition: &str) -> String {
     let mut out = text.to_owned();
+    push_block(&mut out, addition);
+    out
+}
+
+/// `addition` appended to `out` in place, on a line of its own (and without the blank
+/// line it starts with when `out` is empty).
+pub fn push_block(out: &mut String, addition: &str) {
     if !out.is_empty() && !out.ends_with('\n') {
         out.push('\n');
     }
@@ -331,5 +351,4 @@ pub fn append(text: &str, addition: &str) -> String {
     } else {
         out.push_str(addition);
     }
-    out
 }

@@ -80,6 +80,8 @@ pub enum Effect {
     NoLink { app: String, id: String },
     /// `app` is defined (and, if given, `alias` resolves to it).
     App { app: String, alias: Option<String> },
+    /// Many `LinkOn`s, kept compactly (an import's links).
+    Placed(Arc<ops::Placed>),
 }
 
 /// A whole edit: the new text of each file it touches, and what it must achieve.
@@ -120,7 +122,12 @@ impl Encoding {
         (Encoding { bom, crlf }, text)
     }
 
-    fn write(self, text: &str) -> Vec<u8> {
+    /// The bytes to write for `text`: `text` itself when there is no BOM nor CRLF to
+    /// put back (no copy of a large file).
+    fn write(self, text: &str) -> std::borrow::Cow<'_, [u8]> {
+        if !self.bom && !self.crlf {
+            return std::borrow::Cow::Borrowed(text.as_bytes());
+        }
         let mut out = String::with_capacity(text.len() + 3);
         if self.bom {
             out.push('\u{feff}');
@@ -130,7 +137,7 @@ impl Encoding {
         } else {
             out.push_str(text);
         }
-        out.into_bytes()
+        std::borrow::Cow::Owned(out.into_bytes())
     }
 }
 
@@ -200,17 +207,9 @@ impl Workspace {
     fn holds(&self, effect: &Effect) -> Result<(), String> {
         let index = &self.index;
         match effect {
-            Effect::LinkOn { kind, name, app, id } => {
-                let link =
-                    index.app(app).and_then(|a| index.link(a, id)).ok_or(format!("`{app} {id}` is not in force"))?;
-                let record = index.record_of(&link);
-                let named =
-                    index.record_defs(record).any(|(file, def)| def.kind == *kind && file.record_name(def) == name);
-                if record.kind == *kind && named {
-                    Ok(())
-                } else {
-                    Err(format!("`{app} {id}` is not on the {kind} `{name}`"))
-                }
+            Effect::LinkOn { kind, name, app, id } => link_on(index, *kind, name, app, id),
+            Effect::Placed(placed) => {
+                placed.links().try_for_each(|(kind, name, app, id)| link_on(index, kind, name, app, id))
             }
             Effect::NoLink { app, id } => match index.app(app).and_then(|a| index.link(a, id)) {
                 Some(link) => Err(format!("`{app} {id}` is still at {}:{}", link.file.path, link.at().line)),
@@ -230,6 +229,14 @@ impl Workspace {
             }
         }
     }
+}
+
+/// Whether `(app, id)` is on a record of `kind` one of whose definitions is named `name`.
+fn link_on(index: &Index, kind: Kind, name: &str, app: &str, id: &str) -> Result<(), String> {
+    let link = index.app(app).and_then(|a| index.link(a, id)).ok_or(format!("`{app} {id}` is not in force"))?;
+    let record = index.record_of(&link);
+    let named = index.record_defs(record).any(|(file, def)| def.kind == kind && file.record_name(def) == name);
+    if record.kind == kind && named { Ok(()) } else { Err(format!("`{app} {id}` is not on the {kind} `{name}`")) }
 }
 
 impl Edit {
@@ -356,36 +363,44 @@ impl Edit {
     /// writes each by compare-and-swap, restores what was written if a later file
     /// fails, then reloads and confirms every effect, restoring everything if one is
     /// not in force. `workspace` is the one the edit was computed from (its lock held).
-    pub fn commit(&self, workspace: &Workspace) -> Result<(), EditError> {
-        let mut plan = Vec::new();
-        for (path, change) in &self.changes {
+    /// The new texts are dropped once written (a file written is known by its SHA-256
+    /// from then on), so that the reload does not hold a second copy of a large import.
+    pub fn commit(self, workspace: &Workspace) -> Result<(), EditError> {
+        let mut plan: Vec<Written> = Vec::new();
+        let mut texts: Vec<Vec<u8>> = Vec::new();
+        for (path, change) in self.changes {
             if !change.changed() {
                 continue;
             }
-            let real = workspace.writable(path)?;
-            let after = change.encoding.write(&change.after);
+            let real = workspace.writable(&path)?;
             let shown = path.display().to_string();
             write::preflight(&real, &shown, change.before.as_deref())?;
-            plan.push((real, shown, change.before.as_deref(), after));
+            let after = match change.encoding.write(&change.after) {
+                std::borrow::Cow::Borrowed(_) => change.after.into_bytes(),
+                std::borrow::Cow::Owned(bytes) => bytes,
+            };
+            texts.push(after);
+            plan.push(Written { path, real, shown, before: change.before, after: [0; 32] });
         }
-        let mut written: Vec<Written> = Vec::new();
-        for (real, shown, before, after) in &plan {
-            if let Err(e) = write::replace(real, shown, after, *before) {
+        let mut written: Vec<&Written> = Vec::new();
+        for (file, text) in plan.iter_mut().zip(&texts) {
+            file.after = sha256(text);
+        }
+        for (file, text) in plan.iter().zip(&texts) {
+            if let Err(e) = write::replace(&file.real, &file.shown, text, file.before.as_deref()) {
                 let restored = restore(&written);
                 return Err(with_restore(e.into(), restored));
             }
-            written.push((real, shown, *before, after));
+            written.push(file);
         }
+        drop(texts);
         let after = Workspace::reloaded(workspace);
         let mut wrong: Vec<String> = Vec::new();
-        for (path, change) in &self.changes {
-            if !change.changed() {
-                continue;
-            }
-            if let Some(file) = after.files().iter().find(|f| f.path == *path) {
-                wrong.extend(file.diagnostics.iter().filter(|d| d.is_error()).take(3).map(ToString::to_string));
+        for file in &plan {
+            if let Some(loaded) = after.files().iter().find(|f| f.path == file.path) {
+                wrong.extend(loaded.diagnostics.iter().filter(|d| d.is_error()).take(3).map(ToString::to_string));
             } else {
-                wrong.push(format!("{} is not among the link files after the write", path.display()));
+                wrong.push(format!("{} is not among the link files after the write", file.path.display()));
             }
         }
         let loaded = Workspace {
@@ -411,6 +426,11 @@ impl Edit {
     }
 }
 
+fn sha256(bytes: &[u8]) -> [u8; 32] {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes).into()
+}
+
 impl Change {
     fn changed(&self) -> bool {
         self.after != self.before_text || self.before.is_none()
@@ -424,21 +444,30 @@ impl Workspace {
     }
 }
 
-/// A file the transaction wrote: its real path, its name in messages, the bytes it
-/// held (`None`: it was new) and the bytes written.
-type Written<'a> = (&'a Path, &'a str, Option<&'a [u8]>, &'a [u8]);
+/// A file the transaction writes: its path as the catalog names it, its real path, its
+/// name in messages, the bytes it held (`None`: it was new) and the SHA-256 of the bytes
+/// written.
+struct Written {
+    path: PathBuf,
+    real: PathBuf,
+    shown: String,
+    before: Option<Vec<u8>>,
+    after: [u8; 32],
+}
 
-/// Puts back what `written` replaced, each only if it still holds what the edit wrote.
-fn restore(written: &[Written]) -> Result<(), String> {
+/// Puts back what `written` replaced, each only if it still holds what the edit wrote
+/// (its SHA-256; the compare-and-swap then checks the very bytes read).
+fn restore(written: &[&Written]) -> Result<(), String> {
     let mut failed = Vec::new();
-    for (path, shown, before, after) in written.iter().rev() {
-        let result = match before {
-            Some(before) => write::replace(path, shown, before, Some(after)).map_err(|e| e.to_string()),
-            None => match std::fs::read(path) {
-                Ok(now) if now == *after => std::fs::remove_file(path).map_err(|e| e.to_string()),
-                Ok(_) => Err(format!("{shown} changed on disk meanwhile; left as it is")),
-                Err(e) => Err(e.to_string()),
+    for file in written.iter().rev() {
+        let shown = &file.shown;
+        let result = match std::fs::read(&file.real) {
+            Ok(now) if sha256(&now) == file.after => match &file.before {
+                Some(before) => write::replace(&file.real, shown, before, Some(&now)).map_err(|e| e.to_string()),
+                None => std::fs::remove_file(&file.real).map_err(|e| e.to_string()),
             },
+            Ok(_) => Err(format!("{shown} changed on disk meanwhile; left as it is")),
+            Err(e) => Err(e.to_string()),
         };
         if let Err(e) = result {
             failed.push(e);

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use super::document::{self, NewLink};
 use super::{Edit, EditError, Effect, Workspace};
 use crate::app_id::AppId;
+use crate::formats::records::{LinkRef, Records};
 use crate::link_url::LinkUrl;
 use crate::parsed_file::Kind;
 use crate::template::UrlTemplate;
@@ -250,15 +251,6 @@ pub fn app_rename(workspace: &Workspace, old: &str, new: &str) -> Result<(Edit, 
     Ok((edit, said))
 }
 
-/// A record to import: kind, name, links; `line` is where the input has it.
-#[derive(Debug, Clone)]
-pub struct Incoming {
-    pub kind: Kind,
-    pub name: String,
-    pub links: Vec<NewLink>,
-    pub line: usize,
-}
-
 /// An app definition to import.
 #[derive(Debug, Clone)]
 pub struct IncomingApp {
@@ -283,12 +275,47 @@ pub struct Summary {
     pub skipped: Vec<String>,
 }
 
-/// Where an imported record's links go.
-enum Home {
-    /// A record in the files: its kind, name and file.
-    Existing { kind: Kind, name: String, file: PathBuf },
-    /// A record this import creates: its position in `created`.
-    New(usize),
+/// Where an import puts links: a record it creates, or a record of the files.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Group {
+    /// A record this import creates, named as the input's record at this position.
+    Created(u32),
+    /// A record in the files: its kind, its name there, and its file (boxed: an import
+    /// creates many records and joins few).
+    Joined(Box<(Kind, String, PathBuf)>),
+}
+
+/// The links an import adds, and the record each must be on once written (the
+/// import's postcondition, kept as compactly as its input: `Effect::Placed`).
+#[derive(Debug, PartialEq, Eq)]
+pub struct Placed {
+    records: Records,
+    groups: Vec<Group>,
+    /// For each link of `records`, its group's position (`NOWHERE`: not added).
+    dest: Vec<u32>,
+}
+
+const NOWHERE: u32 = u32::MAX;
+
+impl Placed {
+    /// Each link added: the kind and name of the record it must be on, its App ID and id.
+    pub fn links(&self) -> impl Iterator<Item = (Kind, &str, &str, &str)> {
+        self.dest.iter().enumerate().filter(|(_, g)| **g != NOWHERE).map(|(n, &g)| {
+            let link = self.records.link(n);
+            let (kind, name) = self.target(g);
+            (kind, name, link.app, link.id)
+        })
+    }
+
+    fn target(&self, g: u32) -> (Kind, &str) {
+        match &self.groups[g as usize] {
+            Group::Created(r) => {
+                let record = self.records.record(*r as usize);
+                (record.kind, record.name)
+            }
+            Group::Joined(joined) => (joined.0, &joined.1),
+        }
+    }
 }
 
 /// `import`: records merge with the files' records (and each other) through shared
@@ -379,117 +406,164 @@ pub fn import(
             details,
         });
     }
-    // Pairs this import has placed, and where.
-    let mut placed: HashMap<(String, String), usize> = HashMap::new();
-    let mut created: Vec<(Kind, String, Vec<NewLink>)> = Vec::new();
-    let mut joined: Vec<(Kind, String, PathBuf, Vec<NewLink>)> = Vec::new();
-    for record in records {
-        if record.links.is_empty() {
-            summary.skipped.push(format!("line {}: `{}` has no links", record.line, record.name));
+    // Pass 1: each record's group, and which of its links are new (`dest`).
+    let mut groups: Vec<Group> = Vec::new();
+    let mut dest: Vec<u32> = vec![NOWHERE; records.link_count()];
+    {
+        // Pairs this import places (App ID by its number in `records`), and where.
+        let mut placed: HashMap<(u32, &str), u32> = HashMap::new();
+        let mut joined: HashMap<(Kind, String, PathBuf), u32> = HashMap::new();
+        for record in records.iter() {
+            if record.links().is_empty() {
+                summary.skipped.push(format!("line {}: `{}` has no links", record.line, record.name));
+                continue;
+            }
+            let mut home: Option<u32> = None;
+            for link in records.links_of(record) {
+                let app = index.app(link.app);
+                if let Some(existing) = app.and_then(|a| index.link(a, link.id)) {
+                    let r = index.record_of(&existing);
+                    if r.kind != record.kind {
+                        return Err(EditError::Refused {
+                            message: format!(
+                                "line {}: `{} {}` is on the {} `{}` ({}:{}), not a {}",
+                                record.line,
+                                link.app,
+                                link.id,
+                                r.kind,
+                                index.record_name(r),
+                                existing.file.path,
+                                existing.at().line,
+                                record.kind
+                            ),
+                            details: vec!["nothing was written".into()],
+                        });
+                    }
+                    if let Some(url) = link.url
+                        && existing.url().is_some_and(|u| u != url)
+                    {
+                        return Err(EditError::Refused {
+                            message: format!(
+                                "line {}: `{} {}` has another URL in {}:{} ({})",
+                                record.line,
+                                link.app,
+                                link.id,
+                                existing.file.path,
+                                existing.at().line,
+                                existing.url().unwrap_or("")
+                            ),
+                            details: vec!["nothing was written".into()],
+                        });
+                    }
+                    if home.is_none() {
+                        let (file, def) = index.record_defs(r).next().expect("a record has a definition");
+                        let key = (r.kind, file.record_name(def).to_owned(), PathBuf::from(&file.path));
+                        let g = *joined.entry(key.clone()).or_insert_with(|| {
+                            groups.push(Group::Joined(Box::new(key)));
+                            groups.len() as u32 - 1
+                        });
+                        home = Some(g);
+                    }
+                } else if let Some(&g) = placed.get(&(link.app_at, link.id)) {
+                    home.get_or_insert(g);
+                }
+            }
+            // New: in no file, and placed by no earlier record.
+            let fresh: Vec<usize> = record
+                .links()
+                .filter(|&n| {
+                    let l = records.link(n);
+                    index.app(l.app).is_none_or(|a| index.link(a, l.id).is_none())
+                        && !placed.contains_key(&(l.app_at, l.id))
+                })
+                .collect();
+            let g = match home {
+                Some(g) => {
+                    summary.records_merged += 1;
+                    g
+                }
+                None => {
+                    summary.records_created += 1;
+                    groups.push(Group::Created(record.position as u32));
+                    groups.len() as u32 - 1
+                }
+            };
+            summary.links_added += fresh.len();
+            for n in fresh {
+                dest[n] = g;
+                let l = records.link(n);
+                placed.insert((l.app_at, l.id), g);
+            }
+        }
+    }
+    // Pass 2: the links of each group, in input order (a counting sort of `dest`).
+    let mut starts = vec![0u32; groups.len() + 1];
+    for &g in dest.iter().filter(|g| **g != NOWHERE) {
+        starts[g as usize + 1] += 1;
+    }
+    for g in 0..groups.len() {
+        starts[g + 1] += starts[g];
+    }
+    let mut order = vec![0u32; starts[groups.len()] as usize];
+    let mut next = starts.clone();
+    for (n, &g) in dest.iter().enumerate().filter(|(_, g)| **g != NOWHERE) {
+        order[next[g as usize] as usize] = n as u32;
+        next[g as usize] += 1;
+    }
+    drop(next);
+    let of_group =
+        |g: usize| order[starts[g] as usize..starts[g + 1] as usize].iter().map(|&n| records.link(n as usize));
+    for (g, group) in groups.iter().enumerate() {
+        let Group::Joined(joined) = group else { continue };
+        let (kind, name, file) = &**joined;
+        let links: Vec<NewLink> = of_group(g).map(LinkRef::to_new).collect();
+        if links.is_empty() {
             continue;
         }
-        let mut home: Option<Home> = None;
-        for link in &record.links {
-            let app = index.app(&link.app);
-            if let Some(existing) = app.and_then(|a| index.link(a, &link.id)) {
-                let r = index.record_of(&existing);
-                if r.kind != record.kind {
-                    return Err(EditError::Refused {
-                        message: format!(
-                            "line {}: `{} {}` is on the {} `{}` ({}:{}), not a {}",
-                            record.line,
-                            link.app,
-                            link.id,
-                            r.kind,
-                            index.record_name(r),
-                            existing.file.path,
-                            existing.at().line,
-                            record.kind
-                        ),
-                        details: vec!["nothing was written".into()],
-                    });
-                }
-                if let Some(url) = &link.url
-                    && existing.url().is_some_and(|u| u != url)
-                {
-                    return Err(EditError::Refused {
-                        message: format!(
-                            "line {}: `{} {}` has another URL in {}:{} ({})",
-                            record.line,
-                            link.app,
-                            link.id,
-                            existing.file.path,
-                            existing.at().line,
-                            existing.url().unwrap_or("")
-                        ),
-                        details: vec!["nothing was written".into()],
-                    });
-                }
-                let (file, def) = index.record_defs(r).next().expect("a record has a definition");
-                home.get_or_insert(Home::Existing {
-                    kind: r.kind,
-                    name: file.record_name(def).to_owned(),
-                    file: PathBuf::from(&file.path),
-                });
-            } else if let Some(&n) = placed.get(&(link.app.clone(), link.id.clone())) {
-                home.get_or_insert(Home::New(n));
-            }
-        }
-        let new_links: Vec<NewLink> = record
-            .links
-            .into_iter()
-            .filter(|l| index.app(&l.app).is_none_or(|a| index.link(a, &l.id).is_none()))
-            .filter(|l| !placed.contains_key(&(l.app.clone(), l.id.clone())))
-            .collect();
-        match home {
-            Some(Home::Existing { kind, name, file }) => {
-                summary.records_merged += 1;
-                if !new_links.is_empty() {
-                    summary.links_added += new_links.len();
-                    match joined.iter_mut().find(|j| j.0 == kind && j.1 == name && j.2 == file) {
-                        Some(j) => j.3.extend(new_links),
-                        None => joined.push((kind, name, file, new_links)),
-                    }
-                }
-            }
-            Some(Home::New(n)) => {
-                summary.records_merged += 1;
-                summary.links_added += new_links.len();
-                for l in &new_links {
-                    placed.insert((l.app.clone(), l.id.clone()), n);
-                }
-                created[n].2.extend(new_links);
-            }
-            None => {
-                summary.records_created += 1;
-                summary.links_added += new_links.len();
-                for l in &new_links {
-                    placed.insert((l.app.clone(), l.id.clone()), created.len());
-                }
-                created.push((record.kind, record.name, new_links));
-            }
-        }
-    }
-    for (kind, name, file, links) in joined {
-        for l in &links {
-            edit.expect(Effect::LinkOn { kind, name: name.clone(), app: l.app.clone(), id: l.id.clone() });
-        }
-        let text = edit.text(&file)?;
+        let text = edit.text(file)?;
         let mut doc = document::parse(&text).map_err(EditError::Invalid)?;
-        if !document::add_links(&mut doc, kind, &name, &links) {
+        if !document::add_links(&mut doc, *kind, name, &links) {
             return Err(EditError::Invalid(format!("cannot find the {kind} `{name}` in {}", file.display())));
         }
-        edit.set(&file, doc.to_string())?;
+        edit.set(file, doc.to_string())?;
     }
-    for (kind, name, links) in &created {
-        for l in links {
-            edit.expect(Effect::LinkOn { kind: *kind, name: name.clone(), app: l.app.clone(), id: l.id.clone() });
+    let creates = groups.iter().any(|g| matches!(g, Group::Created(_)));
+    if !appended.is_empty() || creates {
+        // The new records are written straight onto the target's text: no second copy.
+        let mut out = edit.text(&target)?;
+        if !appended.is_empty() {
+            document::push_block(&mut out, &appended);
         }
-        appended.push_str(&document::record_text(*kind, name, links));
+        let mut block = String::new();
+        for (g, group) in groups.iter().enumerate() {
+            let Group::Created(r) = group else { continue };
+            let record = records.record(*r as usize);
+            block.clear();
+            document::push_record(
+                &mut block,
+                record.kind,
+                record.name,
+                of_group(g).map(|l| document::link_text(l.app, l.id, l.url, l.name)),
+            );
+            document::push_block(&mut out, &block);
+            if out.len() as u64 > crate::catalog::MAX_FILE {
+                // Said now, not after building the rest (what `Edit::check` would say).
+                return Err(EditError::Refused {
+                    message: format!(
+                        "{} would be larger than {} MiB, the most a link file may be; nothing was written",
+                        target.display(),
+                        crate::catalog::MAX_FILE >> 20
+                    ),
+                    details: vec!["import into several files with `--file`".into()],
+                });
+            }
+        }
+        out.shrink_to_fit();
+        edit.set(&target, out)?;
     }
-    if !appended.is_empty() {
-        let text = edit.text(&target)?;
-        edit.set(&target, document::append(&text, &appended))?;
+    drop(order);
+    if dest.iter().any(|g| *g != NOWHERE) {
+        edit.expect(Effect::Placed(std::sync::Arc::new(Placed { records, groups, dest })));
     }
     Ok((edit, summary))
 }

@@ -6,10 +6,10 @@
 //! with templated links becoming links with their own URL.
 
 use serde::Deserialize;
+use serde::de::{DeserializeSeed, Deserializer, Error as _, MapAccess, SeqAccess, Visitor};
 use serde_json::{Value, json};
 
 use super::{Input, InputError, StrictId};
-use crate::edit::ops::Incoming;
 use crate::index::Index;
 use crate::parsed_file::Kind;
 
@@ -45,14 +45,6 @@ pub fn export(index: &Index) -> String {
     serde_json::to_string_pretty(&Value::Object(sections)).expect("JSON serialises") + "\n"
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Sections {
-    people: Option<Vec<ClozeRecord>>,
-    companies: Option<Vec<ClozeRecord>>,
-    projects: Option<Vec<ClozeRecord>>,
-}
-
 /// A record of Cloze's API. Its other fields (e-mail, phones, …) are Cloze's own and
 /// are not imported; a mis-cased known field (`Name`, `applinks`) is an error.
 #[derive(Deserialize)]
@@ -75,64 +67,119 @@ struct ClozeLink {
     url: Option<String>,
 }
 
-/// Parses Cloze's JSON from `reader` into typed records as it reads (no tree of the
-/// whole input in memory).
+/// Parses Cloze's JSON from `reader` as it reads: each record is checked and kept
+/// compactly as soon as it is read (no tree of the input, nor of a section, in memory).
 pub fn parse_reader(reader: impl std::io::Read, kind: Option<Kind>) -> Result<Input, InputError> {
     let located = |e: serde_json::Error| InputError::at(e.line(), Some(e.column()), super::without_place(&e));
-    let sections: Vec<(Kind, Vec<ClozeRecord>, &str)> = match kind {
-        Some(kind) => {
-            let items: Vec<ClozeRecord> = serde_json::from_reader(reader).map_err(located)?;
-            vec![(kind, items, "")]
-        }
-        None => {
-            let all: Sections = serde_json::from_reader(reader).map_err(|e| {
-                let mut error = located(e);
-                if error.message.contains("invalid type: sequence") {
-                    error.message = "a JSON array of records needs `--kind person|company|project`".into();
-                }
-                error
-            })?;
-            [
-                (Kind::Person, all.people, "people"),
-                (Kind::Company, all.companies, "companies"),
-                (Kind::Project, all.projects, "projects"),
-            ]
-            .into_iter()
-            .filter_map(|(kind, items, key)| items.map(|i| (kind, i, key)))
-            .collect()
-        }
-    };
     let mut input = Input::default();
-    for (kind, items, key) in sections {
-        for (n, item) in items.into_iter().enumerate() {
-            let at = if key.is_empty() { format!("[{n}]") } else { format!("{key}[{n}]") };
-            let bad = |message: String| InputError::at(n + 1, None, format!("{at}: {message}"));
-            if let Some(key) = item
-                .other
-                .keys()
-                .find(|k| ["name", "first", "last", "appLinks"].iter().any(|known| known.eq_ignore_ascii_case(k)))
-            {
-                return Err(bad(format!("`{key}` is mis-cased; Cloze writes `name`, `first`, `last`, `appLinks`")));
+    let mut de = serde_json::Deserializer::from_reader(reader);
+    match kind {
+        Some(kind) => Section { input: &mut input, kind, key: "" }.deserialize(&mut de).map_err(located)?,
+        None => de.deserialize_map(Sections(&mut input)).map_err(|e| {
+            let mut error = located(e);
+            if error.message.contains("invalid type: sequence") {
+                error.message = "a JSON array of records needs `--kind person|company|project`".into();
             }
-            let full = |s: &Option<String>| s.clone().filter(|s| !s.trim().is_empty());
-            let name = match (full(&item.name), full(&item.first), full(&item.last)) {
-                (Some(name), _, _) => name,
-                (None, Some(first), Some(last)) => format!("{first} {last}"),
-                (None, Some(one), None) | (None, None, Some(one)) => one,
-                _ => return Err(bad("no `name` (nor `first` and `last`)".into())),
-            };
-            let name = super::name(n + 1, None, &name).map_err(|e| bad(e.message))?;
-            let mut record = Incoming { kind, name, links: Vec::new(), line: n + 1 };
-            for (m, link) in item.app_links.into_iter().enumerate() {
-                let link =
-                    super::link(n + 1, &link.source, &link.uniqueid.0, link.url.as_deref(), link.label.as_deref())
-                        .map_err(|e| bad(format!("appLinks[{m}]: {}", e.message)))?;
-                record.links.push(link);
-            }
-            input.records.push(record);
-        }
+            error
+        })?,
     }
+    de.end().map_err(located)?;
+    input.records.shrink();
     Ok(input)
+}
+
+/// The top object: `people`, `companies`, `projects`, each at most once.
+struct Sections<'a>(&'a mut Input);
+
+impl<'de> Visitor<'de> for Sections<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("an object of `people`, `companies` and `projects`")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let mut seen = [false; 3];
+        while let Some(key) = map.next_key::<String>()? {
+            let Some(at) = SECTIONS.iter().position(|(k, _)| *k == key) else {
+                return Err(A::Error::unknown_field(&key, &["people", "companies", "projects"]));
+            };
+            if std::mem::replace(&mut seen[at], true) {
+                return Err(A::Error::duplicate_field(SECTIONS[at].0));
+            }
+            let (key, kind) = SECTIONS[at];
+            map.next_value_seed(Section { input: self.0, kind, key })?;
+        }
+        Ok(())
+    }
+}
+
+/// One array of records (or `null`), each added as it is read.
+struct Section<'a> {
+    input: &'a mut Input,
+    kind: Kind,
+    key: &'static str,
+}
+
+impl<'de> DeserializeSeed<'de> for Section<'_> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Section<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("an array of records")
+    }
+
+    fn visit_unit<E: serde::de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let mut n = 0;
+        while let Some(item) = seq.next_element::<ClozeRecord>()? {
+            let at = if self.key.is_empty() { format!("[{n}]") } else { format!("{}[{n}]", self.key) };
+            add(self.input, self.kind, item, n + 1).map_err(|e| A::Error::custom(format!("{at}: {e}")))?;
+            n += 1;
+        }
+        Ok(())
+    }
+}
+
+/// One record of Cloze's, checked, onto `input`; `position` counts from 1 in its array
+/// (what messages call its line: Cloze's JSON is read without line numbers).
+fn add(input: &mut Input, kind: Kind, item: ClozeRecord, position: usize) -> Result<(), String> {
+    if let Some(key) = item
+        .other
+        .keys()
+        .find(|k| ["name", "first", "last", "appLinks"].iter().any(|known| known.eq_ignore_ascii_case(k)))
+    {
+        return Err(format!("`{key}` is mis-cased; Cloze writes `name`, `first`, `last`, `appLinks`"));
+    }
+    let full = |s: &Option<String>| s.clone().filter(|s| !s.trim().is_empty());
+    let name = match (full(&item.name), full(&item.first), full(&item.last)) {
+        (Some(name), _, _) => name,
+        (None, Some(first), Some(last)) => format!("{first} {last}"),
+        (None, Some(one), None) | (None, None, Some(one)) => one,
+        _ => return Err("no `name` (nor `first` and `last`)".into()),
+    };
+    let name = super::name(0, None, &name).map_err(|e| e.message)?;
+    let mut links = Vec::with_capacity(item.app_links.len());
+    for (m, link) in item.app_links.into_iter().enumerate() {
+        let link = super::link(0, &link.source, &link.uniqueid.0, link.url.as_deref(), link.label.as_deref())
+            .map_err(|e| format!("appLinks[{m}]: {}", e.message))?;
+        links.push(link);
+    }
+    input.records.start(kind, &name, position);
+    for link in &links {
+        input.records.push(link);
+    }
+    Ok(())
 }
 
 /// What Cloze's shape cannot say, taken as the link files say it: a link's `label`
@@ -140,19 +187,17 @@ pub fn parse_reader(reader: impl std::io::Read, kind: Option<Kind>) -> Result<In
 /// template gives is not a URL of its own (export writes both for every link). So a
 /// round trip writes back the links as they were.
 pub fn as_the_files_say(input: &mut Input, index: &Index) {
-    for link in input.records.iter_mut().flat_map(|r| r.links.iter_mut()) {
-        let Some(app) = index.app(&link.app) else { continue };
-        if link.name.is_some() && link.name.as_deref() == index.app_name(app) {
-            link.name = None;
-        }
-        if let Some(url) = &link.url
-            && index
+    for n in 0..input.records.link_count() {
+        let link = input.records.link(n);
+        let Some(app) = index.app(link.app) else { continue };
+        let drop_name = link.name.is_some() && link.name == index.app_name(app);
+        let drop_url = link.url.is_some_and(|url| {
+            index
                 .app_def(app)
                 .and_then(|d| d.template.as_ref())
-                .is_some_and(|t| t.expand(app.id.as_str(), link.id.as_str()).is_ok_and(|made| made == *url))
-        {
-            link.url = None;
-        }
+                .is_some_and(|t| t.expand(app.id.as_str(), link.id).is_ok_and(|made| made == url))
+        });
+        input.records.forget(n, drop_name, drop_url);
     }
 }
 
@@ -183,8 +228,8 @@ mod tests {
         );
         assert!(error(&link(r#"{"source": "a.example", "uniqueid": "1", "url": 5}"#)).contains("invalid type"));
         let ok = parse(link(r#"{"source": "a.example", "uniqueid": 12}"#).as_bytes(), None).unwrap();
-        assert_eq!(ok.records[0].links[0].id, "12");
+        assert_eq!(ok.records.link(0).id, "12");
         let spaced = parse(br#"{"people": [{"name": "  Ada  ", "appLinks": []}]}"#, None).unwrap();
-        assert_eq!(spaced.records[0].name, "  Ada  ");
+        assert_eq!(spaced.records.record(0).name, "  Ada  ");
     }
 }

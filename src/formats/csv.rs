@@ -10,7 +10,6 @@
 //! or CR) with a leading `'`, which import takes off again (README: Links in and out).
 
 use super::{CsvColumns, Input, InputError};
-use crate::edit::ops::Incoming;
 use crate::index::Index;
 use crate::parsed_file::Kind;
 
@@ -75,19 +74,15 @@ pub fn parse(bytes: &[u8], columns: &CsvColumns) -> Result<Input, InputError> {
                 .ok_or_else(|| InputError::at(line, Some(k + 1), "`kind` must be person, company or project"))?;
             let link = super::link(line, &cell(a), &cell(i), u.map(cell).as_deref(), n.map(cell).as_deref())?;
             let this_ref = number.map(cell);
-            match input.records.last_mut() {
-                Some(last) if last.kind == kind && last.name == cell(r) && last_ref == Some(this_ref.clone()) => {
-                    last.links.push(link)
-                }
-                _ => input.records.push(Incoming {
-                    kind,
-                    name: super::name(line, Some(r + 1), &cell(r))?,
-                    links: vec![link],
-                    line,
-                }),
+            let same = last_ref.as_ref() == Some(&this_ref)
+                && input.records.last().is_some_and(|last| last.kind == kind && last.name == cell(r));
+            if !same {
+                input.records.start(kind, &super::name(line, Some(r + 1), &cell(r))?, line);
             }
+            input.records.push(&link);
             last_ref = Some(this_ref);
         }
+        input.records.shrink();
         return Ok(input);
     }
     if columns.links.is_empty() {
@@ -113,8 +108,7 @@ pub fn parse(bytes: &[u8], columns: &CsvColumns) -> Result<Input, InputError> {
         if cell(name).trim().is_empty() {
             return Err(InputError::at(line, Some(name + 1), "the name cell is empty"));
         }
-        let mut record =
-            Incoming { kind, name: super::name(line, Some(name + 1), &cell(name))?, links: Vec::new(), line };
+        input.records.start(kind, &super::name(line, Some(name + 1), &cell(name))?, line);
         for (app, id_col, url_col) in &links {
             let id = cell(*id_col);
             if id.is_empty() {
@@ -122,10 +116,10 @@ pub fn parse(bytes: &[u8], columns: &CsvColumns) -> Result<Input, InputError> {
             }
             let link = super::link(line, app, &id, url_col.map(cell).as_deref(), None)
                 .map_err(|e| InputError { column: Some(id_col + 1), ..e })?;
-            record.links.push(link);
+            input.records.push(&link);
         }
-        input.records.push(record);
     }
+    input.records.shrink();
     Ok(input)
 }
 

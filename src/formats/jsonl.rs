@@ -13,7 +13,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::{Input, InputError, StrictId};
-use crate::edit::ops::{Incoming, IncomingApp};
+use crate::edit::ops::IncomingApp;
 use crate::index::Index;
 use crate::parsed_file::Kind;
 
@@ -151,17 +151,12 @@ pub fn parse_reader(reader: impl std::io::BufRead) -> Result<Input, InputError> 
                 .ok_or_else(|| InputError::at(line, None, "`kind` must be person, company or project"))?;
             let link = super::link(line, &l.app, &l.id.0, l.url.as_deref(), l.name.as_deref())?;
             // Consecutive lines of one record make one record, as export writes them.
-            match input.records.last_mut() {
-                Some(last) if last.kind == kind && last.name == l.record && last_ref == Some(l.record_ref) => {
-                    last.links.push(link)
-                }
-                _ => input.records.push(Incoming {
-                    kind,
-                    name: super::name(line, None, &l.record)?,
-                    links: vec![link],
-                    line,
-                }),
+            let same = last_ref == Some(l.record_ref)
+                && input.records.last().is_some_and(|last| last.kind == kind && last.name == l.record);
+            if !same {
+                input.records.start(kind, &super::name(line, None, &l.record)?, line);
             }
+            input.records.push(&link);
             last_ref = Some(l.record_ref);
         } else if probe.browser.is_some() {
             let b: BrowserLine = serde_json::from_str(raw).map_err(bad)?;
@@ -188,6 +183,7 @@ pub fn parse_reader(reader: impl std::io::BufRead) -> Result<Input, InputError> 
             });
         }
     }
+    input.records.shrink();
     Ok(input)
 }
 
@@ -223,7 +219,7 @@ mod tests {
             assert!(e.contains("would not survive"), "{id}: {e}");
         }
         let ok = parse(br#"{"kind":"person","record":"A","app":"a.example","id":9007199254740992}"#).unwrap();
-        assert_eq!(ok.records[0].links[0].id, "9007199254740992");
+        assert_eq!(ok.records.link(0).id, "9007199254740992");
         assert!(error("[1]").contains("line 1, column"));
     }
 }

@@ -6,8 +6,9 @@
 pub mod cloze;
 pub mod csv;
 pub mod jsonl;
+pub mod records;
 
-use crate::edit::ops::{Incoming, IncomingApp};
+use crate::edit::ops::IncomingApp;
 use crate::index::Index;
 use crate::parsed_file::Kind;
 
@@ -71,7 +72,7 @@ pub struct CsvColumns {
 #[derive(Debug, Default)]
 pub struct Input {
     pub apps: Vec<IncomingApp>,
-    pub records: Vec<Incoming>,
+    pub records: records::Records,
     /// `[browser] fallback`, and the line that gives it.
     pub fallback: Option<(Vec<String>, usize)>,
 }
