@@ -138,7 +138,7 @@ struct Chromium {
     next_id: u64,
     worker: String,
     extension_id: String,
-    _profile: tempfile::TempDir,
+    _profile: Option<tempfile::TempDir>,
 }
 
 impl Chromium {
@@ -150,12 +150,35 @@ impl Chromium {
     fn start_with(setup: impl FnOnce(&std::path::Path)) -> Chromium {
         let profile = tempfile::tempdir().unwrap();
         setup(profile.path());
-        let extension = extension_dir();
+        let path = profile.path().to_path_buf();
+        Chromium::launch(&path, Some(profile), &extension_dir(), &[], &[])
+    }
+
+    /// Chromium on the profile `dir` (which the caller keeps) with the extension at
+    /// `extension`, `env` over the test's environment and `args` besides the usual ones.
+    fn start_in(
+        dir: &std::path::Path,
+        extension: &std::path::Path,
+        env: &[(String, String)],
+        args: &[String],
+    ) -> Chromium {
+        Chromium::launch(dir, None, extension, env, args)
+    }
+
+    fn launch(
+        dir: &std::path::Path,
+        profile: Option<tempfile::TempDir>,
+        extension: &std::path::Path,
+        env: &[(String, String)],
+        args: &[String],
+    ) -> Chromium {
         let mut child = Command::new("/usr/lib/chromium/chromium")
+            .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .args(args)
             .args(["--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run"])
             .args(["--disable-background-networking", "--disable-component-update", "--disable-sync"])
             .arg("--remote-debugging-port=0")
-            .arg(format!("--user-data-dir={}", profile.path().display()))
+            .arg(format!("--user-data-dir={}", dir.display()))
             .arg(format!("--load-extension={}", extension.display()))
             .arg(format!("--disable-extensions-except={}", extension.display()))
             .arg("about:blank")
@@ -723,8 +746,9 @@ fn wait_in(browser: &mut Chromium, session: &str, body: &str) -> String {
     }
 }
 
-/// A stand-in for `applinkd native-host` (the Rust one is not in this branch): the
-/// native messaging framing, `route` answering `open_with` for the wiki's URLs and
+/// A stand-in for `applinkd native-host` (for the extension's side alone; the real one
+/// is driven by `a_zoom_link_goes_through_the_real_native_host_to_the_desktop_app`): the
+/// native messaging framing, answers carrying the request's `id`, `route` answering `open_with` for the wiki's URLs and
 /// `fallback` otherwise, `open` writing the URL it got to `opened`, one a line.
 const STAND_IN_HOST: &str = r#"#!/usr/bin/python3
 import json, struct, sys
@@ -745,6 +769,7 @@ while True:
         answer = {"ok": True, "answer": {"opened": url, "with": "stand-in"}}
     else:
         answer = {"ok": False, "error": {"code": "bad_request", "message": "unknown op"}}
+    answer["id"] = request.get("id")
     data = json.dumps(answer).encode()
     sys.stdout.buffer.write(struct.pack("=I", len(data)) + data)
     sys.stdout.buffer.flush()
@@ -880,6 +905,67 @@ fn a_routed_link_goes_through_the_native_host_and_the_tab_goes_back() {
     assert_eq!(opened(&opened_file).len(), 3);
 }
 
+/// A Zoom-style meeting link clicked in a web calendar goes through the real `applinkd
+/// native-host` (installed by `applinkd register --extension`, as the README says) to
+/// the desktop app: the `zoommtg:` handler of a throw-away desktop gets the deep link
+/// `applinkd open` makes, the tab never loads the web page and goes back to the calendar.
+/// The pages are on names Chromium maps to loopback (`--host-resolver-rules`): on
+/// `*.localhost` a URL would be read as a daemon URL (`/APP/ID`).
+#[test]
+fn a_zoom_link_goes_through_the_real_native_host_to_the_desktop_app() {
+    let (zoom, zoom_hits) = counting_server("<!doctype html><body>zoom-web-page</body>".into());
+    let apps = format!(
+        "[apps.\"zoom.example\"]\nname = \"Zoom\"\nurl = \"http://zoom.example:{zoom}/j/{{id}}{{?pwd}}\"\n\
+         native = \"zoommtg://zoom.us/join?confno={{id}}{{&pwd}}\"\nschemes = [\"http\", \"https\", \"zoommtg\"]\n"
+    );
+    let desktop = crate::desktop::Desktop::new(&[("apps.toml", &apps)]).firefox_default();
+    let meeting = format!("http://zoom.example:{zoom}/j/85?pwd=x");
+    let calendar = canned_server(
+        "text/html",
+        format!("<!doctype html><body>calendar <a id=\"join\" href=\"{meeting}\">Join the meeting</a></body>"),
+    )
+    .port();
+    // The daemon the extension asks serves the same files (the host reads them itself).
+    let daemon = Daemon::start(&[("links/apps.toml", &apps)]);
+    let (code, out, err) = desktop.applinkd(&["register", "--extension"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let profile = desktop.path("config/chromium");
+    assert!(profile.join("NativeMessagingHosts/dev.applinkd.host.json").is_file(), "{out}");
+    // Routing on a site needs its host access, which a person grants in the options page
+    // ("Allow routing on these sites"); a copy of the extension with it granted in its
+    // manifest stands in for that click (the prompt cannot be answered headless).
+    let extension = desktop.path("extension");
+    copy_dir(&extension_dir(), &extension);
+    let manifest_path = extension.join("manifest.json");
+    let mut manifest: Value = serde_json::from_str(&std::fs::read_to_string(&manifest_path).unwrap()).unwrap();
+    manifest["host_permissions"].as_array_mut().unwrap().push(json!("http://*.example/*"));
+    std::fs::write(&manifest_path, manifest.to_string()).unwrap();
+    let rules = "--host-resolver-rules=MAP zoom.example 127.0.0.1, MAP calendar.example 127.0.0.1".to_owned();
+    let mut browser = Chromium::start_in(&profile, &extension, &desktop.env, &[rules]);
+    assert_eq!(browser.extension_id, chromium_id(), "the copy keeps the key, so the host's allowed origin");
+    browser.use_daemon(&daemon.url(""));
+    assert_eq!(browser.worker("return applinkd.state.native"), true, "the host register --extension installed answers");
+    assert_eq!(browser.worker("return (await chrome.declarativeNetRequest.getDynamicRules()).length"), 1);
+
+    let page_url = format!("http://calendar.example:{calendar}/today");
+    let created = browser.call(None, "Target.createTarget", json!({ "url": page_url }));
+    let page = browser.attach(created["targetId"].as_str().unwrap());
+    browser.wait_tab("the calendar", |u| u == page_url);
+    browser.eval_in(&page, "document.getElementById('join').click(); return true");
+    assert_eq!(desktop.got("zoom"), ["zoommtg://zoom.us/join?confno=85&pwd=x"]);
+    browser.wait_tab("the calendar again", |u| u == page_url);
+    assert_eq!(zoom_hits.load(std::sync::atomic::Ordering::SeqCst), 0, "the tab never loaded the meeting's web page");
+    assert!(!desktop.ran("firefox"), "nothing went to the web browser");
+
+    // One port to the host for the whole session: a second click routes too.
+    std::fs::remove_file(desktop.path("bin/zoom.args")).unwrap();
+    let target = target_of(&mut browser, &page_url);
+    let page = browser.attach(&target);
+    browser.eval_in(&page, "document.getElementById('join').click(); return true");
+    assert_eq!(desktop.got("zoom"), ["zoommtg://zoom.us/join?confno=85&pwd=x"]);
+    assert_eq!(zoom_hits.load(std::sync::atomic::Ordering::SeqCst), 0);
+}
+
 /// With the native host, the popup's click opens the app's record as `applinkd open`
 /// would (through the host), not in a tab.
 #[test]
@@ -918,6 +1004,18 @@ fn a_native_host_that_crashes_intercepts_nothing() {
     browser.wait_tab("the wiki page in the tab", |u| u == wiki);
     let (_, text) = browser.extension_page("options.html", "document.getElementById('status')?.textContent");
     assert!(text.contains("Native host: not installed"), "{text}");
+}
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap().flatten() {
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
 }
 
 fn wait_until(what: &str, mut done: impl FnMut() -> bool) {

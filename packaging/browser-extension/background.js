@@ -204,10 +204,75 @@ api.tabs.onActivated.addListener(() => ready.then(() => updateOpenInMenu()));
 
 // ---- the native host -------------------------------------------------------
 
-async function native(message) {
-  const answer = await api.runtime.sendNativeMessage(HOST, message);
-  if (!answer || typeof answer !== "object") throw new Error("the native host answered nothing");
-  return answer;
+// One port to the host, kept open while the background lives (the host reads the
+// link files once and answers each message in well under a millisecond; starting
+// it for each message would cost a process start and a load of the files). Answers
+// carry the request's `id`. A port that closes fails what it still owed, and the
+// next message opens a new one; a host that does not answer in time fails its
+// message (and its port is closed: what it says later could not be matched).
+const NATIVE_TIMEOUT_MS = 10000;
+let nativePort = null;
+let nativeNext = 1;
+const nativePending = new Map(); // id → { resolve, reject, timer }
+
+function openNativePort() {
+  const port = api.runtime.connectNative(HOST);
+  port.onMessage.addListener((answer) => {
+    const pending = answer && typeof answer === "object" ? nativePending.get(answer.id) : undefined;
+    if (!pending) return;
+    nativePending.delete(answer.id);
+    clearTimeout(pending.timer);
+    pending.resolve(answer);
+  });
+  port.onDisconnect.addListener(() => {
+    const why = api.runtime.lastError?.message ?? port.error?.message ?? "the native host ended";
+    if (nativePort === port) nativePort = null;
+    for (const [id, pending] of nativePending) {
+      if (pending.port !== port) continue;
+      nativePending.delete(id);
+      clearTimeout(pending.timer);
+      pending.reject(new Error(why));
+    }
+  });
+  return port;
+}
+
+function closeNativePort(port) {
+  if (nativePort === port) nativePort = null;
+  try {
+    port.disconnect();
+  } catch {
+    // Already closed.
+  }
+  for (const [id, pending] of nativePending) {
+    if (pending.port !== port) continue;
+    nativePending.delete(id);
+    clearTimeout(pending.timer);
+    pending.reject(new Error("the native host did not answer in time"));
+  }
+}
+
+function native(message) {
+  return new Promise((resolve, reject) => {
+    let port;
+    try {
+      port = nativePort ?? (nativePort = openNativePort());
+    } catch (e) {
+      reject(e);
+      return;
+    }
+    const id = nativeNext++;
+    const timer = setTimeout(() => closeNativePort(port), NATIVE_TIMEOUT_MS);
+    nativePending.set(id, { resolve, reject, timer, port });
+    try {
+      port.postMessage({ ...message, id });
+    } catch (e) {
+      nativePending.delete(id);
+      clearTimeout(timer);
+      if (nativePort === port) nativePort = null;
+      reject(e);
+    }
+  });
 }
 
 // Any answer, even an error one, means the host is installed and runs.
@@ -526,4 +591,4 @@ async function start() {
 const ready = start();
 
 // For tests driving the worker over CDP or BiDi, and for a person in its console.
-globalThis.applinkd = { state, ready, refresh, useDaemon, updateOpenInMenu, lookup, onMenuClicked, onOmniboxEntered, suggest, setupMenus, parseOmnibox };
+globalThis.applinkd = { state, ready, refresh, useDaemon, updateOpenInMenu, lookup, onMenuClicked, onOmniboxEntered, suggest, setupMenus, parseOmnibox, native };
