@@ -38,7 +38,7 @@
 //! - `register/`: becoming the `applink://` handler, and (`--browser`) the `http`/`https` one, and (`--extension`) the native host manifests: plans for Linux, macOS, Windows.
 //! - `edit/`: changes to link files (add, rm, app, import): format-preserving, checked, and
 //!   written as one transaction (lock, compare-and-swap, all or nothing, postcondition).
-//! - `formats/`: import and export formats: Cloze's JSON, CSV, JSON lines.
+//! - `formats/`: import and export formats: Cloze's JSON, CSV, JSON lines; `records`, what an input holds, kept compactly.
 //! - `native_host/`: the browser extension's native messaging host: framing, requests, the caller check.
 //! - `cli/`: the command line (`check`, `resolve`, `show`, `list`, `open`, `serve`, `register`,
 //!   `add`, `rm`, `app`, `import`, `export`, `native-host`).
