@@ -157,6 +157,14 @@ async function tabResult(tabId, url) {
   }
 }
 
+// How long badges took, in ms, from the tab's new URL (its navigation committing) to
+// the badge set: the last 1000, for `scripts/bench` ("In the browser") and nothing else.
+state.badgeTimes = [];
+function noteBadgeTime(ms) {
+  state.badgeTimes.push(ms);
+  if (state.badgeTimes.length > 1000) state.badgeTimes.shift();
+}
+
 async function setBadge(tabId, result) {
   let text = "";
   let title = "applinkd";
@@ -179,9 +187,12 @@ async function setBadge(tabId, result) {
     title += ` (the link files have ${result.errors} error(s))`;
   }
   try {
-    await api.action.setBadgeBackgroundColor({ tabId, color });
-    await api.action.setBadgeText({ tabId, text });
-    await api.action.setTitle({ tabId, title });
+    // At once: each is a round trip to the browser.
+    await Promise.all([
+      api.action.setBadgeBackgroundColor({ tabId, color }),
+      api.action.setBadgeText({ tabId, text }),
+      api.action.setTitle({ tabId, title }),
+    ]);
   } catch {
     // The tab closed meanwhile.
   }
@@ -195,7 +206,13 @@ async function relookAllTabs() {
 
 api.tabs.onUpdated.addListener((tabId, change, tab) => {
   if (change.url || change.status === "complete") {
-    ready.then(() => tabResult(tabId, tab.url ?? change.url)).then(() => updateOpenInMenu());
+    const started = performance.now();
+    ready
+      .then(() => tabResult(tabId, tab.url ?? change.url))
+      .then(() => {
+        if (change.url) noteBadgeTime(performance.now() - started);
+        return updateOpenInMenu();
+      });
   }
   if (change.url) clearBypass(tabId, change.url);
 });
@@ -308,8 +325,16 @@ function escapeRegex(text) {
 }
 
 // One redirect rule per routed origin (apps with `native` or `open_with`, not
-// switched off), to route.html with the URL after `#`. No host: no rules.
-async function updateRoutingRules() {
+// switched off), to route.html with the URL after `#`. No host: no rules. Updates run
+// one after the other: two at once would both read the old rules and add the same ids.
+let rulesUpdate = Promise.resolve();
+function updateRoutingRules() {
+  const next = rulesUpdate.then(replaceRoutingRules, replaceRoutingRules);
+  rulesUpdate = next.catch(() => {});
+  return next;
+}
+
+async function replaceRoutingRules() {
   const existing = await api.declarativeNetRequest.getDynamicRules();
   const removeRuleIds = existing.map((r) => r.id);
   const addRules = [];
