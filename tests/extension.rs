@@ -966,6 +966,28 @@ fn a_zoom_link_goes_through_the_real_native_host_to_the_desktop_app() {
     assert_eq!(zoom_hits.load(std::sync::atomic::Ordering::SeqCst), 0);
 }
 
+/// Routing rules replaced by several refreshes at once (the worker's start, the options
+/// page, a poll) end as one set: the updates run one after the other (at once, each read
+/// the old rules and added the same ids, and all but one failed: 2 runs of 3 before the
+/// fix with one round; five rounds here).
+#[test]
+fn routing_rules_replaced_at_once_end_as_one_set() {
+    let w = world();
+    let mut browser = Chromium::start_with(|profile| {
+        install_stand_in_host(profile);
+    });
+    let daemon = json!(w.proxy.url());
+    let outcome = browser.worker(&format!(
+        "const failed = []; \
+         for (let round = 0; round < 5; round++) {{ \
+           const all = await Promise.allSettled([applinkd.useDaemon({daemon}), applinkd.useDaemon({daemon}), applinkd.useDaemon({daemon})]); \
+           failed.push(...all.filter(r => r.status === 'rejected').map(r => String(r.reason))); \
+         }} \
+         return [failed, (await chrome.declarativeNetRequest.getDynamicRules()).length]"
+    ));
+    assert_eq!(outcome, json!([[], 1]));
+}
+
 /// With the native host, the popup's click opens the app's record as `applinkd open`
 /// would (through the host), not in a tab.
 #[test]
