@@ -628,8 +628,7 @@ def in_browser(applinkd, work, quick, data=None):
         f.write(f'[apps."crm.localhost"]\nname = "CRM"\nurl = "http://crm.localhost:{pages}/contacts/{{id}}"\n\n'
                 f'[apps."wiki.localhost"]\nname = "Wiki"\nurl = "http://wiki.localhost:{pages}/people/{{id}}"\n\n'
                 f'[apps."zoom.example"]\nname = "Zoom"\nurl = "http://zoom.example:{pages}/j/{{id}}{{?pwd}}"\nopen_with = ["{stub}"]\n\n'
-                '[[person]]\nname = "Ada Lovelace"\nlinks = [{ app = "crm.localhost", id = "501" }, { app = "wiki.localhost", id = "ada" }]\n\n'
-                '[[person]]\nname = "Bob"\nlinks = [{ app = "crm.localhost", id = "502" }, { app = "wiki.localhost", id = "bob" }]\n')
+                + "".join(f'[[person]]\nname = "Person {n}"\nlinks = [{{ app = "crm.localhost", id = "c{n}" }}, {{ app = "wiki.localhost", id = "w{n}" }}]\n\n' for n in range(1000)))
     configs = [links] + ([data] if data else [])
     port = free_port()
     daemon_url = f"http://127.0.0.1:{port}"
@@ -679,17 +678,23 @@ def in_browser(applinkd, work, quick, data=None):
         assert cdp.eval(worker, "return applinkd.state.native") is True, "the native host answers"
         out = {"links": "1M + 2 records" if data else "2 records"}
 
-        # (1) navigation to badge.
+        # (1) navigation to badge: each navigation a record not seen before (a request to
+        # the daemon), then two records seen before, in turn (answered from the extension's
+        # answers for this generation of the files).
         runs = 10 if quick else 200
         tab = cdp.eval(worker, "return (await chrome.tabs.create({ url: 'about:blank' })).id")
-        record = [f"http://crm.localhost:{pages}/contacts/501", f"http://wiki.localhost:{pages}/people/bob"]
-        cdp.eval(worker, "applinkd.state.badgeTimes.length = 0; return true")
-        for i in range(runs):
-            url = record[i % 2]
-            cdp.eval(worker, f"await chrome.tabs.update({tab}, {{ url: {json.dumps(url)} }}); return true")
-            cdp.until(worker, f"return applinkd.state.tabs.get({tab})?.url === {json.dumps(url)} && applinkd.state.badgeTimes.length >= {i + 1}", "the badge")
-        badge = sorted(cdp.eval(worker, "return applinkd.state.badgeTimes"))
-        out["badge"] = {"runs": len(badge), "median_ms": badge[len(badge) // 2], "p95_ms": badge[int(len(badge) * 0.95)]}
+
+        def navigations(urls):
+            cdp.eval(worker, "applinkd.state.badgeTimes.length = 0; return true")
+            for i, url in enumerate(urls):
+                cdp.eval(worker, f"await chrome.tabs.update({tab}, {{ url: {json.dumps(url)} }}); return true")
+                cdp.until(worker, f"return applinkd.state.tabs.get({tab})?.url === {json.dumps(url)} && applinkd.state.badgeTimes.length >= {i + 1}", "the badge")
+            times = sorted(cdp.eval(worker, "return applinkd.state.badgeTimes"))
+            return {"runs": len(times), "median_ms": times[len(times) // 2], "p95_ms": times[int(len(times) * 0.95)]}
+
+        out["badge"] = navigations([f"http://crm.localhost:{pages}/contacts/c{n}" for n in range(runs)])
+        seen = [f"http://crm.localhost:{pages}/contacts/c0", f"http://wiki.localhost:{pages}/people/w1"]
+        out["badge_seen"] = navigations([seen[n % 2] for n in range(runs)])
 
         # (2) a routed click, and (3) the host's route on the kept-open port.
         calendar = f"http://calendar.example:{pages}/today"
@@ -1356,7 +1361,8 @@ def main():
         text += f"skipped: {b['skipped']}\n"
     else:
         text += f"Link files: {b['links']}.\n\n| measure | runs | median | p95 | goal |\n|---|---:|---:|---:|---:|\n"
-        text += f"| navigation committed → badge set | {b['badge']['runs']} | {b['badge']['median_ms']:.1f} ms | {b['badge']['p95_ms']:.1f} ms | ≤ 25 ms |\n"
+        text += f"| navigation committed → badge set, a record not seen before | {b['badge']['runs']} | {b['badge']['median_ms']:.1f} ms | {b['badge']['p95_ms']:.1f} ms | ≤ 25 ms |\n"
+        text += f"| navigation committed → badge set, a record seen before | {b['badge_seen']['runs']} | {b['badge_seen']['median_ms']:.1f} ms | {b['badge_seen']['p95_ms']:.1f} ms | ≤ 25 ms |\n"
         text += f"| routed click → desktop program started (native host) | {b['routed_click']['runs']} | {b['routed_click']['median_ms']:.1f} ms | {b['routed_click']['p95_ms']:.1f} ms | ≤ 60 ms |\n"
         text += f"| `route` on the kept-open port, from the extension | {b['host_route']['messages']} | {b['host_route']['median_ms']:.2f} ms | {b['host_route']['p95_ms']:.2f} ms | ≤ 5 ms |\n"
     os.makedirs(os.path.join(ROOT, "target/bench"), exist_ok=True)

@@ -10,6 +10,7 @@ const IS_FIREFOX = api.runtime.getURL("").startsWith("moz-extension:");
 const HOST = "dev.applinkd.host";
 const POLL_ALARM = "applinkd-poll";
 const BYPASS_RULE_BASE = 100000;
+const ANSWERS_KEPT = 500;
 
 // Everything below is rebuilt when the worker starts again; nothing here must
 // outlive a restart except what storage holds (settings, the last list).
@@ -25,6 +26,7 @@ const state = {
   originsMissing: false, // the daemon has no /api/v1/origins: nothing is sent
   native: false,
   tabs: new Map(), // tabId → { url, result }
+  answers: new Map(), // url → result, for the files' current generation (the last ANSWERS_KEPT)
   menuLinks: new Map(), // menu item id → { app, id, url }
   asked: 0, // how many tab lookups reached the daemon (for tests and the options page)
 };
@@ -73,6 +75,7 @@ async function refresh(force = false) {
       }
       state.generation = status.generation;
       state.tabs.clear(); // records may have changed with the files
+      state.answers.clear();
     } catch (e) {
       if (daemon !== state.daemon) return;
       state.down = e.message;
@@ -109,11 +112,25 @@ function known(url) {
 async function lookup(url) {
   if (state.down !== null) return { state: "down", message: state.down };
   if (!known(url)) return { state: "unknown-origin", originsMissing: state.originsMissing };
+  // A page seen again (tabs switched back and forth between records) is answered from
+  // what the daemon said for this generation of the files: no request.
+  const kept = state.answers.get(url);
+  if (kept && kept.daemon === state.daemon && kept.generation === state.generation) return kept.result;
   state.asked += 1;
+  const daemon = state.daemon;
+  const generation = state.generation;
   try {
-    const answer = await state.daemon.show(url);
-    if (answer === null || !answer.record) return { state: "not-a-record", answer, errors: state.errors };
-    return { state: "record", answer, others: otherApps(answer), errors: state.errors };
+    const answer = await daemon.show(url);
+    const result =
+      answer === null || !answer.record
+        ? { state: "not-a-record", answer, errors: state.errors }
+        : { state: "record", answer, others: otherApps(answer), errors: state.errors };
+    if (daemon === state.daemon && generation === state.generation) {
+      state.answers.delete(url);
+      state.answers.set(url, { daemon, generation, result });
+      if (state.answers.size > ANSWERS_KEPT) state.answers.delete(state.answers.keys().next().value);
+    }
+    return result;
   } catch (e) {
     if (e instanceof DaemonError && e.kind === "down") {
       state.down = e.message;
@@ -215,8 +232,12 @@ api.tabs.onUpdated.addListener((tabId, change, tab) => {
       });
   }
   if (change.url) clearBypass(tabId, change.url);
+  if (change.url) routeEarly(tabId, change.url, tab);
 });
-api.tabs.onRemoved.addListener((tabId) => state.tabs.delete(tabId));
+api.tabs.onRemoved.addListener((tabId) => {
+  state.tabs.delete(tabId);
+  earlyRoutes.delete(tabId);
+});
 api.tabs.onActivated.addListener(() => ready.then(() => updateOpenInMenu()));
 
 // ---- the native host -------------------------------------------------------
@@ -389,6 +410,42 @@ function clearBypass(tabId, url) {
   }
 }
 
+// The routing rules send a tab to route.html: routing starts as soon as the tab's new
+// URL says so, before the page has loaded and asked; the page's request (same tab, URL
+// and key) gets that answer. Nothing else starts it: the key is checked as always.
+const earlyRoutes = new Map(); // tabId → { url, key, promise }
+function routeEarly(tabId, pageUrl, tab) {
+  if (!pageUrl.startsWith(api.runtime.getURL("route.html"))) return;
+  let parsed;
+  try {
+    parsed = new URL(pageUrl);
+  } catch {
+    return;
+  }
+  const url = parsed.hash.slice(1);
+  const key = parsed.searchParams.get("key");
+  if (!/^https?:\/\//i.test(url)) return;
+  const earlier = earlyRoutes.get(tabId);
+  if (earlier?.askedFirst && earlier.url === url && earlier.key === key) {
+    // The page asked before this event came: it is being routed already.
+    earlyRoutes.delete(tabId);
+    return;
+  }
+  const promise = ready.then(() => routeFromPage(url, key, tab));
+  earlyRoutes.set(tabId, { url, key, promise });
+}
+
+function routeAsked(message, tab) {
+  const early = tab ? earlyRoutes.get(tab.id) : undefined;
+  if (early && !early.askedFirst && early.url === message.url && early.key === message.key) {
+    earlyRoutes.delete(tab.id);
+    return early.promise;
+  }
+  const promise = routeFromPage(message.url, message.key, tab);
+  if (tab) earlyRoutes.set(tab.id, { url: message.url, key: message.key, promise, askedFirst: true });
+  return promise;
+}
+
 // What route.html asks: route the URL through the host; open it when the app has
 // a desktop program; otherwise let the tab load it once.
 async function routeFromPage(url, key, tab) {
@@ -556,7 +613,7 @@ async function onMessage(message, sender) {
     case "open-link":
       return openLink(message.link, message.tabId !== undefined ? await api.tabs.get(message.tabId) : undefined);
     case "route":
-      return routeFromPage(message.url, message.key, sender.tab);
+      return routeAsked(message, sender.tab);
     case "bypass":
       await bypass(sender.tab.id, message.url);
       return { ok: true };
