@@ -348,6 +348,37 @@ fn input_records_chain_onto_a_record_of_the_files() {
     t.clone_args(["import", "-c", "links", "in.jsonl"]).run().status(0).stdout_has("nothing to change");
 }
 
+/// A pair names one record, of one kind, also when the input itself places it: a person
+/// that shares a pair with a company (of the files, or earlier in the input) is refused.
+#[test]
+fn a_pair_the_input_places_keeps_its_record_kind() {
+    let line = |kind: &str, record: &str, app: &str, id: &str| {
+        format!("{{\"kind\":\"{kind}\",\"record\":\"{record}\",\"app\":\"{app}\",\"id\":\"{id}\"}}\n")
+    };
+    for (name, input) in [
+        (
+            "joined",
+            line("company", "Acme Corp", "zendesk.com", "5")
+                + &line("company", "Acme Corp", "hubspot.com", "8")
+                + &line("person", "Bob", "hubspot.com", "8")
+                + &line("person", "Bob", "zendesk.com", "6"),
+        ),
+        (
+            "created",
+            line("person", "Ann", "hubspot.com", "a1")
+                + &line("company", "Beta", "hubspot.com", "a1")
+                + &line("company", "Beta", "zendesk.com", "b2"),
+        ),
+    ] {
+        let t = files().file("in.jsonl", &input);
+        let before = (read(&t, "links/people.toml"), read(&t, "links/apps.toml"));
+        let out = t.clone_args(["import", "-c", "links", "in.jsonl"]).run();
+        out.status(1).stderr_has("not a ").stderr_has("nothing was written");
+        assert_eq!((read(&t, "links/people.toml"), read(&t, "links/apps.toml")), before, "{name}");
+        assert!(!t.path().join("links/links.toml").exists(), "{name}");
+    }
+}
+
 #[test]
 fn a_bad_row_stops_the_import_naming_its_line_and_column() {
     let t = files().file("people.csv", "Name,HubSpot ID\nAda,501\nBob,\"multi\nline id\"\nEve,7\n");

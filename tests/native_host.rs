@@ -160,6 +160,48 @@ fn open_runs_what_applinkd_open_runs() {
     assert_eq!(std::fs::read_to_string(&seen).unwrap().trim(), "https://github.com/acme/website");
 }
 
+/// `open` answers once the program is started, not when it ends: a desktop app runs for
+/// hours, and the extension gives up on a silent host (the program kept the pipe of
+/// `applinkd open`'s messages open, and the answer waited for it to exit).
+#[test]
+fn open_answers_while_the_program_it_started_runs_on() {
+    let dir = links();
+    let release = dir.path().join("release");
+    let started = dir.path().join("started");
+    let app = dir.path().join("long-running-app");
+    write(
+        &app,
+        &format!(
+            "#!/bin/sh\n: > '{}'\nwhile [ ! -e '{}' ]; do sleep 0.05; done\n",
+            started.display(),
+            release.display()
+        ),
+    );
+    std::fs::set_permissions(&app, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    write(
+        &dir.path().join("links/router.toml"),
+        &format!("[apps.\"github.com\"]\nurl = \"https://github.com/{{+id}}\"\nopen_with = [\"{}\"]\n", app.display()),
+    );
+    // The program ends with the test, whatever happens.
+    struct Release(std::path::PathBuf);
+    impl Drop for Release {
+        fn drop(&mut self) {
+            let _ = std::fs::write(&self.0, "");
+        }
+    }
+    let _release = Release(release.clone());
+    let input = framed(&json!({"op": "open", "url": "https://github.com/acme/website", "id": 1}));
+    let (code, answers) = host(dir.path(), &["native-host", GECKO], input);
+    assert_eq!(code, Some(0), "{answers:?}");
+    assert_eq!(answers[0]["ok"], true, "{answers:?}");
+    let deadline = std::time::Instant::now() + DEADLINE;
+    while !started.exists() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(10)); // a deadline-bounded poll
+    }
+    assert!(started.exists(), "the program was started");
+    assert!(!release.exists(), "the answer came while it runs");
+}
+
 #[test]
 fn register_extension_writes_the_manifests_and_unregister_removes_them() {
     let dir = tempfile::tempdir().unwrap();

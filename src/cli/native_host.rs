@@ -101,14 +101,26 @@ fn open(given: &[std::path::PathBuf], url: &str) -> Answer {
     for path in given {
         command.arg("-c").arg(path);
     }
-    let out = command
+    // Its messages go to a file, not a pipe: the program it starts inherits them, and a
+    // pipe would keep the answer waiting until that program exits (a desktop app: hours).
+    let fail = |e: std::io::Error| ("open".to_owned(), e.to_string());
+    let mut messages = tempfile::tempfile().map_err(fail)?;
+    let status = command
         .arg("--")
         .arg(url)
         .stdin(std::process::Stdio::null())
-        .output()
-        .map_err(|e| ("open".to_owned(), e.to_string()))?;
-    let said = String::from_utf8_lossy(&out.stderr).trim().to_owned();
-    if out.status.success() {
+        .stdout(std::process::Stdio::null())
+        .stderr(messages.try_clone().map_err(fail)?)
+        .status()
+        .map_err(fail)?;
+    let mut bytes = Vec::new();
+    {
+        use std::io::{Read, Seek};
+        messages.seek(std::io::SeekFrom::Start(0)).map_err(fail)?;
+        messages.take(64 * 1024).read_to_end(&mut bytes).map_err(fail)?;
+    }
+    let said = String::from_utf8_lossy(&bytes).trim().to_owned();
+    if status.success() {
         Ok(json!({ "opened": url, "said": said }))
     } else {
         Err(("open_failed".to_owned(), if said.is_empty() { "applinkd open failed".to_owned() } else { said }))

@@ -465,6 +465,23 @@ pub fn import(
                         home = Some(g);
                     }
                 } else if let Some(&g) = placed.get(&(link.app_at, link.id)) {
+                    // A pair this import placed names one record too: of one kind.
+                    let (kind, name) = match &groups[g as usize] {
+                        Group::Created(r) => {
+                            let r = records.record(*r as usize);
+                            (r.kind, r.name)
+                        }
+                        Group::Joined(joined) => (joined.0, joined.1.as_str()),
+                    };
+                    if kind != record.kind {
+                        return Err(EditError::Refused {
+                            message: format!(
+                                "line {}: `{} {}` is on the {kind} `{name}` (earlier in the input), not a {}",
+                                record.line, link.app, link.id, record.kind
+                            ),
+                            details: vec!["nothing was written".into()],
+                        });
+                    }
                     home.get_or_insert(g);
                 }
             }
