@@ -46,16 +46,58 @@ pub fn export(index: &Index) -> String {
 }
 
 /// A record of Cloze's API. Its other fields (e-mail, phones, …) are Cloze's own and
-/// are not imported; a mis-cased known field (`Name`, `applinks`) is an error.
-#[derive(Deserialize)]
+/// are not imported, and are skipped as they are read (never held: a record's size is
+/// not its memory); a mis-cased known field (`Name`, `applinks`) or a known field given
+/// twice is an error.
+#[derive(Default)]
 struct ClozeRecord {
     name: Option<String>,
     first: Option<String>,
     last: Option<String>,
-    #[serde(rename = "appLinks", default)]
     app_links: Vec<ClozeLink>,
-    #[serde(flatten)]
-    other: std::collections::BTreeMap<String, serde::de::IgnoredAny>,
+}
+
+impl<'de> Deserialize<'de> for ClozeRecord {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<ClozeRecord, D::Error> {
+        deserializer.deserialize_map(RecordFields)
+    }
+}
+
+struct RecordFields;
+
+impl<'de> Visitor<'de> for RecordFields {
+    type Value = ClozeRecord;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a record: an object with `name` (or `first` and `last`) and `appLinks`")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ClozeRecord, A::Error> {
+        const KNOWN: [&str; 4] = ["name", "first", "last", "appLinks"];
+        let mut record = ClozeRecord::default();
+        let mut seen = [false; 4];
+        while let Some(key) = map.next_key::<String>()? {
+            let Some(at) = KNOWN.iter().position(|k| *k == key) else {
+                if KNOWN.iter().any(|k| k.eq_ignore_ascii_case(&key)) {
+                    return Err(A::Error::custom(format!(
+                        "`{key}` is mis-cased; Cloze writes `name`, `first`, `last`, `appLinks`"
+                    )));
+                }
+                map.next_value::<serde::de::IgnoredAny>()?;
+                continue;
+            };
+            if std::mem::replace(&mut seen[at], true) {
+                return Err(A::Error::duplicate_field(KNOWN[at]));
+            }
+            match at {
+                0 => record.name = map.next_value()?,
+                1 => record.first = map.next_value()?,
+                2 => record.last = map.next_value()?,
+                _ => record.app_links = map.next_value()?,
+            }
+        }
+        Ok(record)
+    }
 }
 
 #[derive(Deserialize)]
@@ -154,13 +196,6 @@ impl<'de> Visitor<'de> for Section<'_> {
 /// One record of Cloze's, checked, onto `input`; `position` counts from 1 in its array
 /// (what messages call its line: Cloze's JSON is read without line numbers).
 fn add(input: &mut Input, kind: Kind, item: ClozeRecord, position: usize) -> Result<(), String> {
-    if let Some(key) = item
-        .other
-        .keys()
-        .find(|k| ["name", "first", "last", "appLinks"].iter().any(|known| known.eq_ignore_ascii_case(k)))
-    {
-        return Err(format!("`{key}` is mis-cased; Cloze writes `name`, `first`, `last`, `appLinks`"));
-    }
     let full = |s: &Option<String>| s.clone().filter(|s| !s.trim().is_empty());
     let name = match (full(&item.name), full(&item.first), full(&item.last)) {
         (Some(name), _, _) => name,
@@ -221,6 +256,13 @@ mod tests {
         assert!(error(r#"{"people": [], "people": []}"#).contains("duplicate field `people`"));
         assert!(error(r#"{"People": []}"#).contains("unknown field `People`"));
         assert!(error(r#"{"people": [{"Name": "A", "appLinks": []}]}"#).contains("mis-cased"));
+        assert!(
+            error(r#"{"people": [{"name": "A", "name": "B", "appLinks": []}]}"#).contains("duplicate field `name`")
+        );
+        // Cloze's own fields are skipped as read, whatever they hold.
+        let other =
+            parse(br#"{"people": [{"name": "A", "email": {"x": [[], [1, {"y": null}]]}, "appLinks": []}]}"#, None);
+        assert_eq!(other.unwrap().records.record(0).name, "A");
         let link = |l: &str| format!(r#"{{"people": [{{"name": "A", "appLinks": [{l}]}}]}}"#);
         assert!(error(&link(r#"{"source": "a.example", "uniqueid": 1e3}"#)).contains("would not survive"));
         assert!(
