@@ -1103,13 +1103,36 @@ struct Firefox {
     _profile: tempfile::TempDir,
 }
 
+/// The extension's `moz-extension://` UUID in the Firefox tests that open its pages
+/// (random per install unless pinned by `extensions.webextensions.uuids`).
+const FIREFOX_UUID: &str = "5c0a1b2c-3d4e-4f50-8a6b-7c8d9e0f1a2b";
+
 impl Firefox {
     /// Firefox with `home` as `$HOME` (where it reads `.mozilla/native-messaging-hosts/`).
     fn start(home: &std::path::Path) -> Firefox {
+        Firefox::launch(home, false)
+    }
+
+    /// Like `start`, with BiDi allowed to open the extension's pages
+    /// (`--remote-allow-system-access`), where `browser.runtime.getBackgroundPage()`
+    /// reaches the background, and the extension's UUID pinned to `FIREFOX_UUID`.
+    fn with_extension_pages(home: &std::path::Path) -> Firefox {
+        Firefox::launch(home, true)
+    }
+
+    fn launch(home: &std::path::Path, pages: bool) -> Firefox {
         let profile = tempfile::tempdir().unwrap();
+        let mut args = vec!["--headless", "--remote-debugging-port=0", "-no-remote"];
+        if pages {
+            let uuids = json!({ "applinkd@applinkd.dev": FIREFOX_UUID }).to_string();
+            let pref = format!("user_pref(\"extensions.webextensions.uuids\", {});\n", json!(uuids));
+            std::fs::write(profile.path().join("user.js"), pref).unwrap();
+            args.push("--remote-allow-system-access");
+        }
+        args.push("-profile");
         let mut child = Command::new("firefox-esr")
             .env("HOME", home)
-            .args(["--headless", "--remote-debugging-port=0", "-no-remote", "-profile"])
+            .args(args)
             .arg(profile.path())
             .env("MOZ_HEADLESS", "1")
             .stdout(Stdio::piped())
@@ -1158,6 +1181,131 @@ impl Firefox {
     fn navigate(&mut self, context: &str, url: &str) {
         self.call("browsingContext.navigate", json!({ "context": context, "url": url, "wait": "complete" }));
     }
+
+    /// Runs `body` (an async function's body) in `context`; what it returns, through JSON.
+    fn eval(&mut self, context: &str, body: &str) -> Value {
+        let expression = format!("(async () => JSON.stringify(await (async () => {{ {body} }})() ?? null))()");
+        let result = self.call(
+            "script.evaluate",
+            json!({ "expression": expression, "target": { "context": context }, "awaitPromise": true }),
+        );
+        let text = result["result"]["value"].as_str().unwrap_or_else(|| panic!("{body}: {result}"));
+        serde_json::from_str(text).unwrap()
+    }
+
+    /// `eval` until it returns something other than `null`, within the deadline.
+    fn wait_eval(&mut self, context: &str, what: &str, body: &str) -> Value {
+        let started = Instant::now();
+        loop {
+            let value = self.eval(context, body);
+            if !value.is_null() {
+                return value;
+            }
+            assert!(started.elapsed() < DEADLINE, "timed out waiting for {what}");
+            std::thread::sleep(Duration::from_millis(20)); // poll interval of a deadline-bounded wait
+        }
+    }
+}
+
+/// In an extension page: `applinkd`, the background's object, once it is ready.
+const FIREFOX_BACKGROUND: &str =
+    "const applinkd = (await browser.runtime.getBackgroundPage()).applinkd; await applinkd.ready;";
+
+/// Firefox, through its extension pages: the badge on a known record page (the number of
+/// other apps) and on an unknown site (empty, and the daemon never asked), the popup's
+/// record and a click on another app, "Open in <App>" built for the link under the
+/// pointer (`menus.onShown`) and its click, "Show the record", and the omnibox.
+#[test]
+fn firefox_shows_the_badge_and_the_popup_and_answers_menus_and_the_omnibox() {
+    let w = world();
+    let home = tempfile::tempdir().unwrap();
+    let mut firefox = Firefox::with_extension_pages(home.path());
+    let installed =
+        firefox.call("webExtension.install", json!({ "extensionData": { "type": "path", "path": extension_dir() } }));
+    assert_eq!(installed["extension"], "applinkd@applinkd.dev");
+    let tree = firefox.call("browsingContext.getTree", json!({}));
+    let tab = tree["contexts"][0]["context"].as_str().unwrap().to_owned();
+    let page = firefox.call("browsingContext.create", json!({ "type": "tab" }))["context"].as_str().unwrap().to_owned();
+    let extension_page = |path: &str| format!("moz-extension://{FIREFOX_UUID}/{path}");
+    firefox.navigate(&page, &extension_page("options.html"));
+    let bg = FIREFOX_BACKGROUND;
+    firefox.eval(&page, &format!("{bg} await applinkd.useDaemon({}); return true", json!(w.proxy.url())));
+
+    let badge_of = |url: &str| {
+        format!(
+            "{bg} const t = (await browser.tabs.query({{}})).find(t => t.url === {url}); \
+             const seen = t && applinkd.state.tabs.get(t.id); \
+             return seen && seen.url === {url} ? [t.id, await browser.action.getBadgeText({{ tabId: t.id }})] : null",
+            url = json!(url)
+        )
+    };
+    let contact = format!("http://crm.localhost:{}/contacts/501", w.crm);
+    firefox.navigate(&tab, &contact);
+    let seen = firefox.wait_eval(&page, "the badge of the record page", &badge_of(&contact));
+    assert_eq!(seen[1], "1", "one other app: {seen}");
+    let tab_id = seen[0].as_i64().unwrap();
+    let other = format!("http://other.localhost:{}/contacts/501", w.other);
+    firefox.navigate(&tab, &other);
+    let seen = firefox.wait_eval(&page, "the badge of the unknown site", &badge_of(&other));
+    assert_eq!(seen[1], "", "{seen}");
+    assert!(w.proxy.requests().iter().all(|r| !r.contains("other.localhost")), "{:?}", w.proxy.requests());
+    firefox.navigate(&tab, &contact);
+    firefox.wait_eval(&page, "the badge of the record page again", &badge_of(&contact));
+
+    // The popup of the record page's tab: kind, name, links, the current one marked.
+    firefox.navigate(&page, &extension_page(&format!("popup.html?tab={tab_id}")));
+    let text =
+        firefox.wait_eval(&page, "the popup", "return document.body?.dataset.state ? document.body.innerText : null");
+    let text = text.as_str().unwrap();
+    assert!(text.contains("person Ada Lovelace"), "{text}");
+    assert!(text.contains("CRM (this page)") && text.contains("Wiki") && !text.contains("Wiki (this page)"), "{text}");
+    firefox.eval(&page, "document.querySelector('li[data-app=\"wiki.localhost\"] button').click(); return true");
+    let wiki = format!("http://wiki.localhost:{}/people/ada", w.wiki);
+    let has_tab =
+        |url: &str| format!("return (await browser.tabs.query({{}})).some(t => t.url === {}) || null", json!(url));
+    firefox.wait_eval(&page, "the wiki page, through the daemon's redirect", &has_tab(&wiki));
+    assert!(w.proxy.requests().iter().any(|r| r == "/wiki.localhost/ada"), "{:?}", w.proxy.requests());
+
+    // The context menu of the wiki link on the CRM page: "Open in CRM" for that link.
+    firefox.navigate(&page, &extension_page("options.html"));
+    let items = firefox.eval(
+        &page,
+        &format!(
+            "{bg} await applinkd.onMenuShown({{ linkUrl: {}, pageUrl: {} }}); return [...applinkd.state.menuLinks.keys()]",
+            json!(wiki),
+            json!(contact)
+        ),
+    );
+    assert_eq!(items, json!(["open-in:crm.localhost"]));
+    firefox.eval(
+        &page,
+        &format!("{bg} await applinkd.onMenuClicked({{ menuItemId: 'open-in:crm.localhost' }}, await browser.tabs.get({tab_id})); return true"),
+    );
+    let crm_opened = || -> bool { w.proxy.requests().iter().any(|r| r == "/crm.localhost/501") };
+    wait_until("Open in CRM to go through the daemon's redirect", crm_opened);
+    firefox.eval(
+        &page,
+        &format!(
+            "{bg} await applinkd.onMenuClicked({{ menuItemId: 'show-record', linkUrl: {} }}); return true",
+            json!(wiki)
+        ),
+    );
+    let shown = format!("{}/show?url=", w.proxy.url());
+    firefox.wait_eval(
+        &page,
+        "the record page",
+        &format!("return (await browser.tabs.query({{}})).some(t => t.url.startsWith({})) || null", json!(shown)),
+    );
+
+    // The omnibox: a name suggests the record; a pair opens its record page.
+    let suggestions = firefox.eval(&page, &format!("{bg} return await applinkd.suggest('ada')"));
+    assert!(suggestions[0]["description"].as_str().unwrap_or("").contains("person Ada Lovelace"), "{suggestions}");
+    firefox.eval(
+        &page,
+        &format!("{bg} await applinkd.onOmniboxEntered('crm.localhost 501', 'newForegroundTab'); return true"),
+    );
+    let pair = format!("{}/show/crm.localhost/501", w.proxy.url());
+    firefox.wait_eval(&page, "the record page of the pair", &has_tab(&pair));
 }
 
 impl Drop for Firefox {
@@ -1178,9 +1326,9 @@ fn wait_request(proxy: &Proxy, what: &str, seen: impl Fn(&str) -> bool) {
 
 /// Firefox: the same extension installs (its gecko id), fetches the list from the
 /// daemon at the default address, asks about a known page and never about an
-/// unknown one. BiDi reaches neither the background nor extension pages, so the
-/// daemon's side (the proxy's log) is what is observed; the proxy must hold the
-/// default address, 127.0.0.1:7133.
+/// unknown one. Without system access BiDi reaches neither the background nor
+/// extension pages (as a person's Firefox runs), so the daemon's side (the proxy's log)
+/// is what is observed; the proxy must hold the default address, 127.0.0.1:7133.
 #[test]
 fn firefox_asks_the_daemon_about_known_pages_only_and_routes_links() {
     let w = world_with(|daemon, routed| {

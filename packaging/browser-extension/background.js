@@ -499,14 +499,13 @@ async function updateOpenInMenu() {
 
 // Firefox builds "Open in <App>" for the link or page under the pointer.
 const menus = api.menus ?? api.contextMenus;
-if (IS_FIREFOX && menus.onShown) {
-  menus.onShown.addListener(async (info) => {
-    const target = info.linkUrl ?? info.pageUrl;
-    const result = target ? await lookup(target) : { state: "unknown-origin" };
-    await setOpenInItems(result.state === "record" ? result.others : []);
-    menus.refresh();
-  });
+async function onMenuShown(info) {
+  const target = info.linkUrl ?? info.pageUrl;
+  const result = target ? await lookup(target) : { state: "unknown-origin" };
+  await setOpenInItems(result.state === "record" ? result.others : []);
+  menus.refresh?.();
 }
+if (IS_FIREFOX && menus.onShown) menus.onShown.addListener(onMenuShown);
 
 // A selection is taken as a URL when it is one, else as a name to search.
 function selectionTarget(text) {
@@ -673,4 +672,4 @@ async function start() {
 const ready = start();
 
 // For tests driving the worker over CDP or BiDi, and for a person in its console.
-globalThis.applinkd = { state, ready, refresh, useDaemon, updateOpenInMenu, lookup, onMenuClicked, onOmniboxEntered, suggest, setupMenus, parseOmnibox, native };
+globalThis.applinkd = { state, ready, refresh, useDaemon, updateOpenInMenu, lookup, onMenuClicked, onOmniboxEntered, suggest, setupMenus, parseOmnibox, native, onMenuShown };
