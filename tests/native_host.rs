@@ -172,9 +172,10 @@ fn open_answers_while_the_program_it_started_runs_on() {
     write(
         &app,
         &format!(
-            "#!/bin/sh\n: > '{}'\nwhile [ ! -e '{}' ]; do sleep 0.05; done\n",
-            started.display(),
-            release.display()
+            // Until released, or until the test's directory is gone.
+            "#!/bin/sh\n: > '{started}'\nwhile [ ! -e '{release}' ] && [ -e '{started}' ]; do sleep 0.05; done\n",
+            started = started.display(),
+            release = release.display()
         ),
     );
     std::fs::set_permissions(&app, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
