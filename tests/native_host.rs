@@ -28,6 +28,14 @@ fn frames(mut bytes: &[u8]) -> Vec<Value> {
     out
 }
 
+/// Waits, bounded, for `path` to exist (a program the host started writes it).
+fn wait_for(path: &std::path::Path) {
+    let deadline = std::time::Instant::now() + DEADLINE;
+    while !path.exists() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(10)); // a deadline-bounded poll
+    }
+}
+
 /// Runs the binary with `args` as a browser would, feeding `input`; the exit code and the
 /// answers. Bounded: a host that hangs fails the test at the deadline.
 fn host(dir: &std::path::Path, args: &[&str], input: Vec<u8>) -> (Option<i32>, Vec<Value>) {
@@ -153,10 +161,7 @@ fn open_runs_what_applinkd_open_runs() {
     let (code, answers) = host(dir.path(), &["native-host", GECKO], input);
     assert_eq!(code, Some(0), "{answers:?}");
     assert_eq!(answers[0]["ok"], true, "{answers:?}");
-    let deadline = std::time::Instant::now() + DEADLINE;
-    while !seen.exists() && std::time::Instant::now() < deadline {
-        std::thread::sleep(std::time::Duration::from_millis(10)); // a deadline-bounded poll
-    }
+    wait_for(&seen);
     assert_eq!(std::fs::read_to_string(&seen).unwrap().trim(), "https://github.com/acme/website");
 }
 
@@ -195,10 +200,7 @@ fn open_answers_while_the_program_it_started_runs_on() {
     let (code, answers) = host(dir.path(), &["native-host", GECKO], input);
     assert_eq!(code, Some(0), "{answers:?}");
     assert_eq!(answers[0]["ok"], true, "{answers:?}");
-    let deadline = std::time::Instant::now() + DEADLINE;
-    while !started.exists() && std::time::Instant::now() < deadline {
-        std::thread::sleep(std::time::Duration::from_millis(10)); // a deadline-bounded poll
-    }
+    wait_for(&started);
     assert!(started.exists(), "the program was started");
     assert!(!release.exists(), "the answer came while it runs");
 }

@@ -69,6 +69,18 @@ impl EditError {
     fn refused(message: String, details: Vec<String>) -> EditError {
         EditError::Refused { message, details }
     }
+
+    /// `path` would pass the size a link file may have.
+    pub(crate) fn too_large(path: &Path) -> EditError {
+        EditError::refused(
+            format!(
+                "{} would be larger than {} MiB, the most a link file may be; nothing was written",
+                path.display(),
+                crate::catalog::MAX_FILE >> 20
+            ),
+            vec!["import into several files with `--file`".into()],
+        )
+    }
 }
 
 /// What must be true of the files once an edit is written (its postcondition).
@@ -300,14 +312,7 @@ impl Edit {
             workspace.writable(path)?;
         }
         if let Some((path, _)) = self.files().find(|(_, text)| text.len() as u64 > crate::catalog::MAX_FILE) {
-            return Err(EditError::Refused {
-                message: format!(
-                    "{} would be larger than {} MiB, the most a link file may be; nothing was written",
-                    path.display(),
-                    crate::catalog::MAX_FILE >> 20
-                ),
-                details: vec!["import into several files with `--file`".into()],
-            });
+            return Err(EditError::too_large(path));
         }
         let errors = |ds: &mut dyn Iterator<Item = &Diagnostic>| ds.filter(|d| d.is_error()).count();
         let before = errors(&mut workspace.catalog.diagnostics()) + errors(&mut workspace.index.diagnostics().iter());

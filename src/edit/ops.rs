@@ -308,13 +308,18 @@ impl Placed {
     }
 
     fn target(&self, g: u32) -> (Kind, &str) {
-        match &self.groups[g as usize] {
-            Group::Created(r) => {
-                let record = self.records.record(*r as usize);
-                (record.kind, record.name)
-            }
-            Group::Joined(joined) => (joined.0, &joined.1),
+        target_of(&self.records, &self.groups[g as usize])
+    }
+}
+
+/// The kind and name of the record `group`'s links must be on.
+fn target_of<'a>(records: &'a Records, group: &'a Group) -> (Kind, &'a str) {
+    match group {
+        Group::Created(r) => {
+            let record = records.record(*r as usize);
+            (record.kind, record.name)
         }
+        Group::Joined(joined) => (joined.0, &joined.1),
     }
 }
 
@@ -466,13 +471,7 @@ pub fn import(
                     }
                 } else if let Some(&g) = placed.get(&(link.app_at, link.id)) {
                     // A pair this import placed names one record too: of one kind.
-                    let (kind, name) = match &groups[g as usize] {
-                        Group::Created(r) => {
-                            let r = records.record(*r as usize);
-                            (r.kind, r.name)
-                        }
-                        Group::Joined(joined) => (joined.0, joined.1.as_str()),
-                    };
+                    let (kind, name) = target_of(&records, &groups[g as usize]);
                     if kind != record.kind {
                         return Err(EditError::Refused {
                             message: format!(
@@ -565,14 +564,7 @@ pub fn import(
             document::push_block(&mut out, &block);
             if out.len() as u64 > crate::catalog::MAX_FILE {
                 // Said now, not after building the rest (what `Edit::check` would say).
-                return Err(EditError::Refused {
-                    message: format!(
-                        "{} would be larger than {} MiB, the most a link file may be; nothing was written",
-                        target.display(),
-                        crate::catalog::MAX_FILE >> 20
-                    ),
-                    details: vec!["import into several files with `--file`".into()],
-                });
+                return Err(EditError::too_large(&target));
             }
         }
         out.shrink_to_fit();
