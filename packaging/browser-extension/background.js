@@ -251,7 +251,7 @@ api.tabs.onActivated.addListener(() => ready.then(() => updateOpenInMenu()));
 const NATIVE_TIMEOUT_MS = 10000;
 let nativePort = null;
 let nativeNext = 1;
-const nativePending = new Map(); // id → { resolve, reject, timer }
+const nativePending = new Map(); // id → { resolve, reject, timer, port }
 
 function openNativePort() {
   const port = api.runtime.connectNative(HOST);
@@ -263,31 +263,29 @@ function openNativePort() {
     pending.resolve(answer);
   });
   port.onDisconnect.addListener(() => {
-    const why = api.runtime.lastError?.message ?? port.error?.message ?? "the native host ended";
-    if (nativePort === port) nativePort = null;
-    for (const [id, pending] of nativePending) {
-      if (pending.port !== port) continue;
-      nativePending.delete(id);
-      clearTimeout(pending.timer);
-      pending.reject(new Error(why));
-    }
+    dropNativePort(port, api.runtime.lastError?.message ?? port.error?.message ?? "the native host ended");
   });
   return port;
 }
 
-function closeNativePort(port) {
+// `port` is no longer used: what it still owed fails with `why`.
+function dropNativePort(port, why) {
   if (nativePort === port) nativePort = null;
+  for (const [id, pending] of nativePending) {
+    if (pending.port !== port) continue;
+    nativePending.delete(id);
+    clearTimeout(pending.timer);
+    pending.reject(new Error(why));
+  }
+}
+
+function closeNativePort(port) {
   try {
     port.disconnect();
   } catch {
     // Already closed.
   }
-  for (const [id, pending] of nativePending) {
-    if (pending.port !== port) continue;
-    nativePending.delete(id);
-    clearTimeout(pending.timer);
-    pending.reject(new Error("the native host did not answer in time"));
-  }
+  dropNativePort(port, "the native host did not answer in time");
 }
 
 function native(message) {
