@@ -471,6 +471,9 @@ fn restore(written: &[&Written]) -> Result<(), String> {
                 Some(before) => write::replace(&file.real, shown, before, Some(&now)).map_err(|e| e.to_string()),
                 None => std::fs::remove_file(&file.real).map_err(|e| e.to_string()),
             },
+            // Someone wrote after the edit: their file is kept, as the compare-and-swap of
+            // the bytes written would (and says so, as it would).
+            Ok(_) if file.before.is_some() => Err(write::WriteError::Changed(shown.clone()).to_string()),
             Ok(_) => Err(format!("{shown} changed on disk meanwhile; left as it is")),
             Err(e) => Err(e.to_string()),
         };
