@@ -109,14 +109,12 @@ impl Reloader {
     }
 
     /// Re-reads what changed and swaps in a new snapshot (if anything changed).
-    /// Returns whether a file was deferred as caught mid-save (see `Catalog::refresh`):
-    /// then the caller reloads again shortly, with `accept_empty`.
-    pub fn reload(&mut self, touched: &[PathBuf], accept_empty: bool) -> bool {
+    pub fn reload(&mut self, touched: &[PathBuf], accept_empty: bool) -> Reloaded {
         let started = Instant::now();
         let refresh = self.catalog.refresh(touched, accept_empty);
         let deferred = !refresh.deferred.is_empty();
         if refresh.is_empty() {
-            return deferred;
+            return Reloaded { deferred, changed: false };
         }
         self.generation += 1;
         // A full `Arc`, not a guard: building takes long, and guards are for short reads.
@@ -161,8 +159,18 @@ impl Reloader {
         for d in new {
             tracing::warn!("{d}");
         }
-        deferred
+        Reloaded { deferred, changed: true }
     }
+}
+
+/// What one `Reloader::reload` did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reloaded {
+    /// A file was deferred as caught mid-save (see `Catalog::refresh`): the caller
+    /// reloads again shortly, with `accept_empty`.
+    pub deferred: bool,
+    /// A file was added, changed or removed: a new snapshot is in force.
+    pub changed: bool,
 }
 
 fn snapshot(

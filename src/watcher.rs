@@ -24,6 +24,57 @@ pub const DEBOUNCE: Duration = Duration::from_millis(30);
 /// `serve --empty-grace-ms`, hidden, lets tests wait on events instead of racing it).
 pub const EMPTY_GRACE: Duration = Duration::from_millis(250);
 
+/// How long after a reload that changed something the files are looked at once more,
+/// whatever the events say: by then every event that was waiting in the debouncer at
+/// that reload has been sent or folded (one debounce, a tick of a quarter of it, and
+/// room). The debouncer folds a file made and removed within one debounce into no
+/// event at all, which is right for a reader that sees the files only when events
+/// come; but a reload that another event caused looks at every file, and may have
+/// taken the new file in already: without this look, it stayed in force after its
+/// removal (reload::a_file_removed_while_its_creation_is_debounced_is_removed).
+pub const SETTLE: Duration = Duration::from_millis(2 * DEBOUNCE.as_millis() as u64);
+
+/// The watcher's timed work: a file read empty mid-save waits for its grace, and a
+/// reload that changed something is followed by one look after `SETTLE`.
+#[derive(Debug, Default)]
+struct Pending {
+    /// Set when a file read empty mid-save: read it again when its grace is over.
+    deferred_until: Option<Instant>,
+    /// Set after a reload that changed something.
+    settle_at: Option<Instant>,
+}
+
+impl Pending {
+    /// When the watcher must wake up without an event, if at all.
+    fn next(&self) -> Option<Instant> {
+        self.deferred_until.into_iter().chain(self.settle_at).min()
+    }
+
+    /// Takes in what a reload did; `accept_empty` says it was the end of a grace.
+    fn reloaded(&mut self, reloaded: crate::live::Reloaded, accept_empty: bool, grace: Duration) {
+        let now = Instant::now();
+        if self.settle_at.is_some_and(|at| at <= now) {
+            self.settle_at = None;
+        }
+        if reloaded.changed {
+            self.settle_at = Some(now + SETTLE);
+        }
+        self.deferred_until = match (reloaded.deferred, self.deferred_until) {
+            (false, _) => None,
+            (true, Some(at)) if !accept_empty => Some(at),
+            (true, previous) => {
+                if previous.is_none() {
+                    tracing::info!(
+                        "a link file reads empty, as in the middle of a save: its last version stays for up to {} ms",
+                        grace.as_millis()
+                    );
+                }
+                Some(now + grace)
+            }
+        };
+    }
+}
+
 /// Stops watching when dropped.
 pub struct Watcher {
     stop: Option<mpsc::Sender<DebounceEventResult>>,
@@ -52,20 +103,20 @@ pub fn spawn(paths: Vec<PathBuf>, mut reloader: Reloader, empty_grace: Duration)
     let mut watching = HashMap::new();
     watch_missing(&mut debouncer, &roots, &mut watching);
     let thread = std::thread::Builder::new().name("applinkd-watcher".into()).spawn(move || {
-        // Set when a file read empty mid-save: read it again when its grace is over.
-        let mut deferred_until: Option<Instant> = None;
+        let mut pending = Pending::default();
         loop {
-            let received = match deferred_until {
-                Some(deadline) => {
-                    match rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
-                        Err(mpsc::RecvTimeoutError::Timeout) => {
-                            // No write came: the file really is empty now.
-                            deferred_until = reloader.reload(&[], true).then(|| Instant::now() + empty_grace);
-                            continue;
-                        }
-                        other => other.map_err(|_| ()),
+            let received = match pending.next() {
+                Some(at) => match rx.recv_timeout(at.saturating_duration_since(Instant::now())) {
+                    Err(mpsc::RecvTimeoutError::Timeout) => {
+                        // A file read empty mid-save got no write (it really is empty now),
+                        // or a look after the debouncer settled (see `SETTLE`).
+                        let accept_empty = pending.deferred_until.is_some_and(|at| at <= Instant::now());
+                        let reloaded = reloader.reload(&[], accept_empty);
+                        pending.reloaded(reloaded, accept_empty, empty_grace);
+                        continue;
                     }
-                }
+                    other => other.map_err(|_| ()),
+                },
                 None => rx.recv().map_err(|_| ()),
             };
             let Ok(result) = received else { break };
@@ -84,23 +135,13 @@ pub fn spawn(paths: Vec<PathBuf>, mut reloader: Reloader, empty_grace: Duration)
             }
             touched.sort();
             touched.dedup();
-            let deferred = reloader.reload(&touched, false);
-            deferred_until = match (deferred, deferred_until) {
-                (false, _) => None,
-                (true, Some(deadline)) => Some(deadline),
-                (true, None) => {
-                    tracing::info!(
-                        "a link file reads empty, as in the middle of a save: its last version stays for up to {} ms",
-                        empty_grace.as_millis()
-                    );
-                    Some(Instant::now() + empty_grace)
-                }
-            };
-            if watch_missing(&mut debouncer, &roots, &mut watching) {
+            let reloaded = reloader.reload(&touched, false);
+            pending.reloaded(reloaded, false, empty_grace);
+            if watch_missing(&mut debouncer, &roots, &mut watching) && pending.deferred_until.is_none() {
                 // Files made in a root between its removal and its new watch sent no
                 // event: look now rather than at the next event.
-                deferred_until =
-                    deferred_until.or_else(|| reloader.reload(&[], false).then(|| Instant::now() + EMPTY_GRACE));
+                let reloaded = reloader.reload(&[], false);
+                pending.reloaded(reloaded, false, empty_grace);
             }
         }
         debouncer.stop();
