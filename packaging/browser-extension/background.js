@@ -116,6 +116,22 @@ async function lookup(url) {
   // what the daemon said for this generation of the files: no request.
   const kept = state.answers.get(url);
   if (kept && kept.daemon === state.daemon && kept.generation === state.generation) return kept.result;
+  // A lookup of the same URL on its way (started with the navigation, below) is shared.
+  const running = lookups.get(url);
+  if (running && running.daemon === state.daemon && running.generation === state.generation) return running.promise;
+  const promise = ask(url);
+  const entry = { daemon: state.daemon, generation: state.generation, promise };
+  lookups.set(url, entry);
+  try {
+    return await promise;
+  } finally {
+    if (lookups.get(url) === entry) lookups.delete(url);
+  }
+}
+const lookups = new Map(); // url → { daemon, generation, promise }: lookups on their way
+
+// The daemon's answer for a URL of a known origin, kept for this generation of the files.
+async function ask(url) {
   state.asked += 1;
   const daemon = state.daemon;
   const generation = state.generation;
@@ -237,6 +253,21 @@ api.tabs.onUpdated.addListener((tabId, change, tab) => {
 api.tabs.onRemoved.addListener((tabId) => {
   state.tabs.delete(tabId);
   earlyRoutes.delete(tabId);
+  routeAnswers.delete(tabId);
+});
+
+// A tab's lookup starts when its navigation starts, not when it commits: by then the
+// answer is there or on its way, and the badge (which a browser can only set once the
+// navigation has committed: committing clears a tab's badge) follows at once. The same
+// rule as every lookup: only a URL of a known origin is sent. A navigation the routing
+// rules will send to route.html also gets the host's `route` answer asked now (a
+// lookup; nothing is opened before route.html is there).
+api.webNavigation.onBeforeNavigate.addListener((details) => {
+  if (details.frameId !== 0 || details.tabId < 0) return;
+  ready.then(() => {
+    lookup(details.url);
+    askRouteEarly(details.tabId, details.url);
+  });
 });
 api.tabs.onActivated.addListener(() => ready.then(() => updateOpenInMenu()));
 
@@ -353,7 +384,11 @@ function updateRoutingRules() {
   return next;
 }
 
+// The origins the routing rules redirect (what `askRouteEarly` looks at).
+let routingOrigins = new Set();
+
 async function replaceRoutingRules() {
+  routingOrigins = new Set();
   const existing = await api.declarativeNetRequest.getDynamicRules();
   const removeRuleIds = existing.map((r) => r.id);
   const addRules = [];
@@ -368,6 +403,7 @@ async function replaceRoutingRules() {
         .filter((r) => (r.native || r.open_with) && !state.disabledApps.has(r.app) && originOf(r.origin))
         .map((r) => originOf(r.origin)),
     );
+    routingOrigins = origins;
     let id = 1;
     for (const origin of origins) {
       addRules.push({
@@ -444,6 +480,29 @@ function routeAsked(message, tab) {
   return promise;
 }
 
+// The host's `route` answer for a URL, never failing (an error is an answer).
+function askRoute(url) {
+  return native({ op: "route", url }).catch((e) => ({ ok: false, error: { message: e.message } }));
+}
+
+// `route` asked when a navigation starts that the routing rules will send to
+// route.html (a lookup only: what is opened is decided when route.html is there);
+// taken by that tab's routing for the same URL, within ROUTE_EARLY_MS.
+const ROUTE_EARLY_MS = 10000;
+const routeAnswers = new Map(); // tabId → { url, at, promise }
+function askRouteEarly(tabId, url) {
+  const origin = originOf(url);
+  if (!state.native || origin === null || !routingOrigins.has(origin) || bypasses.has(tabId)) return;
+  routeAnswers.set(tabId, { url, at: performance.now(), promise: askRoute(url) });
+}
+
+function takeEarlyRoute(tabId, url) {
+  const early = routeAnswers.get(tabId);
+  if (!early || early.url !== url) return undefined;
+  routeAnswers.delete(tabId);
+  return performance.now() - early.at < ROUTE_EARLY_MS ? early.promise : undefined;
+}
+
 // What route.html asks: route the URL through the host; open it when the app has
 // a desktop program; otherwise let the tab load it once.
 async function routeFromPage(url, key, tab) {
@@ -453,7 +512,7 @@ async function routeFromPage(url, key, tab) {
     return { routed: false };
   }
   const origin = originOf(url);
-  const answer = state.native ? await native({ op: "route", url }).catch((e) => ({ ok: false, error: { message: e.message } })) : null;
+  const answer = state.native ? await (takeEarlyRoute(tab.id, url) ?? askRoute(url)) : null;
   const route = answer && answer.ok ? answer.answer : null;
   const routed = route && (route.route === "native" || route.route === "open_with") && !state.disabledApps.has(route.app);
   if (!routed || origin === null) {
