@@ -83,11 +83,14 @@ pub fn discover_all(paths: &[PathBuf]) -> Found {
                     }
                 }
             }
-            Ok(_) => {
-                if seen.insert(identity(path)) {
-                    files.push(path.clone());
+            Ok(_) => match roots.check(path) {
+                Ok(_) => {
+                    if seen.insert(identity(path)) {
+                        files.push(path.clone());
+                    }
                 }
-            }
+                Err(why) => diagnostics.push(outside(path, why)),
+            },
         }
     }
     Found { files, diagnostics, incomplete }
@@ -105,10 +108,6 @@ fn toml_files_below(
     incomplete: &mut bool,
 ) -> Vec<PathBuf> {
     let shown = |path: &Path| crate::report::shown_path(&path.display().to_string());
-    let outside = |path: &Path, why: crate::confine::Outside| {
-        Diagnostic::error(why.to_string(), Label::at(Location::file(shown(path)), ""))
-            .with_hint(Some("replace the symlink with the file itself, or point it inside the config directory"))
-    };
     // A symlinked directory is entered only when its real path is inside the roots
     // (README: Link files): one leading to `/` or `~` is reported and never walked.
     let mut refused = Vec::new();
@@ -140,6 +139,14 @@ fn toml_files_below(
             }
             Ok(_) => {}
             Err(e) => {
+                // A symlink that leads nowhere: one out of the roots is refused as any other.
+                let link_file = e.path().filter(|p| p.file_name().is_some_and(|n| is_link_file(&n.to_string_lossy())));
+                if let Some(path) = link_file
+                    && let Err(why) = roots.check(path)
+                {
+                    found_diagnostics.push(outside(path, why));
+                    continue;
+                }
                 *incomplete |= e.io_error().is_none_or(|io| io.kind() != std::io::ErrorKind::NotFound);
                 let at = shown(e.path().unwrap_or(dir));
                 found_diagnostics.push(Diagnostic::warning(format!("skipped: {e}"), Label::at(Location::file(at), "")));
@@ -151,6 +158,13 @@ fn toml_files_below(
     }
     diagnostics.extend(found_diagnostics);
     files
+}
+
+/// The error of a path that is not a link file applinkd may read (`confine`).
+fn outside(path: &Path, why: crate::confine::Outside) -> Diagnostic {
+    let shown = crate::report::shown_path(&path.display().to_string());
+    Diagnostic::error(why.to_string(), Label::at(Location::file(shown), ""))
+        .with_hint(Some("replace the symlink with the file itself, or point it inside the config directory"))
 }
 
 fn identity(path: &Path) -> PathBuf {

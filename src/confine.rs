@@ -6,7 +6,11 @@
 //! else decides it.
 //!
 //! A root is the real path of a config path as given: a directory (everything below
-//! it) or a file (that file alone; naming it with `-c` is the owner's choice).
+//! it) or a file (that file alone). A file named with `-c` that is itself a symlink is
+//! held to the same rule as one found in a directory: its real target must lie in the
+//! directory that holds the link (a ConfigMap's `links.toml -> ..data/links.toml` does;
+//! a shared repository's `links.toml -> ~/.git-credentials`, which CI may `check -c`,
+//! does not). A symlink that leads nowhere is judged by where it leads.
 
 use std::path::{Path, PathBuf};
 
@@ -39,7 +43,11 @@ impl Roots {
         for path in paths {
             let real = real_path(path);
             if std::fs::metadata(path).is_ok_and(|m| m.is_file()) || (!path.exists() && is_toml(path)) {
-                roots.files.push(real);
+                let link = unresolved(path);
+                let holder = link.parent().unwrap_or(Path::new("/"));
+                // A symlink out of its own directory is the link alone: `check` then
+                // finds its target outside and refuses it.
+                roots.files.push(if is_symlink(path) && !real.starts_with(holder) { link } else { real });
             } else {
                 roots.dirs.push(real);
             }
@@ -69,8 +77,8 @@ impl Roots {
     pub fn check(&self, path: &Path) -> Result<PathBuf, Outside> {
         let real = real_path(path);
         if !self.contains(&real) {
-            let through_link = path.ancestors().any(|a| a.symlink_metadata().is_ok_and(|m| m.file_type().is_symlink()));
-            return Err(if through_link && self.contains(&lexical(path)) {
+            let through_link = path.ancestors().any(is_symlink);
+            return Err(if through_link && (self.contains(&lexical(path)) || self.contains(&unresolved(path))) {
                 Outside::Symlink
             } else {
                 Outside::NotInRoots(self.describe())
@@ -92,11 +100,39 @@ fn is_toml(path: &Path) -> bool {
     path.extension().is_some_and(|e| e == "toml")
 }
 
+fn is_symlink(path: &Path) -> bool {
+    path.symlink_metadata().is_ok_and(|m| m.file_type().is_symlink())
+}
+
+/// `path` with its directory's real path and its own name: the link itself, not where
+/// it leads.
+fn unresolved(path: &Path) -> PathBuf {
+    let absolute = lexical(path);
+    match (absolute.parent(), absolute.file_name()) {
+        (Some(parent), Some(name)) => real_path(parent).join(name),
+        _ => absolute,
+    }
+}
+
+/// Symlinks followed at most, as the kernel does (ELOOP).
+const MAX_LINKS: usize = 40;
+
 /// The real path of `path`: symlinks resolved; for a path that does not exist, its
-/// nearest existing ancestor resolved and the rest appended.
+/// nearest existing ancestor resolved and the rest appended; for a symlink that leads
+/// nowhere (yet), where it leads.
 pub fn real_path(path: &Path) -> PathBuf {
+    real_path_following(path, MAX_LINKS)
+}
+
+fn real_path_following(path: &Path, links: usize) -> PathBuf {
     if let Ok(real) = std::fs::canonicalize(path) {
         return real;
+    }
+    if links > 0
+        && let Ok(target) = std::fs::read_link(path)
+    {
+        let at = lexical(path);
+        return real_path_following(&at.parent().unwrap_or(Path::new("/")).join(target), links - 1);
     }
     let absolute = lexical(path);
     let mut rest = Vec::new();
@@ -152,5 +188,25 @@ mod tests {
         assert!(roots.check(&root.join("new.toml")).is_ok());
         assert!(matches!(roots.check(&dir.path().join("secret")), Err(Outside::NotInRoots(_))));
         assert!(!Outside::Symlink.to_string().contains("secret"));
+    }
+
+    #[test]
+    fn a_file_named_as_a_root_is_held_to_its_own_directory() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = dir.path().join("repo");
+        std::fs::create_dir_all(repo.join("..data")).unwrap();
+        std::fs::write(dir.path().join("secret"), "x").unwrap();
+        std::fs::write(repo.join("..data/links.toml"), "").unwrap();
+        std::os::unix::fs::symlink("../secret", repo.join("out.toml")).unwrap();
+        std::os::unix::fs::symlink("..data/links.toml", repo.join("links.toml")).unwrap();
+        std::os::unix::fs::symlink("../nowhere/new.toml", repo.join("dangling.toml")).unwrap();
+        let out = Roots::of(&[repo.join("out.toml")]);
+        assert_eq!(out.check(&repo.join("out.toml")), Err(Outside::Symlink));
+        let configmap = Roots::of(&[repo.join("links.toml")]);
+        assert!(configmap.check(&repo.join("links.toml")).is_ok());
+        let dangling = Roots::of(&[repo.join("dangling.toml")]);
+        assert_eq!(dangling.check(&repo.join("dangling.toml")), Err(Outside::Symlink));
+        let below = Roots::of(std::slice::from_ref(&repo));
+        assert_eq!(below.check(&repo.join("dangling.toml")), Err(Outside::Symlink));
     }
 }

@@ -34,6 +34,34 @@ fn check_names_a_symlink_out_of_the_root_and_never_prints_its_target() {
     t.clone_args(["check", "-c", "links"]).run().status(0);
 }
 
+/// A file named with `-c` (as CI runs `check -c links/people.toml`) that is a teammate's
+/// symlink out of its directory is refused too, and so is a symlink leading nowhere outside:
+/// its target is neither printed nor created by an edit. A ConfigMap's symlink into its own
+/// directory is followed.
+#[test]
+fn a_file_named_with_c_or_leading_nowhere_is_held_to_the_boundary() {
+    let t = with_symlink_out();
+    let out = t.clone_args(["check", "-c", "links/evil.toml"]).run().status(1);
+    let out = out.stderr_has("links/evil.toml").stderr_has("leads outside the config paths");
+    assert!(!out.stderr.contains("hunter2") && !out.stdout.contains("hunter2"), "{}", out.stderr);
+    let out = t.clone_args(["show", "-c", "links/evil.toml", "zendesk.com", "991"]).run().status(1);
+    assert!(!out.stderr.contains("hunter2") && !out.stdout.contains("hunter2"), "{}", out.stderr);
+
+    let t = Test::new().file("links/people.toml", format!("{APPS}{ADA}"));
+    std::os::unix::fs::symlink("../elsewhere/new.toml", t.path().join("links/dangling.toml")).unwrap();
+    t.clone_args(["check", "-c", "links"]).run().status(1).stderr_has("links/dangling.toml");
+    let out = t
+        .clone_args(["add", "-c", "links", "--file", "links/dangling.toml", "person", "Eve", "zendesk.com", "9"])
+        .run()
+        .status(1);
+    out.stderr_has("leads outside the config paths");
+    assert!(!t.path().join("elsewhere").exists(), "the edit wrote through the symlink");
+
+    let t = Test::new().file("links/..data/people.toml", format!("{APPS}{ADA}"));
+    std::os::unix::fs::symlink("..data/people.toml", t.path().join("links/people.toml")).unwrap();
+    t.clone_args(["check", "-c", "links/people.toml"]).run().status(0);
+}
+
 #[test]
 fn the_daemon_reports_a_symlink_out_of_the_root_and_serves_the_rest() {
     let dir = tempfile::tempdir().unwrap();

@@ -2,6 +2,7 @@
 //! it sends a tab's URL to the daemon only when the tab's origin is one of these, and it
 //! routes navigations to the origins of apps that say how to open their links.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::Index;
@@ -27,8 +28,15 @@ pub struct Routed {
     pub open_with: bool,
 }
 
-fn web(origin: &str) -> Option<&str> {
-    (origin.starts_with("https://") || origin.starts_with("http://")).then_some(origin)
+/// The web origin a browser gives a page at `origin` (`scheme://[userinfo@]host[:port]`):
+/// `http` and `https` only, without the userinfo, which no browser origin has (and which
+/// the answer must not publish: a link's `url` may carry a password).
+fn web(origin: &str) -> Option<Cow<'_, str>> {
+    let rest = origin.strip_prefix("https://").or_else(|| origin.strip_prefix("http://"))?;
+    Some(match rest.rsplit_once('@') {
+        Some((_, host)) => Cow::Owned(format!("{}{host}", &origin[..origin.len() - rest.len()])),
+        None => Cow::Borrowed(origin),
+    })
 }
 
 impl Index {
@@ -39,8 +47,8 @@ impl Index {
         let mut by_app: BTreeMap<u32, BTreeSet<String>> = BTreeMap::new();
         for (app, inverse) in &self.reverse().templates {
             if let Some(origin) = web(inverse.origin()) {
-                all.insert(origin.to_owned());
-                by_app.entry(*app).or_default().insert(origin.to_owned());
+                all.insert(origin.to_string());
+                by_app.entry(*app).or_default().insert(origin.into_owned());
             }
         }
         for entry in 0..self.entry_count() as u32 {
@@ -48,13 +56,13 @@ impl Index {
                 continue;
             }
             if let Some(origin) = self.entry_url(entry).and_then(|url| web(UrlParts::of(url).origin)) {
-                if !all.contains(origin) {
-                    all.insert(origin.to_owned());
+                if !all.contains(origin.as_ref()) {
+                    all.insert(origin.to_string());
                 }
                 let app = self.entries[entry as usize].app;
                 let set = by_app.entry(app).or_default();
-                if !set.contains(origin) {
-                    set.insert(origin.to_owned());
+                if !set.contains(origin.as_ref()) {
+                    set.insert(origin.into_owned());
                 }
             }
         }
@@ -73,5 +81,28 @@ impl Index {
             })
             .collect();
         Origins { origins: all.into_iter().collect(), routed }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::catalog::Catalog;
+
+    #[test]
+    fn origins_are_what_a_browser_calls_them_without_userinfo() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("links.toml"),
+            "[apps.\"crm.example\"]\nurl = \"https://bot:token@crm.example/c/{id}\"\nopen_with = [\"crm\"]\n\n\
+             [[person]]\nname = \"Ada\"\nlinks = [\n  { app = \"crm.example\", id = \"1\" },\n  \
+             { app = \"wiki.example\", id = \"2\", url = \"https://user:pw@Wiki.Example:8443/p/2\" },\n]\n",
+        )
+        .unwrap();
+        let index = Catalog::load(vec![dir.path().join("links.toml")]).index();
+        let origins = index.origins();
+        assert_eq!(origins.origins, ["https://crm.example", "https://wiki.example:8443"]);
+        assert_eq!(origins.routed[0].origins, ["https://crm.example"]);
+        let text = serde_json::to_string(&origins).unwrap();
+        assert!(!text.contains("pw") && !text.contains("token"), "{text}");
     }
 }
