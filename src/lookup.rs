@@ -234,8 +234,33 @@ fn show_path(target: &Target) -> String {
     }
 }
 
+/// `value` as a query value: only what a query value must not hold is percent-encoded
+/// (`/`, `:` and `?` stay as they are, so that a long URL stays within what the daemon
+/// takes: an 8 KiB URL of `%XX` is 13.4 KiB, not 24).
 fn encode(value: &str) -> String {
-    url::form_urlencoded::byte_serialize(value.as_bytes()).collect()
+    use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
+    /// Everything but RFC 3986's query characters, and `&`, `+`, `=`, `;` (which split
+    /// or change a query value for the daemon's parser).
+    const QUERY_VALUE: &AsciiSet = &CONTROLS
+        .add(b' ')
+        .add(b'"')
+        .add(b'#')
+        .add(b'%')
+        .add(b'&')
+        .add(b'+')
+        .add(b';')
+        .add(b'<')
+        .add(b'=')
+        .add(b'>')
+        .add(b'[')
+        .add(b'\\')
+        .add(b']')
+        .add(b'^')
+        .add(b'`')
+        .add(b'{')
+        .add(b'|')
+        .add(b'}');
+    utf8_percent_encode(value, QUERY_VALUE).to_string()
 }
 
 /// The one daemon-or-files lookup: the daemon's answer at `api` when no `-c` was
@@ -263,7 +288,10 @@ fn ask(
 ) -> (Result<(serde_json::Value, Via), Failure>, Vec<String>) {
     let mut warnings = Vec::new();
     let base = daemon_base();
-    if given.is_empty() {
+    if given.is_empty() && api.len() > crate::server::MAX_TARGET {
+        // The daemon would refuse the request (`400`): the files answer it.
+        tracing::debug!("the request for the daemon is {} bytes long; reading the files", api.len());
+    } else if given.is_empty() {
         match ask_daemon(&base, api) {
             Some((answer, errors)) => {
                 if errors > 0 {

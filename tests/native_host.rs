@@ -39,7 +39,12 @@ fn wait_for(path: &std::path::Path) {
 /// Runs the binary with `args` as a browser would, feeding `input`; the exit code and the
 /// answers. Bounded: a host that hangs fails the test at the deadline.
 fn host(dir: &std::path::Path, args: &[&str], input: Vec<u8>) -> (Option<i32>, Vec<Value>) {
-    let mut child = host_command(dir)
+    host_with(host_command(dir), dir, args, input)
+}
+
+/// `host` with a command of the caller's.
+fn host_with(mut command: Command, dir: &std::path::Path, args: &[&str], input: Vec<u8>) -> (Option<i32>, Vec<Value>) {
+    let mut child = command
         .args(args)
         .current_dir(dir)
         .stdin(Stdio::piped())
@@ -108,6 +113,34 @@ fn answers_show_and_route_as_the_daemon_would() {
         assert_eq!(answers[2]["ok"], false);
         assert_eq!(answers[2]["error"]["code"], "bad_request");
         assert_eq!(answers[3]["ok"], false, "{answers:?}");
+    }
+}
+
+/// A page whose URL is 8 KiB of `%XX` (what identify still takes), with a daemon running:
+/// the host's request to the daemon fits what the daemon takes (a daemon that refused it
+/// was reported as "answered 400 without JSON; is it applinkd?"), and the answer is the
+/// same as from the files alone.
+#[test]
+fn a_long_url_of_percent_escapes_is_answered_with_a_daemon_running_as_without() {
+    let daemon = crate::daemon::Daemon::start(&[("links/apps.toml", APPS)]);
+    let dir = links();
+    let url = format!("https://acme.zendesk.com/agent/users/991?q={}", "%41".repeat(2700));
+    assert!(url.len() < 8 * 1024);
+    let input =
+        [framed(&json!({"op": "show", "url": url, "id": 1})), framed(&json!({"op": "route", "url": url, "id": 2}))]
+            .concat();
+    let chromium = ["native-host", "chrome-extension://jimnaanalibgbjmeknjcipcocfpohpbj/"];
+    let (code, from_files) = host(dir.path(), &chromium, input.clone());
+    assert_eq!(code, Some(0), "{from_files:?}");
+    let mut command = host_command(dir.path());
+    command.env("APPLINKD_URL", daemon.url("")).env_remove("APPLINKD_CONFIG");
+    let (code, from_daemon) = host_with(command, dir.path(), &chromium, input);
+    assert_eq!(code, Some(0), "{from_daemon:?}");
+    for (files, daemon) in from_files.iter().zip(&from_daemon) {
+        assert_ne!(daemon["error"]["code"], "daemon", "{daemon}");
+        assert_eq!(files["ok"], daemon["ok"], "{files} / {daemon}");
+        assert_eq!(files["error"]["code"], daemon["error"]["code"], "{files} / {daemon}");
+        assert_eq!(files["answer"]["route"], daemon["answer"]["route"], "{files} / {daemon}");
     }
 }
 

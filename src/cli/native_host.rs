@@ -92,11 +92,21 @@ fn route(given: &[std::path::PathBuf], url: &str) -> Answer {
     }))
 }
 
+/// How long the host's `open` watches the program it started for a failure (unless
+/// `APPLINKD_OPEN_WAIT` says otherwise): a program that fails at once (an opener with no
+/// handler) is reported, and the tab that waits for the answer goes back within this,
+/// not after the 1.5 s a click outside the browser gives a slow opener. The host answers
+/// one message at a time, so this is also what an `open` holds up the next message.
+const OPEN_WAIT_SECONDS: &str = "0.2";
+
 /// What `applinkd open URL` does, by running it: the same routing, loop marker, programs
 /// and refusals as a click outside the browser.
 fn open(given: &[std::path::PathBuf], url: &str) -> Answer {
     let exe = std::env::current_exe().map_err(|e| ("open".to_owned(), e.to_string()))?;
     let mut command = std::process::Command::new(exe);
+    if std::env::var_os("APPLINKD_OPEN_WAIT").is_none() {
+        command.env("APPLINKD_OPEN_WAIT", OPEN_WAIT_SECONDS);
+    }
     command.arg("open");
     for path in given {
         command.arg("-c").arg(path);

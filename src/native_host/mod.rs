@@ -112,7 +112,7 @@ pub fn serve(
             }
         };
         let id = message.get("id").cloned().unwrap_or(Value::Null);
-        let answer = parse(&message).and_then(|request| handle(&request));
+        let answer = no_duplicate_keys(&bytes).and_then(|()| parse(&message)).and_then(|request| handle(&request));
         if send(output, &id, answer).is_err() {
             return End::Failed;
         }
@@ -136,6 +136,36 @@ pub fn parse(message: &Value) -> Result<Request, (String, String)> {
     };
     let Some(url) = object.get("url").and_then(Value::as_str) else { return bad("no `url` string") };
     Ok(Request { op, url: url.to_owned() })
+}
+
+/// A request names each key once: `{"op": "show", "op": "open"}` is refused, not read
+/// as its last `op` (a JSON parser that kept the first would do something else).
+fn no_duplicate_keys(bytes: &[u8]) -> Result<(), (String, String)> {
+    use serde::de::{Deserializer, IgnoredAny, MapAccess, Visitor};
+    struct Keys;
+    impl<'de> Visitor<'de> for Keys {
+        type Value = Option<String>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a JSON object")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Option<String>, A::Error> {
+            let mut seen = std::collections::HashSet::new();
+            let mut twice = None;
+            while let Some(key) = map.next_key::<String>()? {
+                map.next_value::<IgnoredAny>()?;
+                if !seen.insert(key.clone()) && twice.is_none() {
+                    twice = Some(key);
+                }
+            }
+            Ok(twice)
+        }
+    }
+    let mut reader = serde_json::Deserializer::from_slice(bytes);
+    match reader.deserialize_map(Keys) {
+        Ok(Some(key)) => Err(("bad_request".into(), format!("`{key}` is given twice; a request names each key once"))),
+        // Not an object: `parse` says so.
+        _ => Ok(()),
+    }
 }
 
 fn send(output: &mut impl Write, id: &Value, answer: Answer) -> std::io::Result<()> {
@@ -185,6 +215,20 @@ mod tests {
         assert_eq!(end, End::Closed);
         assert_eq!(out[0], json!({ "id": 7, "ok": true, "answer": { "url": "https://a.example/1" } }));
         assert_eq!(out[1]["error"]["code"], "bad_request");
+    }
+
+    #[test]
+    fn a_key_given_twice_is_refused_and_the_session_goes_on() {
+        let input = [
+            framed(r#"{"op":"show","op":"open","url":"https://a.example/1","id":1}"#),
+            framed(r#"{"op":"show","url":"x"}"#),
+        ]
+        .concat();
+        let (end, out) = run(&input, &Caller::Allowed(GECKO_ID.into()));
+        assert_eq!(end, End::Closed);
+        assert_eq!(out[0]["error"]["code"], "bad_request", "{out:?}");
+        assert!(out[0]["error"]["message"].as_str().unwrap().contains("`op` is given twice"), "{out:?}");
+        assert_eq!(out[1]["ok"], true);
     }
 
     #[test]

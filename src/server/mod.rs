@@ -40,6 +40,7 @@ use tokio::sync::Semaphore;
 use crate::live::Live;
 pub use api::ERRORS_HEADER;
 pub use host_guard::HostGuard;
+pub use routes::MAX_TARGET;
 pub(crate) use routes::encode as routes_encode;
 
 /// How the server behaves; the defaults suit a personal daemon.

@@ -15,9 +15,11 @@ use crate::report;
 use crate::target::{Pair as TargetPair, Target, TargetError, decode};
 
 /// Longest request target (path and query) answered, in bytes: a 1024-byte id
-/// fully percent-encoded, an App ID and a `?to=` fit, and so does an App URL of
-/// up to 8 KiB (`/show?url=`, `/go?url=`) unless most of it needs percent-encoding.
-pub const MAX_TARGET: usize = 12 * 1024;
+/// fully percent-encoded, an App ID and a `?to=` fit, and so does an App URL of up to
+/// 8 KiB (what identify takes) in `/show?url=` or `/go?url=` as applinkd's own clients
+/// encode it (only what a query value must: `%XX` becomes `%25XX`), even one made
+/// of `%XX` alone; the whole head stays within `MAX_HEAD` (16 KiB).
+pub const MAX_TARGET: usize = 15 * 1024;
 
 pub struct Router {
     live: std::sync::Arc<Live>,
