@@ -432,6 +432,23 @@ fn cloze_round_trip() {
     assert_eq!(t2.clone_args(["export", "-c", "links", "--format", "cloze"]).run().stdout, exported);
 }
 
+/// A link's own name stays its own: the Cloze export's `label` of a link without a name is
+/// its app's defined name, never the name another link of that app gives (which came back
+/// on every link of the app after a round trip).
+#[test]
+fn a_cloze_round_trip_gives_no_link_another_links_name() {
+    let files = "[[person]]\nname = \"A\"\nlinks = [{ app = \"x.example\", id = \"1\", url = \"https://x.example/1\", name = \"Special\" }]\n\n\
+                 [[person]]\nname = \"B\"\nlinks = [{ app = \"x.example\", id = \"2\", url = \"https://x.example/2\" }]\n";
+    let t = Test::new().file("links/people.toml", files);
+    let exported = t.clone_args(["export", "-c", "links", "--format", "cloze"]).run().status(0).stdout;
+    let t2 = Test::new().dir("links").file("again.json", &exported);
+    t2.clone_args(["import", "-c", "links", "again.json"]).run().status(0);
+    let lines = t2.clone_args(["export", "-c", "links", "--format", "jsonl"]).run().status(0).stdout;
+    let named: Vec<&str> = lines.lines().filter(|l| l.contains("Special")).collect();
+    assert_eq!(named.len(), 1, "{lines}");
+    assert!(named[0].contains("\"id\":\"1\""), "{lines}");
+}
+
 const SLACK_APP: &str = "[apps.\"slack.com\"]\nname = \"Slack\"\nurl = \"slack://user?team=T1&id={id}\"\nschemes = [\"slack\", \"https\"]\nformerly = [\"slack.net\"]\nopen_with = [\"xdg-open\"]\n\n[apps.\"zoom.us\"]\nurl = \"https://zoom.us/j/{id}{?pwd}\"\nnative = \"zoommtg://zoom.us/join?confno={id}{&pwd}\"\nschemes = [\"https\", \"zoommtg\"]\n";
 
 /// Records a round trip must keep apart and exact: two with one name, outer spaces,

@@ -27,7 +27,9 @@ pub fn export(index: &Index) -> String {
                     .record_links(r)
                     .map(|l| {
                         let mut link = json!({ "source": l.app.id.as_str(), "uniqueid": l.id() });
-                        if let Some(label) = l.name().or_else(|| index.app_name(l.app)) {
+                        // The link's own name, else its app's (as `[apps]` defines it: a
+                        // name another link gives is that link's, not this one's).
+                        if let Some(label) = l.name().or_else(|| defined_name(index, l.app)) {
                             link["label"] = json!(label);
                         }
                         // Cloze's app links carry their URL: the resolved one, whoever makes it.
@@ -43,6 +45,11 @@ pub fn export(index: &Index) -> String {
         sections.insert(key.to_owned(), Value::Array(records));
     }
     serde_json::to_string_pretty(&Value::Object(sections)).expect("JSON serialises") + "\n"
+}
+
+/// The App Name an app's definition gives (`[apps."x"] name`), if it has one.
+fn defined_name<'a>(index: &'a Index, app: &'a crate::index::App) -> Option<&'a str> {
+    index.app_def(app).and_then(|d| d.name.as_deref())
 }
 
 /// A record of Cloze's API. Its other fields (e-mail, phones, …) are Cloze's own and
@@ -225,7 +232,7 @@ pub fn as_the_files_say(input: &mut Input, index: &Index) {
     for n in 0..input.records.link_count() {
         let link = input.records.link(n);
         let Some(app) = index.app(link.app) else { continue };
-        let drop_name = link.name.is_some() && link.name == index.app_name(app);
+        let drop_name = link.name.is_some() && link.name == defined_name(index, app);
         let drop_url = link.url.is_some_and(|url| {
             index
                 .app_def(app)
