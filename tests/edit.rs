@@ -155,6 +155,22 @@ fn imports_are_as_strict_as_link_files() {
     ] {
         import_refused("in.jsonl", &format!("{ok}{line}"), &[], at, message);
     }
+    let app = "{\"app\":\"x.example\",\"url\":\"https://x.example/{id}\"}\n";
+    import_refused(
+        "in.jsonl",
+        &format!("{app}{ok}{app}"),
+        &[],
+        "3:",
+        "the app `x.example` is given twice (first at line 1)",
+    );
+    let browser = "{\"browser\":{\"fallback\":[\"firefox\"]}}\n";
+    import_refused(
+        "in.jsonl",
+        &format!("{browser}{ok}{}", browser.replace("firefox", "chromium")),
+        &["--allow-programs"],
+        "3:",
+        "`browser` is given twice (first at line 1)",
+    );
     import_refused("in.csv", "name,id,id\nAda,1,2\n", &["--link", "zendesk.com=id"], "1:3", "named twice");
     import_refused("in.json", r#"{"people": [], "people": []}"#, &[], "1:", "duplicate field `people`");
     import_refused(
@@ -164,6 +180,34 @@ fn imports_are_as_strict_as_link_files() {
         "1:",
         "would not survive",
     );
+}
+
+/// An app the files define already, given otherwise by the input (its `url`, its name, what
+/// runs), is refused, never dropped for the files' version with "nothing to change"; given
+/// the same, or with fewer fields, it changes nothing.
+#[test]
+fn an_app_the_input_defines_otherwise_is_refused_not_dropped() {
+    for (line, differs) in [
+        (r#"{"app":"zendesk.com","url":"https://evil.example/{id}"}"#, "(url)"),
+        (r#"{"app":"zendesk.com","name":"Other","open_with":["firefox"]}"#, "(name, open_with)"),
+    ] {
+        let t = files().file("in.jsonl", format!("{line}\n"));
+        let out = run_args(&t, &["import", "-c", "links", "in.jsonl", "--allow-programs"]);
+        assert_eq!(out.status, 1, "{line}: {}", out.stderr);
+        assert!(
+            out.stderr.contains("line 1: `zendesk.com` is defined differently at links/apps.toml:"),
+            "{}",
+            out.stderr
+        );
+        assert!(out.stderr.contains(differs), "{line}: {}", out.stderr);
+        assert_eq!(read(&t, "links/apps.toml"), APPS);
+        assert!(!t.path().join("links/links.toml").exists());
+    }
+    let t =
+        files().file("in.jsonl", "{\"app\":\"zendesk.com\",\"url\":\"https://acme.zendesk.com/agent/users/{id}\"}\n");
+    let out = run_args(&t, &["import", "-c", "links", "in.jsonl"]);
+    assert_eq!(out.status, 0, "{}", out.stderr);
+    assert_eq!(read(&t, "links/apps.toml"), APPS);
 }
 
 #[test]

@@ -265,6 +265,36 @@ pub struct IncomingApp {
     pub line: usize,
 }
 
+impl IncomingApp {
+    /// The fields the input gives that the app's definition gives otherwise (a field the
+    /// input leaves out says nothing): an import never drops what its input says.
+    fn differs_from(&self, def: &crate::parsed_file::AppDef) -> Vec<&'static str> {
+        let mut differs = Vec::new();
+        let given = |list: &[String]| !list.is_empty();
+        if self.name.as_deref().is_some_and(|n| def.name.as_deref() != Some(n)) {
+            differs.push("name");
+        }
+        if self.url.as_deref().is_some_and(|u| def.template.as_ref().map(|t| t.as_str()) != Some(u)) {
+            differs.push("url");
+        }
+        if self.native.as_deref().is_some_and(|n| def.native.as_ref().map(|t| t.as_str()) != Some(n)) {
+            differs.push("native");
+        }
+        if given(&self.formerly)
+            && !self.formerly.iter().map(String::as_str).eq(def.formerly.iter().map(|(f, _)| f.as_str()))
+        {
+            differs.push("formerly");
+        }
+        if given(&self.schemes) && !self.schemes.iter().map(String::as_str).eq(def.schemes.iter()) {
+            differs.push("schemes");
+        }
+        if given(&self.open_with) && def.open_with.as_deref() != Some(self.open_with.as_slice()) {
+            differs.push("open_with");
+        }
+        differs
+    }
+}
+
 /// What an import did.
 #[derive(Debug, Default)]
 pub struct Summary {
@@ -372,7 +402,23 @@ pub fn import(
     }
     for app in &apps {
         match index.app(&app.app).and_then(|a| index.app_def_place(a)) {
-            Some(_) => {}
+            Some((file, def)) => {
+                let differs = app.differs_from(def);
+                if !differs.is_empty() {
+                    return Err(EditError::Refused {
+                        message: format!(
+                            "line {}: `{}` is defined differently at {}:{} ({}); change it there, or leave it out \
+                             of the input; nothing was written",
+                            app.line,
+                            app.app,
+                            file.path,
+                            def.at.line,
+                            differs.join(", ")
+                        ),
+                        details: Vec::new(),
+                    });
+                }
+            }
             None => {
                 if !app.open_with.is_empty() {
                     programs.push(format!("line {}: `{}` open_with = {:?}", app.line, app.app, app.open_with));

@@ -124,6 +124,8 @@ pub fn parse_reader(reader: impl std::io::BufRead) -> Result<Input, InputError> 
     let mut input = Input::default();
     // The `ref` of the last record read, to keep records with one name apart.
     let mut last_ref: Option<Option<u64>> = None;
+    // The line each app was given at: an app given twice is an error, as a key given twice.
+    let mut app_lines: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     for (n, raw) in reader.split(b'\n').enumerate() {
         let line = n + 1;
         let raw = raw.map_err(|e| InputError::at(line, None, format!("cannot read: {e}")))?;
@@ -163,10 +165,20 @@ pub fn parse_reader(reader: impl std::io::BufRead) -> Result<Input, InputError> 
             if b.browser.fallback.is_empty() {
                 return Err(InputError::at(line, None, "`fallback` names no program"));
             }
+            if let Some((_, first)) = &input.fallback {
+                return Err(InputError::at(line, None, format!("`browser` is given twice (first at line {first})")));
+            }
             input.fallback = Some((b.browser.fallback, line));
         } else {
             let a: AppLine = serde_json::from_str(raw).map_err(bad)?;
             let id = crate::app_id::AppId::parse(&a.app).map_err(|e| InputError::at(line, None, e.to_string()))?;
+            if let Some(first) = app_lines.insert(id.as_str().to_owned(), line) {
+                return Err(InputError::at(
+                    line,
+                    None,
+                    format!("the app `{id}` is given twice (first at line {first})"),
+                ));
+            }
             for template in [&a.url, &a.native].into_iter().flatten() {
                 crate::template::UrlTemplate::parse(template)
                     .map_err(|e| InputError::at(line, None, format!("`{template}`: {}", e.message)))?;
