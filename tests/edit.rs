@@ -147,6 +147,7 @@ fn imports_are_as_strict_as_link_files() {
         (link("\"id\":12345678901234567890123"), "2:", "would not survive"),
         (link("\"id\":1e3"), "2:", "would not survive"),
         (link("\"id\":\"1\",\"id\":\"2\""), "2:", "duplicate field `id`"),
+        (link("\"id\":\"1\",\"url\":null"), "2:", "invalid type: null"),
         (
             "{\"app\":\"x.example\",\"open_with\":[\"firefox\",7,\"--private\"]}\n".into(),
             "2:",
@@ -172,6 +173,7 @@ fn imports_are_as_strict_as_link_files() {
         "`browser` is given twice (first at line 1)",
     );
     import_refused("in.csv", "name,id,id\nAda,1,2\n", &["--link", "zendesk.com=id"], "1:3", "named twice");
+    import_refused("in.csv", "name,id\n\"Ada\"B,1\n", &["--link", "zendesk.com=id"], "2:1", "closing quote");
     import_refused("in.json", r#"{"people": [], "people": []}"#, &[], "1:", "duplicate field `people`");
     import_refused(
         "in.json",

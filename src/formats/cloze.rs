@@ -112,7 +112,9 @@ impl<'de> Visitor<'de> for RecordFields {
 struct ClozeLink {
     source: String,
     uniqueid: StrictId,
+    #[serde(default, deserialize_with = "super::not_null")]
     label: Option<String>,
+    #[serde(default, deserialize_with = "super::not_null")]
     url: Option<String>,
 }
 

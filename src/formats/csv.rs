@@ -35,6 +35,7 @@ pub fn export(index: &Index) -> String {
 }
 
 pub fn parse(bytes: &[u8], columns: &CsvColumns) -> Result<Input, InputError> {
+    check_quoting(bytes)?;
     let mut reader = ::csv::ReaderBuilder::new().flexible(false).from_reader(bytes);
     let headers = reader
         .headers()
@@ -183,6 +184,49 @@ fn error_of(e: &::csv::Error, what: &str) -> InputError {
     }
 }
 
+/// RFC 4180's quoting where the csv crate reads on leniently and changes the value: text
+/// after a quoted field's closing quote (`"A"B` was read as `AB`, `"1" x` as `1 x`), and
+/// a quote never closed (the rest of the input was read as one field). A quote inside an
+/// unquoted field (`5'10"`) is read as it is written, and stays allowed.
+fn check_quoting(bytes: &[u8]) -> Result<(), InputError> {
+    let (mut line, mut field, mut at_start) = (1, 1, true);
+    let mut i = 0;
+    while i < bytes.len() {
+        if at_start && bytes[i] == b'"' {
+            let opened = line;
+            i += 1;
+            loop {
+                match bytes.get(i) {
+                    None => return Err(InputError::at(opened, Some(field), "a quoted field is never closed")),
+                    Some(b'"') if bytes.get(i + 1) == Some(&b'"') => i += 2,
+                    Some(b'"') => break,
+                    Some(b) => {
+                        line += usize::from(*b == b'\n');
+                        i += 1;
+                    }
+                }
+            }
+            i += 1;
+            if !matches!(bytes.get(i), None | Some(b',' | b'\n' | b'\r')) {
+                return Err(InputError::at(
+                    line,
+                    Some(field),
+                    "text after a quoted field's closing quote; quote the whole field (a quote inside it is written twice: \"\")",
+                ));
+            }
+            at_start = false;
+            continue;
+        }
+        match bytes[i] {
+            b',' => (field, at_start) = (field + 1, true),
+            b'\n' => (line, field, at_start) = (line + 1, 1, true),
+            _ => at_start = false,
+        }
+        i += 1;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -192,6 +236,20 @@ mod tests {
         for cell in ["=SUM(A1)", "+1", "-2", "@x", "\tx", "'=x", "''", "'plain", "plain", ""] {
             assert_eq!(undefused(&defused(cell)), cell, "{cell:?}");
             assert!(!is_formula(&defused(cell)), "{cell:?}");
+        }
+    }
+
+    #[test]
+    fn quoting_that_would_change_a_value_is_an_error_at_its_line_and_field() {
+        assert!(check_quoting(b"name,Z\n\"A\",\"1\"\n\"a \"\"b\"\"\",\"x\ny\"\r\n5'10\",2\n").is_ok());
+        for (input, line, field, message) in [
+            (&b"name,Z\n\"A\"B,1\n"[..], 2, 1, "after a quoted field's closing quote"),
+            (b"name,Z\nA,\"1\" x\n", 2, 2, "after a quoted field's closing quote"),
+            (b"name,Z\nA,\"1\nB,2\n", 2, 2, "never closed"),
+        ] {
+            let e = check_quoting(input).unwrap_err();
+            assert_eq!((e.line, e.column), (line, Some(field)), "{e}");
+            assert!(e.message.contains(message), "{e}");
         }
     }
 

@@ -78,9 +78,11 @@ struct LinkLine {
     record: String,
     app: String,
     id: StrictId,
+    #[serde(default, deserialize_with = "super::not_null")]
     url: Option<String>,
+    #[serde(default, deserialize_with = "super::not_null")]
     name: Option<String>,
-    #[serde(rename = "ref")]
+    #[serde(rename = "ref", default, deserialize_with = "super::not_null")]
     record_ref: Option<u64>,
 }
 
@@ -88,7 +90,9 @@ struct LinkLine {
 #[serde(deny_unknown_fields)]
 struct AppLine {
     app: String,
+    #[serde(default, deserialize_with = "super::not_null")]
     name: Option<String>,
+    #[serde(default, deserialize_with = "super::not_null")]
     url: Option<String>,
     #[serde(default)]
     formerly: Vec<String>,
@@ -96,6 +100,7 @@ struct AppLine {
     schemes: Vec<String>,
     #[serde(default)]
     open_with: Vec<String>,
+    #[serde(default, deserialize_with = "super::not_null")]
     native: Option<String>,
 }
 

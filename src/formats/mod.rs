@@ -32,6 +32,15 @@ impl Format {
     }
 }
 
+/// For the `Option` fields of an input line: absent is `None`, but `null` is a value of
+/// the wrong type, an error (as strict as a link file, where a key has a value or is not
+/// there), never read as absent.
+pub(crate) fn not_null<'de, D: serde::Deserializer<'de>, T: serde::Deserialize<'de>>(
+    d: D,
+) -> Result<Option<T>, D::Error> {
+    T::deserialize(d).map(Some)
+}
+
 /// A bad input, where it is.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("line {line}{}: {message}", column.map(|c| format!(", column {c}")).unwrap_or_default())]
