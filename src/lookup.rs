@@ -291,8 +291,18 @@ fn ask(
     if given.is_empty() && api.len() > crate::server::MAX_TARGET {
         // The daemon would refuse the request (`400`): the files answer it.
         tracing::debug!("the request for the daemon is {} bytes long; reading the files", api.len());
+    } else if given.is_empty() && daemon_resting(&base) {
+        warnings.push(format!(
+            "the daemon at {base} did not answer in time a moment ago; answering from the link files for now"
+        ));
     } else if given.is_empty() {
-        match ask_daemon(&base, api) {
+        let asked = std::time::Instant::now();
+        let answered = ask_daemon(&base, api);
+        if answered.is_none() && asked.elapsed() >= ANSWER_TIMEOUT / 2 {
+            rest_daemon(&base);
+            warnings.push(format!("the daemon at {base} did not answer in time; answering from the link files"));
+        }
+        match answered {
             Some((answer, errors)) => {
                 if errors > 0 {
                     warnings.push(format!(
@@ -347,6 +357,30 @@ fn ask(
     }
     let answer = local(index).map(|json| (json, Via::Files)).map_err(|problem| problem.into());
     (answer, warnings)
+}
+
+/// How long a session that keeps the files (the native host) answers from them without
+/// asking a daemon that let a request time out: one silent daemon costs the session one
+/// `ANSWER_TIMEOUT`, not one for every message (a browser gives a message 10 s).
+const DAEMON_REST: Duration = Duration::from_secs(30);
+
+/// The daemon that last timed out in this session, and until when it is not asked.
+static RESTING: std::sync::Mutex<Option<(String, std::time::Instant)>> = std::sync::Mutex::new(None);
+
+fn rest_daemon(base: &str) {
+    let keeping = KEPT.lock().unwrap_or_else(std::sync::PoisonError::into_inner).is_some();
+    if keeping {
+        *RESTING.lock().unwrap_or_else(std::sync::PoisonError::into_inner) =
+            Some((base.to_owned(), std::time::Instant::now() + DAEMON_REST));
+    }
+}
+
+fn daemon_resting(base: &str) -> bool {
+    RESTING
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .as_ref()
+        .is_some_and(|(resting, until)| resting == base && std::time::Instant::now() < *until)
 }
 
 /// The link files kept between the lookups of one process, once `keep_files` was called:

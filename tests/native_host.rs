@@ -144,6 +144,44 @@ fn a_long_url_of_percent_escapes_is_answered_with_a_daemon_running_as_without() 
     }
 }
 
+/// A daemon that takes connections and never answers costs a session one timeout, not one
+/// a message (four messages sent at once were answered after 3, 6, 9 and 12 s, past the
+/// browser's 10 s); the answers say so. Problems in the files are said by `show` too.
+#[test]
+fn a_silent_daemon_costs_one_timeout_and_answers_say_what_was_wrong() {
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = silent.local_addr().unwrap();
+    let held = std::thread::spawn(move || silent.incoming().take(8).filter_map(Result::ok).collect::<Vec<_>>());
+    let dir = links();
+    write(&dir.path().join("links/broken.toml"), "[[person]]\nname = \"X\"\nlinks = [{ app = \"x.example\" }]\n");
+    let url = "https://acme.zendesk.com/agent/users/991";
+    let input: Vec<u8> = (1..=4)
+        .flat_map(|id| framed(&json!({"op": if id % 2 == 0 { "route" } else { "show" }, "url": url, "id": id})))
+        .collect();
+    let mut command = host_command(dir.path());
+    command.env("APPLINKD_URL", format!("http://{addr}")).env_remove("APPLINKD_CONFIG");
+    let chromium = ["native-host", "-c", "links", "chrome-extension://jimnaanalibgbjmeknjcipcocfpohpbj/"];
+    // With `-c` the files answer at once; without it the daemon is asked first.
+    let (code, answers) = host_with(command, dir.path(), &chromium, input.clone());
+    assert_eq!(code, Some(0), "{answers:?}");
+    for answer in &answers {
+        assert_eq!(answer["ok"], true, "{answer}");
+        assert!(answer["answer"]["warnings"].to_string().contains("1 error(s) in the link files"), "{answer}");
+    }
+    let mut command = host_command(dir.path());
+    command.env("APPLINKD_URL", format!("http://{addr}"));
+    let (code, answers) =
+        host_with(command, dir.path(), &chromium[..1].iter().chain(&chromium[3..]).copied().collect::<Vec<_>>(), input);
+    assert_eq!(code, Some(0), "{answers:?}");
+    assert_eq!(answers.len(), 4, "{answers:?}");
+    assert!(answers[0]["answer"]["warnings"].to_string().contains("did not answer in time"), "{}", answers[0]);
+    for answer in &answers[1..] {
+        assert_eq!(answer["ok"], true, "{answer}");
+        assert!(answer["answer"]["warnings"].to_string().contains("did not answer in time a moment ago"), "{answer}");
+    }
+    drop(held);
+}
+
 #[test]
 fn bad_frames_get_an_error_answer_and_a_clean_exit() {
     let dir = links();

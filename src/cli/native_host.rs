@@ -74,8 +74,13 @@ fn failure(failure: crate::lookup::Failure) -> (String, String) {
 fn show(given: &[std::path::PathBuf], url: &str) -> Answer {
     let target = Target::parse(&[url.to_owned()], &crate::lookup::daemon_base())
         .map_err(|e| ("bad_url".to_owned(), e.to_string()))?;
-    let (answer, _) = crate::lookup::show(given, &target);
-    answer.map(|(document, _)| document).map_err(failure)
+    let (answer, warnings) = crate::lookup::show(given, &target);
+    let (mut document, _) = answer.map_err(failure)?;
+    // What `route` says too: problems in the files, a daemon that did not answer.
+    if !warnings.is_empty() && document.is_object() {
+        document["warnings"] = json!(warnings);
+    }
+    Ok(document)
 }
 
 fn route(given: &[std::path::PathBuf], url: &str) -> Answer {
