@@ -256,6 +256,18 @@ fn dry_run_prints_a_unified_diff_and_writes_nothing() {
     assert_eq!(read(&t, "links/people.toml"), PEOPLE);
 }
 
+/// A file with errors is not read by an edit: `rm` of a pair that only it may hold says so.
+#[test]
+fn rm_names_the_files_it_could_not_read() {
+    let t = files().file(
+        "links/broken.toml",
+        "[[person]]\nname = \"Bob\"\nlinks = [{ app = \"z.example\", id = \"2\", typo = 1 }]\n",
+    );
+    let out = run_args(&t, &["rm", "-c", "links", "z.example", "2"]);
+    assert_eq!(out.status, 1, "{}", out.stderr);
+    assert!(out.stderr.contains("links/broken.toml has errors and was not read: fix it first"), "{}", out.stderr);
+}
+
 #[test]
 fn rm_removes_every_occurrence_and_says_where() {
     let t = files().file("links/more.toml", "[[person]]\nname = \"Ada\"\nlinks = [{ app = \"zendesk.com\", id = \"991\" }, { app = \"x.example\", id = \"1\", url = \"https://x.example/1\" }]\n");

@@ -147,7 +147,19 @@ pub fn rm(workspace: &Workspace, app: &str, id: &str) -> Result<(Edit, Said), Ed
         }
     }
     if said.is_empty() {
-        return Err(EditError::NotFound(format!("no link file has `{app} {id}`")));
+        // A file with errors is not read: it may hold the pair, and must be fixed first.
+        let broken: Vec<String> = workspace
+            .catalog
+            .files()
+            .iter()
+            .filter(|f| f.good.is_none())
+            .map(|f| f.path.display().to_string())
+            .collect();
+        let unread = match broken.as_slice() {
+            [] => String::new(),
+            files => format!(" in force ({} has errors and was not read: fix it first)", files.join(", ")),
+        };
+        return Err(EditError::NotFound(format!("no link file{unread} has `{app} {id}`")));
     }
     edit.expect(Effect::NoLink { app: app.to_owned(), id: id.to_owned() });
     Ok((edit, said))
