@@ -109,11 +109,12 @@ pub fn add(
     };
     // The new link's line: where its text first stands in the new file.
     let text = link.text();
-    let line = after.find(&text).map_or(0, |at| after[..at].matches('\n').count() + 1);
+    // (A link written as a `[[person.links]]` table has other text: then the file alone.)
+    let line = after.find(&text).map(|at| format!(":{}", after[..at].matches('\n').count() + 1)).unwrap_or_default();
     edit.set(&target, after)?;
     edit.expect(Effect::LinkOn { kind, name: name.to_owned(), app: link.app.clone(), id: link.id.clone() });
     let what = if in_file { "added" } else { "added, with a new record," };
-    Ok((edit, vec![format!("{what} `{} {}` to the {kind} `{name}` at {}:{line}", link.app, link.id, target.display())]))
+    Ok((edit, vec![format!("{what} `{} {}` to the {kind} `{name}` at {}{line}", link.app, link.id, target.display())]))
 }
 
 /// `rm APP ID`: every link with that pair, in every file (links written with a
