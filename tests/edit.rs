@@ -523,9 +523,10 @@ fn export_then_import_into_an_empty_directory_gives_the_same() {
         assert!(csv.contains(cell), "{cell} is not guarded:\n{csv}");
     }
     assert!(!csv.lines().any(|l| l.split(',').any(|c| c.starts_with(['=', '+', '-', '@']))), "{csv}");
-    for format in ["jsonl", "csv"] {
+    for format in ["jsonl", "csv", "cloze"] {
         let exported = t.clone_args(["export", "-c", "links", "--format", format]).run().status(0).stdout;
-        let name = format!("all.{format}");
+        // Cloze's JSON holds the apps and the fallback in its `applinkd` section.
+        let name = if format == "cloze" { "all.json".to_owned() } else { format!("all.{format}") };
         // CSV holds links only: its apps must be there already (as README: Links in and out has it).
         let t2 = match format {
             "csv" => Test::new().file("links/apps.toml", APPS).file(
@@ -535,7 +536,7 @@ fn export_then_import_into_an_empty_directory_gives_the_same() {
             _ => Test::new().dir("links"),
         }
         .file(&name, &exported);
-        if format == "jsonl" {
+        if format != "csv" {
             // It brings programs to run: refused, each named, unless allowed.
             t2.clone_args(["import", "-c", "links", &name])
                 .run()

@@ -13,6 +13,21 @@ use super::{Input, InputError, StrictId};
 use crate::index::Index;
 use crate::parsed_file::Kind;
 
+/// applinkd's own section of a Cloze export: the app definitions and the fallback browser
+/// (`{"apps": [...], "browser": {"fallback": [...]}}`, each app as `export --format jsonl`
+/// writes it), which Cloze's records cannot hold. Cloze's own JSON has no such key.
+const EXTRA: &str = "applinkd";
+
+/// `applinkd`'s shape (see `EXTRA`), as strict as the rest.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Extra {
+    #[serde(default)]
+    apps: Vec<super::jsonl::AppLine>,
+    #[serde(default, deserialize_with = "super::not_null")]
+    browser: Option<super::jsonl::Browser>,
+}
+
 pub(crate) const SECTIONS: [(&str, Kind); 3] =
     [("people", Kind::Person), ("companies", Kind::Company), ("projects", Kind::Project)];
 
@@ -43,6 +58,16 @@ pub fn export(index: &Index) -> String {
             })
             .collect();
         sections.insert(key.to_owned(), Value::Array(records));
+    }
+    // What Cloze's shape cannot hold, beside it, so that a round trip keeps it.
+    let (browser, apps): (Vec<Value>, Vec<Value>) =
+        super::jsonl::app_lines(index).into_iter().partition(|line| line.get("browser").is_some());
+    if !apps.is_empty() || !browser.is_empty() {
+        let mut extra = json!({ "apps": apps });
+        if let Some(line) = browser.into_iter().next() {
+            extra["browser"] = line["browser"].clone();
+        }
+        sections.insert(EXTRA.to_owned(), extra);
     }
     serde_json::to_string_pretty(&Value::Object(sections)).expect("JSON serialises") + "\n"
 }
@@ -151,9 +176,27 @@ impl<'de> Visitor<'de> for Sections<'_> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         let mut seen = [false; 3];
+        let mut extra_seen = false;
         while let Some(key) = map.next_key::<String>()? {
+            if key == EXTRA {
+                if std::mem::replace(&mut extra_seen, true) {
+                    return Err(A::Error::duplicate_field(EXTRA));
+                }
+                let extra: Extra = map.next_value()?;
+                let mut apps = std::collections::HashMap::new();
+                // Positions count from 1 in `apps` (what messages call a line, as for records).
+                for (n, app) in extra.apps.into_iter().enumerate() {
+                    super::jsonl::add_app(self.0, &mut apps, app, n + 1)
+                        .map_err(|e| A::Error::custom(format!("{EXTRA}.apps[{n}]: {}", e.message)))?;
+                }
+                if let Some(browser) = extra.browser {
+                    super::jsonl::add_fallback(self.0, browser, 1)
+                        .map_err(|e| A::Error::custom(format!("{EXTRA}.browser: {}", e.message)))?;
+                }
+                continue;
+            }
             let Some(at) = SECTIONS.iter().position(|(k, _)| *k == key) else {
-                return Err(A::Error::unknown_field(&key, &["people", "companies", "projects"]));
+                return Err(A::Error::unknown_field(&key, &["people", "companies", "projects", EXTRA]));
             };
             if std::mem::replace(&mut seen[at], true) {
                 return Err(A::Error::duplicate_field(SECTIONS[at].0));
@@ -230,17 +273,29 @@ fn add(input: &mut Input, kind: Kind, item: ClozeRecord, position: usize) -> Res
 /// that is its app's name is not a name of its own, and a `url` that is what the app's
 /// template gives is not a URL of its own (export writes both for every link). So a
 /// round trip writes back the links as they were.
+/// An app the input defines itself (its `applinkd` section) counts as the files' would.
 pub fn as_the_files_say(input: &mut Input, index: &Index) {
+    use crate::template::UrlTemplate;
+    let incoming: std::collections::HashMap<String, (Option<String>, Option<UrlTemplate>)> = input
+        .apps
+        .iter()
+        .map(|a| (a.app.clone(), (a.name.clone(), a.url.as_deref().and_then(|u| UrlTemplate::parse(u).ok()))))
+        .collect();
     for n in 0..input.records.link_count() {
         let link = input.records.link(n);
-        let Some(app) = index.app(link.app) else { continue };
-        let drop_name = link.name.is_some() && link.name == defined_name(index, app);
-        let drop_url = link.url.is_some_and(|url| {
-            index
-                .app_def(app)
-                .and_then(|d| d.template.as_ref())
-                .is_some_and(|t| t.expand(app.id.as_str(), link.id).is_ok_and(|made| made == url))
-        });
+        let (name, template, app_id) = match index.app(link.app).filter(|app| index.app_def(app).is_some()) {
+            Some(app) => {
+                (defined_name(index, app), index.app_def(app).and_then(|d| d.template.as_ref()), app.id.as_str())
+            }
+            None => match incoming.get(link.app) {
+                Some((name, template)) => (name.as_deref(), template.as_ref(), link.app),
+                None => continue,
+            },
+        };
+        let drop_name = link.name.is_some() && link.name == name;
+        let drop_url = link
+            .url
+            .is_some_and(|url| template.is_some_and(|t| t.expand(app_id, link.id).is_ok_and(|made| made == url)));
         input.records.forget(n, drop_name, drop_url);
     }
 }
@@ -282,5 +337,19 @@ mod tests {
         assert_eq!(ok.records.link(0).id, "12");
         let spaced = parse(br#"{"people": [{"name": "  Ada  ", "appLinks": []}]}"#, None).unwrap();
         assert_eq!(spaced.records.record(0).name, "  Ada  ");
+        // applinkd's own section: as strict as the rest.
+        let extra = parse(
+            br#"{"applinkd": {"apps": [{"app": "a.example", "url": "https://a.example/{id}"}], "browser": {"fallback": ["firefox"]}}, "people": []}"#,
+            None,
+        )
+        .unwrap();
+        assert_eq!(extra.apps[0].app, "a.example");
+        assert_eq!(extra.fallback.as_ref().unwrap().0, ["firefox"]);
+        assert!(error(r#"{"applinkd": {"apps": [], "Apps": []}}"#).contains("unknown field `Apps`"));
+        assert!(error(r#"{"applinkd": {}, "applinkd": {}}"#).contains("duplicate field `applinkd`"));
+        assert!(
+            error(r#"{"applinkd": {"apps": [{"app": "a.example"}, {"app": "a.example"}]}}"#).contains("given twice")
+        );
+        assert!(error(r#"{"applinkd": {"apps": [{"app": "a.example", "open_with": [7]}]}}"#).contains("invalid type"));
     }
 }

@@ -19,32 +19,8 @@ use crate::parsed_file::Kind;
 
 pub fn export(index: &Index) -> String {
     let mut out = String::new();
-    for app in index.apps() {
-        let Some(def) = index.app_def(app) else { continue };
-        let mut line = json!({ "app": app.id.as_str() });
-        if let Some(name) = &def.name {
-            line["name"] = json!(name);
-        }
-        if let Some(template) = &def.template {
-            line["url"] = json!(template.as_str());
-        }
-        if !def.formerly.is_empty() {
-            line["formerly"] = json!(def.formerly.iter().map(|(a, _)| a.as_str()).collect::<Vec<_>>());
-        }
-        if def.schemes != crate::scheme::Schemes::default() {
-            line["schemes"] = json!(def.schemes.iter().collect::<Vec<_>>());
-        }
-        if let Some(open_with) = &def.open_with {
-            line["open_with"] = json!(open_with);
-        }
-        if let Some(native) = &def.native {
-            line["native"] = json!(native.as_str());
-        }
+    for line in app_lines(index) {
         out.push_str(&line.to_string());
-        out.push('\n');
-    }
-    if let Some((fallback, _, _)) = index.browser_fallback() {
-        out.push_str(&json!({ "browser": { "fallback": fallback } }).to_string());
         out.push('\n');
     }
     // Links are the bulk (a million lines): written directly, strings escaped by serde_json.
@@ -71,6 +47,40 @@ pub fn export(index: &Index) -> String {
     out
 }
 
+/// The app definitions and the fallback browser as export writes them, a JSON object each:
+/// `{"app", "name", "url", "formerly", "schemes", "open_with", "native"}`, then
+/// `{"browser": {"fallback": [...]}}` (Cloze's export holds the same, in its `applinkd`).
+pub(crate) fn app_lines(index: &Index) -> Vec<serde_json::Value> {
+    let mut out = Vec::new();
+    for app in index.apps() {
+        let Some(def) = index.app_def(app) else { continue };
+        let mut line = json!({ "app": app.id.as_str() });
+        if let Some(name) = &def.name {
+            line["name"] = json!(name);
+        }
+        if let Some(template) = &def.template {
+            line["url"] = json!(template.as_str());
+        }
+        if !def.formerly.is_empty() {
+            line["formerly"] = json!(def.formerly.iter().map(|(a, _)| a.as_str()).collect::<Vec<_>>());
+        }
+        if def.schemes != crate::scheme::Schemes::default() {
+            line["schemes"] = json!(def.schemes.iter().collect::<Vec<_>>());
+        }
+        if let Some(open_with) = &def.open_with {
+            line["open_with"] = json!(open_with);
+        }
+        if let Some(native) = &def.native {
+            line["native"] = json!(native.as_str());
+        }
+        out.push(line);
+    }
+    if let Some((fallback, _, _)) = index.browser_fallback() {
+        out.push(json!({ "browser": { "fallback": fallback } }));
+    }
+    out
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct LinkLine {
@@ -88,7 +98,7 @@ struct LinkLine {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct AppLine {
+pub(crate) struct AppLine {
     app: String,
     #[serde(default, deserialize_with = "super::not_null")]
     name: Option<String>,
@@ -112,7 +122,7 @@ struct BrowserLine {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Browser {
+pub(crate) struct Browser {
     fallback: Vec<String>,
 }
 
@@ -167,41 +177,55 @@ pub fn parse_reader(reader: impl std::io::BufRead) -> Result<Input, InputError> 
             last_ref = Some(l.record_ref);
         } else if probe.browser.is_some() {
             let b: BrowserLine = serde_json::from_str(raw).map_err(bad)?;
-            if b.browser.fallback.is_empty() {
-                return Err(InputError::at(line, None, "`fallback` names no program"));
-            }
-            if let Some((_, first)) = &input.fallback {
-                return Err(InputError::at(line, None, format!("`browser` is given twice (first at line {first})")));
-            }
-            input.fallback = Some((b.browser.fallback, line));
+            add_fallback(&mut input, b.browser, line)?;
         } else {
             let a: AppLine = serde_json::from_str(raw).map_err(bad)?;
-            let id = crate::app_id::AppId::parse(&a.app).map_err(|e| InputError::at(line, None, e.to_string()))?;
-            if let Some(first) = app_lines.insert(id.as_str().to_owned(), line) {
-                return Err(InputError::at(
-                    line,
-                    None,
-                    format!("the app `{id}` is given twice (first at line {first})"),
-                ));
-            }
-            for template in [&a.url, &a.native].into_iter().flatten() {
-                crate::template::UrlTemplate::parse(template)
-                    .map_err(|e| InputError::at(line, None, format!("`{template}`: {}", e.message)))?;
-            }
-            input.apps.push(IncomingApp {
-                app: id.as_str().to_owned(),
-                name: a.name,
-                url: a.url,
-                native: a.native,
-                formerly: a.formerly,
-                schemes: a.schemes,
-                open_with: a.open_with,
-                line,
-            });
+            add_app(&mut input, &mut app_lines, a, line)?;
         }
     }
     input.records.shrink();
     Ok(input)
+}
+
+/// The fallback browser an input gives at `line`, checked: once, naming a program.
+pub(crate) fn add_fallback(input: &mut Input, browser: Browser, line: usize) -> Result<(), InputError> {
+    if browser.fallback.is_empty() {
+        return Err(InputError::at(line, None, "`fallback` names no program"));
+    }
+    if let Some((_, first)) = &input.fallback {
+        return Err(InputError::at(line, None, format!("`browser` is given twice (first at line {first})")));
+    }
+    input.fallback = Some((browser.fallback, line));
+    Ok(())
+}
+
+/// An app definition an input gives at `line`, checked: a valid App ID given once
+/// (`seen`: the line each app was given at), templates that parse.
+pub(crate) fn add_app(
+    input: &mut Input,
+    seen: &mut std::collections::HashMap<String, usize>,
+    a: AppLine,
+    line: usize,
+) -> Result<(), InputError> {
+    let id = crate::app_id::AppId::parse(&a.app).map_err(|e| InputError::at(line, None, e.to_string()))?;
+    if let Some(first) = seen.insert(id.as_str().to_owned(), line) {
+        return Err(InputError::at(line, None, format!("the app `{id}` is given twice (first at line {first})")));
+    }
+    for template in [&a.url, &a.native].into_iter().flatten() {
+        crate::template::UrlTemplate::parse(template)
+            .map_err(|e| InputError::at(line, None, format!("`{template}`: {}", e.message)))?;
+    }
+    input.apps.push(IncomingApp {
+        app: id.as_str().to_owned(),
+        name: a.name,
+        url: a.url,
+        native: a.native,
+        formerly: a.formerly,
+        schemes: a.schemes,
+        open_with: a.open_with,
+        line,
+    });
+    Ok(())
 }
 
 pub fn parse(bytes: &[u8]) -> Result<Input, InputError> {
