@@ -256,9 +256,10 @@ fn dry_run_prints_a_unified_diff_and_writes_nothing() {
     assert_eq!(read(&t, "links/people.toml"), PEOPLE);
 }
 
-/// A file with errors is not read by an edit: `rm` of a pair that only it may hold says so.
+/// A file with errors is not read by an edit: `rm` of a pair that only it may hold says so, and
+/// an edit made beside it warns.
 #[test]
-fn rm_names_the_files_it_could_not_read() {
+fn edits_name_the_files_they_could_not_read() {
     let t = files().file(
         "links/broken.toml",
         "[[person]]\nname = \"Bob\"\nlinks = [{ app = \"z.example\", id = \"2\", typo = 1 }]\n",
@@ -266,6 +267,10 @@ fn rm_names_the_files_it_could_not_read() {
     let out = run_args(&t, &["rm", "-c", "links", "z.example", "2"]);
     assert_eq!(out.status, 1, "{}", out.stderr);
     assert!(out.stderr.contains("links/broken.toml has errors and was not read: fix it first"), "{}", out.stderr);
+    // An edit made beside it says that the file was not checked against it.
+    let out = run_args(&t, &["add", "-c", "links", "person", "Carl", "z.example", "2", "--url", "https://z.example/2"]);
+    assert_eq!(out.status, 0, "{}", out.stderr);
+    assert!(out.stderr.contains("warning: links/broken.toml has errors and was not read"), "{}", out.stderr);
 }
 
 #[test]

@@ -358,7 +358,23 @@ fn apply(workspace: &Workspace, result: Result<(Edit, Said), EditError>, dry_run
         if let Err(e) = edit.commit(workspace) {
             return failed(&e);
         }
+        unread_warning(workspace);
     }
     super::emit(said.iter().map(|l| format!("{l}\n")).collect::<String>());
     ExitCode::SUCCESS
+}
+
+/// A file with errors is not read by an edit (nor by the daemon): what it holds was not
+/// checked against the edit, and a pair it holds would merge its record with the edit's
+/// once it is fixed. Said after an edit that was made, so that it is not a surprise then.
+fn unread_warning(workspace: &Workspace) {
+    let broken: Vec<String> =
+        workspace.catalog.files().iter().filter(|f| f.good.is_none()).map(|f| f.path.display().to_string()).collect();
+    if !broken.is_empty() {
+        eprintln!(
+            "warning: {} has errors and was not read; what it holds was not checked against this edit (a pair \
+             it holds merges its record with this one once it is fixed: `applinkd check` shows the errors)",
+            broken.join(", ")
+        );
+    }
 }
