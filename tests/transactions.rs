@@ -75,6 +75,34 @@ fn two_adds_at_the_same_moment_both_land() {
     }
 }
 
+/// Two edits whose config paths overlap (`-c links` and `-c links/team`) read the same file:
+/// one waits for the other (before, each locked only its own root, and the loser was
+/// refused with "changed on disk", 13 of 20 rounds in a reviewer's run).
+#[test]
+fn edits_of_overlapping_config_paths_wait_for_each_other() {
+    for round in 0..ROUNDS {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("links/team")).unwrap();
+        std::fs::write(
+            dir.path().join("links/team/people.toml"),
+            "[[person]]\nname = \"Ada\"\nlinks = [{ app = \"q.example\", id = \"1\", url = \"https://q.example/1\" }]\n",
+        )
+        .unwrap();
+        let add = |root: &str, id: &str| {
+            let url = format!("https://z.example/{id}");
+            command(dir.path(), &["add", "-c", root, "person", "Ada", "z.example", id, "--url", &url]).spawn().unwrap()
+        };
+        let (a, b) = (format!("{round}-a"), format!("{round}-b"));
+        let (first, second) = (add("links/team", &a), add("links", &b));
+        let (first, second) = (finish(first), finish(second));
+        assert_eq!((first.status, second.status), (0, 0), "round {round}: {} / {}", first.stderr, second.stderr);
+        let text = read(dir.path(), "links/team/people.toml");
+        for id in [&a, &b] {
+            assert!(text.contains(&format!("id = \"{id}\"")), "round {round}: `{id}` was lost:\n{text}");
+        }
+    }
+}
+
 /// Another writer that keeps saving `file` while an edit runs, as an editor does:
 /// from its own buffer (the file as it first read it, plus a record per save), by
 /// rename or in place, a save every few milliseconds (see `pace`). Returns how many saves it

@@ -1,8 +1,10 @@
 //! The edit lock: two applinkd edits of the same link files never interleave (README: Links in and out).
 //!
-//! Each config root's directory (a file root: the directory holding it) is locked with
-//! `flock(LOCK_EX)` on the directory itself, from before the first read to after the
-//! last write, in path order (so two edits of overlapping roots cannot deadlock).
+//! Each config root's directory (a file root: the directory holding it), and every
+//! directory holding a link file below the roots, is locked with `flock(LOCK_EX)` on the
+//! directory itself, from before the first read to after the last write, in path order:
+//! two edits of overlapping roots (`-c repo` and `-c repo/team`) share the directories
+//! of the files they both read, so one waits for the other, and cannot deadlock.
 //! Locking the directory writes nothing into the user's repository, works for every
 //! user who can read it, and the kernel drops it when the process ends, however it ends.
 //!

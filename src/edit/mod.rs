@@ -157,7 +157,12 @@ impl Workspace {
     /// Takes the edit lock of `paths`' roots, then loads their link files.
     pub fn open(paths: Vec<PathBuf>) -> Result<Workspace, EditError> {
         let roots = Roots::of(&paths);
-        let lock = lock::EditLock::acquire(&roots.lock_dirs())?;
+        // Every directory that holds a link file is locked too, not only the roots: an
+        // edit of `-c repo` and one of `-c repo/team` read and write the same files.
+        let mut dirs = roots.lock_dirs();
+        let found = crate::config_paths::discover_all(&paths).files;
+        dirs.extend(found.iter().filter_map(|f| crate::confine::real_path(f).parent().map(Path::to_path_buf)));
+        let lock = lock::EditLock::acquire(&dirs)?;
         let catalog = Catalog::load(paths);
         let index = catalog.index();
         Ok(Workspace { catalog, index, roots, _lock: lock })
