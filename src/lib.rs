@@ -21,8 +21,8 @@
 //! - `catalog`: `Catalog`, the files in force, each keeping its last good version.
 //! - `index/`: `Index`, all files combined: merges, aliases, conflicts, lookups, the
 //!   reverse lookups identify uses, patches for reloads, and the copy-on-write storage they share.
-//! - `resolve`: README: identify resolution on the index, and `NotFound`.
-//! - `identify`: README: identify identify: an App URL → the (app, id) pairs it is, best first.
+//! - `resolve`: resolution on the index (README: Link files), and `NotFound`.
+//! - `identify`: an App URL → the (app, id) pairs it is, best first, within a work budget (README: identify).
 //! - `url_parts`: `UrlParts`, a canonical URL cut into origin, path, query, fragment.
 //! - `target`: `Target`, a TARGET a user gives: `APP ID`, `applink://`, the daemon's URL, an App URL.
 //! - `report`: JSON shapes and answers (resolve, show, records, errors), for CLI and API alike.
