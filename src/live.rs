@@ -25,6 +25,9 @@ pub struct Snapshot {
     /// The config paths (files or directories) link files are read from.
     pub roots: Vec<String>,
     pub reload: ReloadReport,
+    /// When this daemon made its first snapshot: with `reload.generation`, which starts at
+    /// 0 in every process, it tells one daemon's files from a restarted one's.
+    pub started: SystemTime,
     /// `/api/v1/origins`, made once per snapshot (the first time it is asked, or by the
     /// reloader right after the swap) and kept: one pass over the links.
     pub origins: std::sync::OnceLock<Arc<serde_json::Value>>,
@@ -120,6 +123,7 @@ impl Reloader {
         // A full `Arc`, not a guard: building takes long, and guards are for short reads.
         let previous = self.live.current.load_full();
         let mut snapshot = snapshot(&self.catalog, Some(&previous.index), self.generation, started.elapsed(), refresh);
+        snapshot.started = previous.started;
         if snapshot.errors > previous.errors {
             self.failures += 1;
         }
@@ -222,6 +226,7 @@ fn snapshot(
             failures: 0,
         },
         origins: std::sync::OnceLock::new(),
+        started: SystemTime::now(),
     }
 }
 

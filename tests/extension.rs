@@ -761,7 +761,7 @@ while True:
         break
     request = json.loads(sys.stdin.buffer.read(struct.unpack("=I", head)[0]))
     url = request.get("url", "")
-    if request.get("op") == "route" and "wiki.localhost" in url:
+    if request.get("op") == "route" and "wiki.localhost" in url and "/people/" in url:
         answer = {"ok": True, "answer": {"route": "open_with", "app": "wiki.localhost", "app_name": "Wiki", "url": url}}
     elif request.get("op") == "route":
         answer = {"ok": True, "answer": {"route": "fallback", "url": url}}
@@ -905,6 +905,71 @@ fn a_routed_link_goes_through_the_native_host_and_the_tab_goes_back() {
     browser.eval_in(&page, click);
     wait_until("the wiki page to load in the tab", || hits(&w) == 3);
     assert_eq!(opened(&opened_file).len(), 3);
+}
+
+/// Routing keeps the tab's history as a person expects and leaves forms alone: a page of a
+/// routed site that is no App URL replaces route.html (before, Back from it came to route.html,
+/// which loaded the page again: the person could not go back); Forward onto route.html opens
+/// nothing by itself and offers the app; a form posted to a routed site is never redirected
+/// (a POST turned into a GET of route.html loses its data).
+#[test]
+fn routing_keeps_the_history_and_leaves_forms_alone() {
+    let w = world();
+    let mut opened_file = PathBuf::new();
+    let mut browser = Chromium::start_with(|profile| opened_file = install_stand_in_host(profile));
+    browser.use_daemon(&w.proxy.url());
+    let contact = format!("http://crm.localhost:{}/contacts/501", w.crm);
+    let created = browser.call(None, "Target.createTarget", json!({ "url": contact }));
+    let target = created["targetId"].as_str().unwrap().to_owned();
+    browser.wait_tab(&contact, |u| u == contact);
+    let hits = |w: &World| w.wiki_hits.load(std::sync::atomic::Ordering::SeqCst);
+
+    let about = format!("http://wiki.localhost:{}/about", w.wiki);
+    let page = browser.attach(&target);
+    browser.eval_in(&page, &format!("location.href = {}; return true", json!(about)));
+    browser.wait_tab("the wiki's page that is no App URL", |u| u == about);
+    assert_eq!(hits(&w), 1);
+    let page = browser.attach(&target);
+    assert_eq!(browser.eval_in(&page, "return history.length"), 2, "route.html stayed in the history");
+    browser.eval_in(&page, "history.back(); return true");
+    browser.wait_tab("the CRM page after Back", |u| u == contact);
+    assert_eq!(hits(&w), 1, "Back came round to the page again");
+
+    let wiki = format!("http://wiki.localhost:{}/people/ada", w.wiki);
+    let page = browser.attach(&target);
+    browser.eval_in(&page, "document.getElementById('wiki').click(); return true");
+    wait_until("the host to open the wiki URL", || opened(&opened_file).len() == 1);
+    browser.wait_tab("the CRM page again", |u| u == contact);
+    let page = browser.attach(&target);
+    browser.eval_in(&page, "history.forward(); return true");
+    let key = browser.worker("return applinkd.state.routeKey");
+    let route_page =
+        format!("chrome-extension://{}/route.html?key={}#{wiki}", browser.extension_id, key.as_str().unwrap());
+    let route_target = target_of(&mut browser, &route_page);
+    let route = browser.attach(&route_target);
+    let started = Instant::now();
+    while browser.eval_in(&route, "return document.getElementById('again')?.hidden") != json!(false) {
+        assert!(started.elapsed() < DEADLINE, "route.html reached through Forward offered nothing");
+        std::thread::sleep(Duration::from_millis(20)); // poll interval of a deadline-bounded wait
+    }
+    assert_eq!(opened(&opened_file).len(), 1, "Forward onto route.html opened the app again by itself");
+    browser.eval_as_user(&route, "document.getElementById('again').click(); return true");
+    wait_until("the offered app to open", || opened(&opened_file).len() == 2);
+    browser.wait_tab("the CRM page after the offer", |u| u == contact);
+
+    let before = hits(&w);
+    let page = browser.attach(&target);
+    browser.eval_in(
+        &page,
+        &format!(
+            "const f = document.createElement('form'); f.method = 'post'; f.action = {}; document.body.append(f); \
+             f.submit(); return true",
+            json!(wiki)
+        ),
+    );
+    wait_until("the form to reach the wiki", || hits(&w) == before + 1);
+    browser.wait_tab("the wiki's answer to the form", |u| u == wiki);
+    assert_eq!(opened(&opened_file).len(), 2, "a posted form was routed");
 }
 
 /// A Zoom-style meeting link clicked in a web calendar goes through the real `applinkd

@@ -21,10 +21,12 @@ const state = {
   routed: [],
   routeKey: undefined, // what the routing rules put in route.html's query
   generation: undefined,
+  started: undefined, // when the daemon made its first snapshot (a restart starts generations again)
   down: null, // a message when the daemon did not answer
   errors: 0,
   originsMissing: false, // the daemon has no /api/v1/origins: nothing is sent
   native: false,
+  rulesError: null, // why the routing rules could not be replaced, if they could not
   tabs: new Map(), // tabId → { url, result }
   answers: new Map(), // url → result, for the files' current generation (the last ANSWERS_KEPT)
   menuLinks: new Map(), // menu item id → { app, id, url }
@@ -60,7 +62,8 @@ async function refresh(force = false) {
   const wasDown = state.down !== null;
   state.down = null;
   state.errors = status.errors;
-  if (force || wasDown || state.origins === null || status.generation !== state.generation) {
+  const renewed = status.generation !== state.generation || status.started !== state.started;
+  if (force || wasDown || state.origins === null || renewed) {
     try {
       const answer = await daemon.origins();
       if (daemon !== state.daemon) return;
@@ -74,6 +77,7 @@ async function refresh(force = false) {
         state.routed = answer.routed;
       }
       state.generation = status.generation;
+      state.started = status.started;
       state.tabs.clear(); // records may have changed with the files
       state.answers.clear();
     } catch (e) {
@@ -174,7 +178,7 @@ async function tabResult(tabId, url) {
   const cached = state.tabs.get(tabId);
   if (cached && cached.url === url) return cached.result;
   const inFlight = pending.get(tabId);
-  if (inFlight && inFlight.url === url) return inFlight.promise;
+  if (inFlight && inFlight.url === url && inFlight.generation === state.generation) return inFlight.promise;
   const promise = (async () => {
     const result = await lookup(url);
     // The badge first: a tab in `state.tabs` has its badge set.
@@ -182,7 +186,7 @@ async function tabResult(tabId, url) {
     if (result.state !== "down") state.tabs.set(tabId, { url, result });
     return result;
   })();
-  pending.set(tabId, { url, promise });
+  pending.set(tabId, { url, generation: state.generation, promise });
   try {
     return await promise;
   } finally {
@@ -248,12 +252,12 @@ api.tabs.onUpdated.addListener((tabId, change, tab) => {
       });
   }
   if (change.url) clearBypass(tabId, change.url);
-  if (change.url) routeEarly(tabId, change.url, tab);
 });
 api.tabs.onRemoved.addListener((tabId) => {
   state.tabs.delete(tabId);
   earlyRoutes.delete(tabId);
   routeAnswers.delete(tabId);
+  if (bypasses.delete(tabId)) api.declarativeNetRequest.updateSessionRules({ removeRuleIds: [BYPASS_RULE_BASE + tabId] });
 });
 
 // A tab's lookup starts when its navigation starts, not when it commits: by then the
@@ -268,6 +272,14 @@ api.webNavigation.onBeforeNavigate.addListener((details) => {
     lookup(details.url);
     askRouteEarly(details.tabId, details.url);
   });
+});
+
+// A tab that commits route.html starts its routing at once (see `routeEarly`); the
+// commit says whether the tab came back to it through its history.
+api.webNavigation.onCommitted.addListener((details) => {
+  if (details.frameId !== 0 || details.tabId < 0) return;
+  const history = (details.transitionQualifiers ?? []).includes("forward_back");
+  routeEarly(details.tabId, details.url, { id: details.tabId }, history);
 });
 api.tabs.onActivated.addListener(() => ready.then(() => updateOpenInMenu()));
 
@@ -388,38 +400,49 @@ function updateRoutingRules() {
 let routingOrigins = new Set();
 
 async function replaceRoutingRules() {
-  routingOrigins = new Set();
   const existing = await api.declarativeNetRequest.getDynamicRules();
   const removeRuleIds = existing.map((r) => r.id);
   const addRules = [];
+  let key = state.routeKey;
+  let origins = new Set();
   if (state.native) {
     // The key proves to route.html's request that the rule sent the tab there:
     // route.html is web-accessible, so any page could open it with a URL of its own.
-    state.routeKey = crypto.randomUUID();
-    await api.storage.session.set({ routeKey: state.routeKey });
-    const page = api.runtime.getURL(`route.html?key=${state.routeKey}`);
-    const origins = new Set(
+    key = crypto.randomUUID();
+    const page = api.runtime.getURL(`route.html?key=${key}`);
+    origins = new Set(
       state.routed
         .filter((r) => (r.native || r.open_with) && !state.disabledApps.has(r.app) && originOf(r.origin))
         .map((r) => originOf(r.origin)),
     );
-    routingOrigins = origins;
     let id = 1;
     for (const origin of origins) {
       addRules.push({
         id: id++,
         priority: 1,
         action: { type: "redirect", redirect: { regexSubstitution: `${page}#\\0` } },
-        condition: { regexFilter: `^${escapeRegex(origin)}/.*`, resourceTypes: ["main_frame"] },
+        // GET only: a form posted to the site is never turned into a GET of route.html.
+        condition: { regexFilter: `^${escapeRegex(origin)}/.*`, resourceTypes: ["main_frame"], requestMethods: ["get"] },
       });
     }
   }
-  await api.declarativeNetRequest.updateDynamicRules({ removeRuleIds, addRules });
+  try {
+    await api.declarativeNetRequest.updateDynamicRules({ removeRuleIds, addRules });
+  } catch (e) {
+    // Too many routed sites for the browser's rule limits, say: the rules in force stay,
+    // with their key; routing is not half changed.
+    state.rulesError = String(e?.message ?? e);
+    return;
+  }
+  state.rulesError = null;
+  state.routeKey = key;
+  await api.storage.session.set({ routeKey: key });
+  routingOrigins = origins;
 }
 
-// "Open in browser anyway": one navigation of this tab is let through.
+// "Open in browser anyway": the tab's next top-level navigation is let through, once.
 const bypasses = new Map(); // tabId → url
-async function bypass(tabId, url) {
+async function allowOnce(tabId, url) {
   bypasses.set(tabId, url);
   await api.declarativeNetRequest.updateSessionRules({
     removeRuleIds: [BYPASS_RULE_BASE + tabId],
@@ -432,23 +455,33 @@ async function bypass(tabId, url) {
       },
     ],
   });
+}
+
+// A web URL opened in `tabId` past the routing rules, once (a menu's "Open link in the
+// browser anyway"). route.html loads its URL itself, replacing itself in the history.
+async function bypass(tabId, url) {
+  if (!/^https?:\/\//i.test(url)) return;
+  await allowOnce(tabId, url);
   await api.tabs.update(tabId, { url });
 }
 
 // The first real navigation of the tab after the bypass (the URL, or where it
-// redirected) uses it up.
+// redirected) uses it up; route.html itself (committing while the allowance is made)
+// does not.
 function clearBypass(tabId, url) {
-  if (bypasses.has(tabId) && url !== "about:blank") {
+  if (bypasses.has(tabId) && url !== "about:blank" && !url.startsWith(api.runtime.getURL("route.html"))) {
     bypasses.delete(tabId);
     api.declarativeNetRequest.updateSessionRules({ removeRuleIds: [BYPASS_RULE_BASE + tabId] });
   }
 }
 
-// The routing rules send a tab to route.html: routing starts as soon as the tab's new
-// URL says so, before the page has loaded and asked; the page's request (same tab, URL
-// and key) gets that answer. Nothing else starts it: the key is checked as always.
+// The routing rules send a tab to route.html: routing starts as soon as the tab commits
+// it, before the page has loaded and asked; the page's request (same tab, URL and key)
+// gets that answer. Nothing else starts it: the key is checked as always. A tab that
+// came back to route.html through its history (Back, Forward) is not routed again by
+// itself: the page offers it.
 const earlyRoutes = new Map(); // tabId → { url, key, promise }
-function routeEarly(tabId, pageUrl, tab) {
+function routeEarly(tabId, pageUrl, tab, history) {
   if (!pageUrl.startsWith(api.runtime.getURL("route.html"))) return;
   let parsed;
   try {
@@ -465,17 +498,18 @@ function routeEarly(tabId, pageUrl, tab) {
     earlyRoutes.delete(tabId);
     return;
   }
-  const promise = ready.then(() => routeFromPage(url, key, tab));
+  const promise = ready.then(() => routeFromPage(url, key, tab, { history }));
   earlyRoutes.set(tabId, { url, key, promise });
 }
 
 function routeAsked(message, tab) {
   const early = tab ? earlyRoutes.get(tab.id) : undefined;
-  if (early && !early.askedFirst && early.url === message.url && early.key === message.key) {
+  if (early && !early.askedFirst && early.url === message.url && early.key === message.key && !message.again) {
     earlyRoutes.delete(tab.id);
     return early.promise;
   }
-  const promise = routeFromPage(message.url, message.key, tab);
+  const how = { history: message.history === true && !message.again };
+  const promise = routeFromPage(message.url, message.key, tab, how);
   if (tab) earlyRoutes.set(tab.id, { url: message.url, key: message.key, promise, askedFirst: true });
   return promise;
 }
@@ -493,35 +527,41 @@ const routeAnswers = new Map(); // tabId → { url, at, promise }
 function askRouteEarly(tabId, url) {
   const origin = originOf(url);
   if (!state.native || origin === null || !routingOrigins.has(origin) || bypasses.has(tabId)) return;
-  routeAnswers.set(tabId, { url, at: performance.now(), promise: askRoute(url) });
+  // route.html gets the URL without its fragment (a request's URL has none).
+  routeAnswers.set(tabId, { url: url.split("#")[0], at: performance.now(), promise: askRoute(url) });
 }
 
 function takeEarlyRoute(tabId, url) {
   const early = routeAnswers.get(tabId);
-  if (!early || early.url !== url) return undefined;
+  if (!early || early.url !== url.split("#")[0]) return undefined;
   routeAnswers.delete(tabId);
   return performance.now() - early.at < ROUTE_EARLY_MS ? early.promise : undefined;
 }
 
-// What route.html asks: route the URL through the host; open it when the app has
-// a desktop program; otherwise let the tab load it once.
-async function routeFromPage(url, key, tab) {
+// What route.html asks: route the URL through the host and open it when the app has a
+// desktop program; otherwise let the tab load it, once (`load`: route.html replaces
+// itself with it, so that Back goes where the person was). A tab back on route.html
+// through its history (`how.history`) opens nothing: the page offers it (`offer`).
+async function routeFromPage(url, key, tab, how = {}) {
   if (state.routeKey === undefined) ({ routeKey: state.routeKey } = await api.storage.session.get("routeKey"));
+  if (!/^https?:\/\//i.test(url)) return { routed: false };
   if (!key || key !== state.routeKey) {
-    await bypass(tab.id, url);
-    return { routed: false };
+    await allowOnce(tab.id, url);
+    return { routed: false, load: url };
   }
   const origin = originOf(url);
   const answer = state.native ? await (takeEarlyRoute(tab.id, url) ?? askRoute(url)) : null;
   const route = answer && answer.ok ? answer.answer : null;
   const routed = route && (route.route === "native" || route.route === "open_with") && !state.disabledApps.has(route.app);
   if (!routed || origin === null) {
-    await bypass(tab.id, url);
-    return { routed: false };
+    await allowOnce(tab.id, url);
+    return { routed: false, load: url };
   }
+  const app = route.app_name ?? route.app;
+  if (how.history) return { routed: false, offer: app };
   const opened = await native({ op: "open", url }).catch((e) => ({ ok: false, error: { message: e.message } }));
   if (!opened.ok) return { routed: false, error: opened.error?.message ?? "the native host could not open it" };
-  return { routed: true, app: route.app_name ?? route.app, with: opened.answer?.with };
+  return { routed: true, app, with: opened.answer?.with };
 }
 
 // ---- context menus ---------------------------------------------------------
@@ -671,8 +711,10 @@ async function onMessage(message, sender) {
     case "route":
       return routeAsked(message, sender.tab);
     case "bypass":
-      await bypass(sender.tab.id, message.url);
-      return { ok: true };
+      // route.html's "Open in browser anyway": it loads the URL itself (replacing itself).
+      if (!/^https?:\/\//i.test(message.url ?? "")) return { ok: false };
+      await allowOnce(sender.tab.id, message.url);
+      return { ok: true, load: message.url };
     case "status":
       return {
         daemon: state.daemon.base,
@@ -682,6 +724,7 @@ async function onMessage(message, sender) {
         originsMissing: state.originsMissing,
         origins: state.origins ? state.origins.size : null,
         routed: state.routed,
+        rulesError: state.rulesError,
         disabledApps: [...state.disabledApps],
       };
     case "settings-changed":

@@ -105,7 +105,8 @@ export class Daemon {
     if (status !== 200) throw new DaemonError("http", `status answered ${status}`, status);
     // `generation` is the reload counter; older daemons keep it under `last_reload`.
     const generation = body.generation ?? body.last_reload?.generation;
-    return { generation, errors: Number(body.errors) || 0 };
+    // `started` tells a restarted daemon (whose generation starts at 0 again) apart.
+    return { generation, started: body.started ?? null, errors: Number(body.errors) || 0 };
   }
 
   // The origins the apps and links name; null when the daemon has no such route yet.

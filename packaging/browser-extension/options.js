@@ -10,7 +10,7 @@ async function showStatus() {
   const line = document.getElementById("status");
   if (status.down) line.textContent = `The daemon is not answering: ${status.down}`;
   else if (status.originsMissing) line.textContent = "This daemon does not list its sites (no /api/v1/origins); the extension sends it nothing.";
-  else line.textContent = `Daemon ${status.daemon}: ${status.origins} site(s) known${status.errors ? `, ${status.errors} error(s) in the link files` : ""}. Native host: ${status.native ? "installed" : "not installed (`applinkd register --extension`), so nothing is routed"}.`;
+  else line.textContent = `Daemon ${status.daemon}: ${status.origins} site(s) known${status.errors ? `, ${status.errors} error(s) in the link files` : ""}. Native host: ${status.native ? "installed" : "not installed (`applinkd register --extension`), so nothing is routed"}.${status.rulesError ? ` The browser refused the new routing rules (${status.rulesError}); the ones before stay.` : ""}`;
   const apps = document.getElementById("apps");
   apps.replaceChildren();
   const disabled = new Set(status.disabledApps);

@@ -125,6 +125,7 @@ fn status(snapshot: &Snapshot) -> serde_json::Value {
     json!({
         "ok": errors == 0,
         "generation": snapshot.reload.generation,
+        "started": humantime::format_rfc3339_millis(snapshot.started).to_string(),
         "files": snapshot.files,
         "apps": snapshot.index.apps().len(),
         "records": snapshot.index.records().len(),
