@@ -122,9 +122,10 @@ impl<'de> Visitor<'de> for RecordFields {
                 return Err(A::Error::duplicate_field(KNOWN[at]));
             }
             match at {
-                0 => record.name = map.next_value()?,
-                1 => record.first = map.next_value()?,
-                2 => record.last = map.next_value()?,
+                // A string, never `null` (a value of the wrong type, as everywhere).
+                0 => record.name = Some(map.next_value()?),
+                1 => record.first = Some(map.next_value()?),
+                2 => record.last = Some(map.next_value()?),
                 _ => record.app_links = map.next_value()?,
             }
         }
@@ -208,7 +209,7 @@ impl<'de> Visitor<'de> for Sections<'_> {
     }
 }
 
-/// One array of records (or `null`), each added as it is read.
+/// One array of records, each added as it is read.
 struct Section<'a> {
     input: &'a mut Input,
     kind: Kind,
@@ -228,10 +229,6 @@ impl<'de> Visitor<'de> for Section<'_> {
 
     fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
         f.write_str("an array of records")
-    }
-
-    fn visit_unit<E: serde::de::Error>(self) -> Result<(), E> {
-        Ok(())
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
@@ -337,6 +334,12 @@ mod tests {
         assert_eq!(ok.records.link(0).id, "12");
         let spaced = parse(br#"{"people": [{"name": "  Ada  ", "appLinks": []}]}"#, None).unwrap();
         assert_eq!(spaced.records.record(0).name, "  Ada  ");
+        // `null` is a value of the wrong type, for a record's fields and a section alike.
+        assert!(
+            error(r#"{"people": [{"name": null, "first": "A", "last": "B", "appLinks": []}]}"#)
+                .contains("invalid type: null")
+        );
+        assert!(error(r#"{"people": null}"#).contains("invalid type: null"));
         // applinkd's own section: as strict as the rest.
         let extra = parse(
             br#"{"applinkd": {"apps": [{"app": "a.example", "url": "https://a.example/{id}"}], "browser": {"fallback": ["firefox"]}}, "people": []}"#,
@@ -351,5 +354,13 @@ mod tests {
             error(r#"{"applinkd": {"apps": [{"app": "a.example"}, {"app": "a.example"}]}}"#).contains("given twice")
         );
         assert!(error(r#"{"applinkd": {"apps": [{"app": "a.example", "open_with": [7]}]}}"#).contains("invalid type"));
+        // An empty list is an error, as in a link file (not the default it would become).
+        assert!(
+            error(r#"{"applinkd": {"apps": [{"app": "a.example", "open_with": []}]}}"#)
+                .contains("must start with a program")
+        );
+        assert!(
+            error(r#"{"applinkd": {"apps": [{"app": "a.example", "schemes": []}]}}"#).contains("`schemes` is empty")
+        );
     }
 }

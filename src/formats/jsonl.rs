@@ -106,10 +106,10 @@ pub(crate) struct AppLine {
     url: Option<String>,
     #[serde(default)]
     formerly: Vec<String>,
-    #[serde(default)]
-    schemes: Vec<String>,
-    #[serde(default)]
-    open_with: Vec<String>,
+    #[serde(default, deserialize_with = "super::not_null")]
+    schemes: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "super::not_null")]
+    open_with: Option<Vec<String>>,
     #[serde(default, deserialize_with = "super::not_null")]
     native: Option<String>,
 }
@@ -215,14 +215,21 @@ pub(crate) fn add_app(
         crate::template::UrlTemplate::parse(template)
             .map_err(|e| InputError::at(line, None, format!("`{template}`: {}", e.message)))?;
     }
+    // As in a link file: an empty list is an error, not the default it would become.
+    if a.schemes.as_ref().is_some_and(Vec::is_empty) {
+        return Err(InputError::at(line, None, "`schemes` is empty; leave it out for http and https"));
+    }
+    if a.open_with.as_ref().is_some_and(Vec::is_empty) {
+        return Err(InputError::at(line, None, "`open_with` must start with a program; leave it out for none"));
+    }
     input.apps.push(IncomingApp {
         app: id.as_str().to_owned(),
         name: a.name,
         url: a.url,
         native: a.native,
         formerly: a.formerly,
-        schemes: a.schemes,
-        open_with: a.open_with,
+        schemes: a.schemes.unwrap_or_default(),
+        open_with: a.open_with.unwrap_or_default(),
         line,
     });
     Ok(())
