@@ -100,8 +100,7 @@ fn a_file_removed_while_its_creation_is_debounced_is_removed() {
         let id = round.to_string();
         let location = format!("https://b.example/{round}");
         write(&d.path("links/notes.txt"), &id); // the other event
-        // Not a wait for anything: it places the creation within the other event's debounce.
-        std::thread::sleep(std::time::Duration::from_millis(round % 6 * 5));
+        std::thread::sleep(std::time::Duration::from_millis(round % 6 * 5)); // not a wait: places the creation in the other event's debounce
         write(&d.path("links/b.toml"), &one_link("b.example", &id, &location));
         let path = format!("/b.example/{round}");
         // Removed as soon as it is in force (polled without pauses: the window is one debounce).
