@@ -368,8 +368,7 @@ fn apply(workspace: &Workspace, result: Result<(Edit, Said), EditError>, dry_run
 /// checked against the edit, and a pair it holds would merge its record with the edit's
 /// once it is fixed. Said after an edit that was made, so that it is not a surprise then.
 fn unread_warning(workspace: &Workspace) {
-    let broken: Vec<String> =
-        workspace.catalog.files().iter().filter(|f| f.good.is_none()).map(|f| f.path.display().to_string()).collect();
+    let broken = workspace.unread_files();
     if !broken.is_empty() {
         eprintln!(
             "warning: {} has errors and was not read; what it holds was not checked against this edit (a pair \

@@ -168,6 +168,11 @@ impl Workspace {
         Ok(Workspace { catalog, index, roots, _lock: lock })
     }
 
+    /// The link files with errors, which an edit does not read (nor does the daemon).
+    pub fn unread_files(&self) -> Vec<String> {
+        self.catalog.files().iter().filter(|f| f.good.is_none()).map(|f| f.path.display().to_string()).collect()
+    }
+
     /// Where new records and apps go without `--file`: `links.toml` in the first
     /// config directory, or the first config path itself when it is a file.
     pub fn default_file(&self) -> PathBuf {

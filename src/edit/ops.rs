@@ -149,14 +149,7 @@ pub fn rm(workspace: &Workspace, app: &str, id: &str) -> Result<(Edit, Said), Ed
     }
     if said.is_empty() {
         // A file with errors is not read: it may hold the pair, and must be fixed first.
-        let broken: Vec<String> = workspace
-            .catalog
-            .files()
-            .iter()
-            .filter(|f| f.good.is_none())
-            .map(|f| f.path.display().to_string())
-            .collect();
-        let unread = match broken.as_slice() {
+        let unread = match workspace.unread_files().as_slice() {
             [] => String::new(),
             files => format!(" in force ({} has errors and was not read: fix it first)", files.join(", ")),
         };
