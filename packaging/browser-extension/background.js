@@ -3,7 +3,7 @@
 // the context menus, the omnibox and the routing rules. Only tabs whose origin is
 // on the daemon's list are ever sent to the daemon (SPEC §10).
 
-import { DEFAULT_DAEMON, Daemon, DaemonError, checkDaemonUrl, originOf } from "./daemon.js";
+import { DEFAULT_DAEMON, Daemon, DaemonError, checkDaemonUrl, isWebUrl, originOf } from "./daemon.js";
 
 const api = globalThis.browser ?? globalThis.chrome;
 const IS_FIREFOX = api.runtime.getURL("").startsWith("moz-extension:");
@@ -460,7 +460,7 @@ async function allowOnce(tabId, url) {
 // A web URL opened in `tabId` past the routing rules, once (a menu's "Open link in the
 // browser anyway"). route.html loads its URL itself, replacing itself in the history.
 async function bypass(tabId, url) {
-  if (!/^https?:\/\//i.test(url)) return;
+  if (!isWebUrl(url)) return;
   await allowOnce(tabId, url);
   await api.tabs.update(tabId, { url });
 }
@@ -491,7 +491,7 @@ function routeEarly(tabId, pageUrl, tab, history) {
   }
   const url = parsed.hash.slice(1);
   const key = parsed.searchParams.get("key");
-  if (!/^https?:\/\//i.test(url)) return;
+  if (!isWebUrl(url)) return;
   const earlier = earlyRoutes.get(tabId);
   if (earlier?.askedFirst && earlier.url === url && earlier.key === key) {
     // The page asked before this event came: it is being routed already.
@@ -544,7 +544,7 @@ function takeEarlyRoute(tabId, url) {
 // through its history (`how.history`) opens nothing: the page offers it (`offer`).
 async function routeFromPage(url, key, tab, how = {}) {
   if (state.routeKey === undefined) ({ routeKey: state.routeKey } = await api.storage.session.get("routeKey"));
-  if (!/^https?:\/\//i.test(url)) return { routed: false };
+  if (!isWebUrl(url)) return { routed: false };
   if (!key || key !== state.routeKey) {
     await allowOnce(tab.id, url);
     return { routed: false, load: url };
@@ -712,7 +712,7 @@ async function onMessage(message, sender) {
       return routeAsked(message, sender.tab);
     case "bypass":
       // route.html's "Open in browser anyway": it loads the URL itself (replacing itself).
-      if (!/^https?:\/\//i.test(message.url ?? "")) return { ok: false };
+      if (!isWebUrl(message.url)) return { ok: false };
       await allowOnce(sender.tab.id, message.url);
       return { ok: true, load: message.url };
     case "status":

@@ -27,6 +27,11 @@ export function checkDaemonUrl(text) {
   return { ok: true, url: url.origin };
 }
 
+// Whether `url` is a web URL (http or https): the only kind routing loads or routes.
+export function isWebUrl(url) {
+  return /^https?:\/\//i.test(url ?? "");
+}
+
 // The origin of a URL as the daemon lists them: lowercase scheme://host[:port].
 export function originOf(url) {
   try {

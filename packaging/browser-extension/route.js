@@ -5,6 +5,8 @@
 // this page reached again through the history (Back, Forward) opens nothing by
 // itself, and offers to open the app again.
 
+import { isWebUrl } from "./daemon.js";
+
 const api = globalThis.browser ?? globalThis.chrome;
 const url = location.hash.slice(1);
 const key = new URLSearchParams(location.search).get("key");
@@ -38,7 +40,7 @@ async function route(extra) {
     state.textContent = `This link opens in ${answer.offer}.`;
     again.textContent = `Open in ${answer.offer}`;
     again.hidden = false;
-  } else if (answer?.load && /^https?:\/\//i.test(answer.load)) {
+  } else if (answer?.load && isWebUrl(answer.load)) {
     location.replace(answer.load);
   } else if (answer?.error) {
     state.textContent = `Could not open it in the app: ${answer.error}`;
@@ -46,7 +48,7 @@ async function route(extra) {
 }
 
 function main() {
-  if (!/^https?:\/\//i.test(url)) {
+  if (!isWebUrl(url)) {
     state.textContent = "Nothing to open.";
     return;
   }
@@ -59,5 +61,5 @@ main();
 // Back or Forward onto this page kept in the browser's page cache runs nothing again:
 // it is offered, as any return through the history.
 addEventListener("pageshow", (event) => {
-  if (event.persisted && /^https?:\/\//i.test(url)) route({ history: true });
+  if (event.persisted && isWebUrl(url)) route({ history: true });
 });
